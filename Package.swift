@@ -1,0 +1,39 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "vfl",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "vfl", targets: ["vfl"])
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .target(name: "Core"),
+        .target(name: "Store", dependencies: ["Core", "CSQLite"]),
+        .target(name: "Model", dependencies: ["Core", "COpenBLAS"]),
+        .target(name: "Worker", dependencies: ["Core", "Store", "Model"]),
+        .executableTarget(name: "vfl", dependencies: ["Core", "Store", "Model", "Worker"]),
+        .testTarget(name: "CoreTests", dependencies: ["Core"]),
+        .testTarget(name: "ModelTests", dependencies: ["Core", "Model"]),
+        .testTarget(name: "StoreTests", dependencies: ["Core", "Store"]),
+        .testTarget(name: "WorkerTests", dependencies: ["Core", "Model", "Worker"]),
+    ]
+)
+
+// Shared settings, applied in one loop (swift-log's manner).
+for target in package.targets where target.type != .system {
+    var settings = target.swiftSettings ?? []
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    settings.append(.enableUpcomingFeature("InternalImportsByDefault"))
+    target.swiftSettings = settings
+}

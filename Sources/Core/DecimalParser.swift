@@ -1,0 +1,157 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Parses decimal numbers straight from bytes, correctly rounded to the nearest `Double`.
+///
+/// The accepted syntax is a plain decimal: optional sign, digits with an optional point (or a point and digits),
+/// and an optional exponent (`[+-]?(D+\.?D*|\.D+)([eE][+-]?D+)?`). No spaces, `inf`, `nan`, hex or `_`.
+///
+/// Most inputs take one of two exact fast paths: up to 15 significant digits with a power of ten below 10^23
+/// (Clinger: one correctly rounded IEEE operation on exact operands), or, on x86-64, up to 19 digits with a
+/// power below 10^28 in 80-bit extended precision, whose double rounding is detected and avoided. Everything else
+/// (more digits, huge exponents) goes to `strtod(3)`, which is correctly rounded in glibc.
+public enum DecimalParser {
+    private static let powersOfTen: [Double] = (0...22).map { exponent in
+        var value = 1.0
+        for _ in 0..<exponent { value *= 10 }
+        return value
+    }
+
+    #if arch(x86_64)
+        private static let extendedPowersOfTen: [Float80] = (0...27).map { exponent in
+            var value: Float80 = 1
+            for _ in 0..<exponent { value *= 10 }
+            return value
+        }
+    #endif
+
+    /// Parses the bytes as a decimal number.
+    ///
+    /// - Parameter bytes: The whole cell; nothing else may surround the number.
+    /// - Returns: The nearest `Double` (possibly infinite when out of range), or `nil` when the bytes are not a number.
+    @inline(__always)
+    public static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Double? {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return nil }
+        return parse(base, count: bytes.count)
+    }
+
+    /// Parses `count` bytes at `start` as a decimal number; see ``parse(_:)``.
+    public static func parse(_ start: UnsafePointer<UInt8>, count: Int) -> Double? {
+        var p = 0
+        var negative = false
+        let c0 = start[0]
+        if c0 == UInt8(ascii: "-") || c0 == UInt8(ascii: "+") {
+            negative = c0 == UInt8(ascii: "-")
+            p = 1
+        }
+        var mantissa: UInt64 = 0
+        var significant = 0  // significant digits taken into the mantissa
+        var dropped = false  // a non-zero digit beyond 19 significant digits
+        var exponent = 0  // decimal exponent adjustment
+        var digits = 0
+        // Integer part.
+        while p < count {
+            let d = start[p] &- UInt8(ascii: "0")
+            if d > 9 { break }
+            digits += 1
+            if significant < 19 {
+                if mantissa != 0 || d != 0 {
+                    mantissa = mantissa &* 10 &+ UInt64(d)
+                    significant += 1
+                }
+            } else {
+                exponent += 1
+                if d != 0 { dropped = true }
+            }
+            p += 1
+        }
+        if p < count && start[p] == UInt8(ascii: ".") {
+            p += 1
+            while p < count {
+                let d = start[p] &- UInt8(ascii: "0")
+                if d > 9 { break }
+                digits += 1
+                if significant < 19 {
+                    if mantissa != 0 || d != 0 {
+                        mantissa = mantissa &* 10 &+ UInt64(d)
+                        significant += 1
+                    }
+                    exponent -= 1
+                } else if d != 0 {
+                    dropped = true
+                }
+                p += 1
+            }
+        }
+        if digits == 0 { return nil }
+        if p < count && (start[p] == UInt8(ascii: "e") || start[p] == UInt8(ascii: "E")) {
+            p += 1
+            var expNegative = false
+            if p < count && (start[p] == UInt8(ascii: "-") || start[p] == UInt8(ascii: "+")) {
+                expNegative = start[p] == UInt8(ascii: "-")
+                p += 1
+            }
+            var value = 0
+            var expDigits = 0
+            while p < count {
+                let d = start[p] &- UInt8(ascii: "0")
+                if d > 9 { break }
+                if value < 100_000 { value = value * 10 + Int(d) }
+                expDigits += 1
+                p += 1
+            }
+            if expDigits == 0 { return nil }
+            exponent += expNegative ? -value : value
+        }
+        if p != count { return nil }
+        if mantissa == 0 { return negative ? -0.0 : 0.0 }
+        if !dropped {
+            if significant <= 15 && exponent >= -22 && exponent <= 22 {
+                var value = Double(mantissa)
+                if exponent < 0 {
+                    value /= powersOfTen[-exponent]
+                } else {
+                    value *= powersOfTen[exponent]
+                }
+                return negative ? -value : value
+            }
+            #if arch(x86_64)
+                if exponent >= -27 && exponent <= 27 {
+                    var value = Float80(mantissa)
+                    if exponent < 0 {
+                        value /= extendedPowersOfTen[-exponent]
+                    } else {
+                        value *= extendedPowersOfTen[exponent]
+                    }
+                    // Rounding the 64-bit result to 53 bits is wrong only when it lies exactly on a midpoint.
+                    if value.significandBitPattern & 0x7FF != 0x400 {
+                        let result = Double(value)
+                        return negative ? -result : result
+                    }
+                }
+            #endif
+        }
+        return slowParse(start, count: count)
+    }
+
+    /// Falls back to `strtod(3)` on a NUL-terminated copy.
+    private static func slowParse(_ start: UnsafePointer<UInt8>, count: Int) -> Double? {
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: count + 1) { copy in
+            for i in 0..<count { copy[i] = CChar(bitPattern: start[i]) }
+            copy[count] = 0
+            var endPointer: UnsafeMutablePointer<CChar>?
+            let value = strtod(copy.baseAddress!, &endPointer)
+            guard let endPointer, endPointer - copy.baseAddress! == count else { return nil }
+            return value
+        }
+    }
+
+    /// Parses a string; see ``parse(_:)``.
+    public static func parse(_ text: String) -> Double? {
+        var text = text
+        return text.withUTF8 { parse($0) }
+    }
+}

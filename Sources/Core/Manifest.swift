@@ -1,0 +1,113 @@
+public import struct Foundation.Data
+
+/// A batch's `manifest.json`: its id, the parties that dropped a shard, and optional checks.
+///
+/// The spool protocol (docs/spool-protocol.md) makes its arrival the signal that the batch is complete.
+public struct Manifest: Sendable, Equatable {
+    /// The batch id; equals the batch folder's name.
+    public var batch: String
+    /// The parties with a shard in the batch, in the manifest's order.
+    public var parties: [String]
+    /// Optional data-row counts per party, verified when present.
+    public var rows: [String: Int]
+    /// Optional SHA-256 (hex) of each party's shard file, verified when present.
+    public var sha256: [String: String]
+
+    /// Creates a manifest.
+    public init(batch: String, parties: [String], rows: [String: Int] = [:], sha256: [String: String] = [:]) {
+        self.batch = batch
+        self.parties = parties
+        self.rows = rows
+        self.sha256 = sha256
+    }
+
+    /// An invalid manifest, with the field at fault.
+    public struct Error: Swift.Error, CustomStringConvertible, Sendable {
+        /// What is wrong, naming the field.
+        public var message: String
+        /// The message.
+        public var description: String { message }
+    }
+
+    /// Parses and checks a manifest.
+    ///
+    /// - Throws: ``Manifest/Error`` naming the field at fault.
+    public init(parsing data: Data) throws {
+        let json: JSONValue
+        do { json = try JSONValue(parsing: data) } catch { throw Error(message: "manifest.json: \(error)") }
+        guard let batch = json["batch"]?.string else {
+            throw Error(message: "manifest.json: field \"batch\" is missing or not a string")
+        }
+        guard BatchID.isValid(batch) else {
+            throw Error(message: "manifest.json: field \"batch\" is not a valid batch id (1-128 of A-Z a-z 0-9 . _ -)")
+        }
+        guard let list = json["parties"]?.array, !list.isEmpty else {
+            throw Error(message: "manifest.json: field \"parties\" is missing or empty")
+        }
+        var parties: [String] = []
+        for item in list {
+            guard let name = item.string, BatchID.isValidPartyName(name) else {
+                throw Error(message: "manifest.json: field \"parties\" holds an invalid party name")
+            }
+            guard !parties.contains(name) else {
+                throw Error(message: "manifest.json: field \"parties\" lists \(name) twice")
+            }
+            parties.append(name)
+        }
+        var rows: [String: Int] = [:]
+        if let members = json["rows"]?.object {
+            for (party, value) in members {
+                guard parties.contains(party), let n = value.int, n >= 0 else {
+                    throw Error(message: "manifest.json: field \"rows\" has a bad entry for \(party)")
+                }
+                rows[party] = n
+            }
+        }
+        var sums: [String: String] = [:]
+        if let members = json["sha256"]?.object {
+            for (party, value) in members {
+                guard parties.contains(party), let hex = value.string?.lowercased(), hex.count == 64,
+                    hex.allSatisfy({ $0.isHexDigit })
+                else {
+                    throw Error(message: "manifest.json: field \"sha256\" has a bad entry for \(party)")
+                }
+                sums[party] = hex
+            }
+        }
+        self.init(batch: batch, parties: parties, rows: rows, sha256: sums)
+    }
+
+    /// The manifest as JSON text.
+    public var jsonText: String {
+        var members: [(String, JSONValue)] = [("batch", .string(batch)), ("parties", .array(parties.map { .string($0) }))]
+        if !rows.isEmpty {
+            members.append(("rows", .object(rows.keys.sorted().map { ($0, .number(Double(rows[$0]!))) })))
+        }
+        if !sha256.isEmpty { members.append(("sha256", .object(sha256.keys.sorted().map { ($0, .string(sha256[$0]!)) }))) }
+        return JSONValue.object(members).text
+    }
+}
+
+/// Batch ids and party names: what the spool accepts as a folder or file name.
+public enum BatchID {
+    /// 1 to 128 of `A-Z a-z 0-9 . _ -`, not starting with `.`.
+    public static func isValid(_ id: String) -> Bool {
+        let bytes = Array(id.utf8)
+        guard (1...128).contains(bytes.count), bytes[0] != UInt8(ascii: ".") else { return false }
+        return bytes.allSatisfy(isNameByte)
+    }
+
+    /// A party name: 1 to 64 of `A-Z a-z 0-9 _ -`, starting with a letter or digit.
+    public static func isValidPartyName(_ name: String) -> Bool {
+        let bytes = Array(name.utf8)
+        guard (1...64).contains(bytes.count), bytes[0] != UInt8(ascii: "-"), bytes[0] != UInt8(ascii: "_") else {
+            return false
+        }
+        return bytes.allSatisfy { isNameByte($0) && $0 != UInt8(ascii: ".") }
+    }
+
+    private static func isNameByte(_ b: UInt8) -> Bool {
+        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2E || b == 0x5F
+            || b == 0x2D
+    }
+}

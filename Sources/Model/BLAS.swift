@@ -1,0 +1,141 @@
+internal import COpenBLAS
+import Core
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// vfl's use of OpenBLAS: single-precision matrix products, the thread count, and the kernel choice.
+///
+/// Thread use is explicit: vfl parallelizes over blocks of rows itself, so OpenBLAS runs one thread per
+/// caller (``configure(threads:)``), and worker threads x BLAS threads never exceed the cores.
+///
+/// Kernel choice: Debian's OpenBLAS 0.3.21 does not recognise recent CPUs and falls back to generic kernels.
+/// OpenBLAS reads `OPENBLAS_CORETYPE` once, when the library loads, so ``prepareEnvironment(arguments:)``
+/// picks a kernel family from the CPU's flags and re-executes the process with it set, before any BLAS call.
+/// ``selfCheck()`` then verifies the chosen kernels against a scalar product.
+public enum BLAS {
+    /// The kernel family OpenBLAS is using (e.g. `SkylakeX`, `Haswell`, `Prescott`).
+    public static var coreName: String {
+        guard let name = openblas_get_corename() else { return "unknown" }
+        return String(cString: name)
+    }
+
+    /// OpenBLAS's build configuration string.
+    public static var configuration: String {
+        guard let config = openblas_get_config() else { return "unknown" }
+        return String(cString: config)
+    }
+
+    /// Sets OpenBLAS's thread count.
+    public static func configure(threads: Int) {
+        openblas_set_num_threads(Int32(max(1, threads)))
+    }
+
+    /// OpenBLAS's current thread count.
+    public static var threads: Int { Int(openblas_get_num_threads()) }
+
+    /// `C = alpha * A * op(B) + beta * C`, row-major, float32. Wraps `cblas_sgemm`.
+    ///
+    /// - Parameters:
+    ///   - m: Rows of A and C.
+    ///   - n: Columns of C.
+    ///   - k: Columns of A, rows of op(B).
+    ///   - a: A, `m x k`, leading dimension `lda`.
+    ///   - b: B, `k x n` (or `n x k` when `transposeB`), leading dimension `ldb`.
+    ///   - c: C, `m x n`, leading dimension `ldc`.
+    @inline(__always)
+    public static func sgemm(
+        m: Int, n: Int, k: Int, alpha: Float = 1, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
+        ldb: Int, transposeB: Bool = false, beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        cblas_sgemm(
+            CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans, blasint(m), blasint(n), blasint(k),
+            alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
+    }
+
+    /// The OpenBLAS kernel family for this CPU, from the flags in /proc/cpuinfo, or `nil` to leave OpenBLAS's own.
+    public static func preferredCoreType(cpuFlags: Set<String>) -> String? {
+        if cpuFlags.isSuperset(of: ["avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512cd"]) { return "SkylakeX" }
+        if cpuFlags.isSuperset(of: ["avx2", "fma"]) { return "Haswell" }
+        if cpuFlags.contains("avx") { return "SandyBridge" }
+        return nil
+    }
+
+    /// The flags of the first processor in /proc/cpuinfo (empty when unreadable).
+    public static func cpuFlags() -> Set<String> {
+        guard let bytes = try? FileIO.readFile("/proc/cpuinfo", limit: 1 << 22) else { return [] }
+        let text = String(decoding: bytes, as: UTF8.self)
+        for line in text.split(separator: "\n") where line.hasPrefix("flags") {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            return Set(line[line.index(after: colon)...].split(separator: " ").map(String.init))
+        }
+        return []
+    }
+
+    /// Prepares OpenBLAS's environment and re-executes the process once so that it takes effect.
+    ///
+    /// `VFL_BLAS_CORETYPE` chooses: `auto` (default) picks from the CPU flags, `default` leaves OpenBLAS's
+    /// own detection, any other value is passed as `OPENBLAS_CORETYPE`. An `OPENBLAS_CORETYPE` already set wins.
+    /// `OPENBLAS_NUM_THREADS` is set to 1 unless already set (vfl runs its own threads). Returns only when no
+    /// re-execution was needed or it failed.
+    public static func prepareEnvironment(arguments: [String]) {
+        guard getenv("VFL_BLAS_PREPARED") == nil else { return }
+        setenv("VFL_BLAS_PREPARED", "1", 1)
+        var changed = false
+        if getenv("OPENBLAS_NUM_THREADS") == nil {
+            setenv("OPENBLAS_NUM_THREADS", "1", 1)
+            changed = true
+        }
+        if getenv("OPENBLAS_CORETYPE") == nil {
+            let choice = getenv("VFL_BLAS_CORETYPE").map { String(cString: $0) } ?? "auto"
+            let core: String? = choice == "auto" ? preferredCoreType(cpuFlags: cpuFlags()) : choice == "default" ? nil : choice
+            if let core {
+                setenv("OPENBLAS_CORETYPE", core, 1)
+                changed = true
+            }
+        }
+        guard changed else { return }
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) }
+        argv.append(nil)
+        execv("/proc/self/exe", argv)
+        // execv returned: carry on with whatever OpenBLAS chose at load time.
+    }
+
+    /// Compares a BLAS product with a scalar float64 product on fixed pseudo-random matrices.
+    ///
+    /// - Returns: The largest relative difference; a correct kernel gives about 1e-6.
+    public static func selfCheck() -> Double {
+        let m = 37
+        let n = 29
+        let k = 68
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> Float {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Float(Int64(bitPattern: state >> 11) % 2001 - 1000) / 1000
+        }
+        let a = (0..<m * k).map { _ in next() }
+        let b = (0..<k * n).map { _ in next() }
+        var c = [Float](repeating: 0, count: m * n)
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                c.withUnsafeMutableBufferPointer { pc in
+                    sgemm(m: m, n: n, k: k, a: pa.baseAddress!, lda: k, b: pb.baseAddress!, ldb: n, c: pc.baseAddress!, ldc: n)
+                }
+            }
+        }
+        var worst = 0.0
+        for i in 0..<m {
+            for j in 0..<n {
+                var sum = 0.0
+                var magnitude = 0.0
+                for t in 0..<k {
+                    sum += Double(a[i * k + t]) * Double(b[t * n + j])
+                    magnitude += abs(Double(a[i * k + t]) * Double(b[t * n + j]))
+                }
+                worst = max(worst, abs(Double(c[i * n + j]) - sum) / max(magnitude, 1e-30))
+            }
+        }
+        return worst
+    }
+}

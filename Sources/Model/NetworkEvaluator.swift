@@ -1,0 +1,396 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// How one party's block reaches the network for a batch.
+public enum PartyInput: Sendable, Equatable {
+    /// The party dropped no shard: its block is zeros and its presence flag 0 for everyone.
+    case absent
+    /// Raw features: the party's bottom network runs.
+    case features
+    /// A representation shard (`vfl embed`): the bottom network's output, given directly.
+    case representation
+}
+
+/// Runs the split network over blocks of rows, on BLAS, with reusable buffers; optionally attributes each score to
+/// reason codes.
+///
+/// Fill the input buffers for a block (``featureInput(party:)`` with standardized features, missing as 0, or
+/// ``representationInput(party:)``; ``presence(party:)`` with 1 or 0), call ``evaluate(rows:inputs:reasons:)``, then
+/// read ``z(row:)`` and ``reasons(row:)``. Every dense layer is one `cblas_sgemm` over the block, followed by one
+/// pass that adds the bias and applies the activation. A row's result does not depend on the other rows of its block.
+///
+/// Reason codes: gradient x input on the top network's pre-output `z`, with the training means as the reference
+/// (standardized input 0): contribution_i = dz/dx_i * x_i, summed per reason code; the four most negative codes are
+/// the reasons. For networks that are linear this is exactly `w_i * (x_i - mean_i) / std_i`. The cost is one backward
+/// pass (two more matrix products per layer). A representation shard's party is attributed as a whole:
+/// dz/dr . (r - r_ref), r_ref being the party's representation of the reference customer.
+///
+/// Not thread-safe: each thread owns its evaluator (they share the model).
+public final class NetworkEvaluator {
+    /// The model evaluated.
+    public let model: SplitModel
+    /// The most rows a block may have.
+    public let capacity: Int
+    /// The reason codes, in a fixed order: every feature's code, then every party's name (for representations).
+    public let reasonCodes: [String]
+    /// How many reasons are kept per row.
+    public static let reasonsPerRow = 4
+
+    private let topWidth: Int
+    private let blockOffsets: [Int]
+    private let maskOffset: Int
+    private var featureInputs: [UnsafeMutablePointer<Float>] = []
+    private var representationInputs: [UnsafeMutablePointer<Float>] = []
+    private var presentFlags: [UnsafeMutablePointer<UInt8>] = []
+    /// Outputs of every party layer but the last (which writes into the top input).
+    private var partyHidden: [[UnsafeMutablePointer<Float>]] = []
+    private let topInput: UnsafeMutablePointer<Float>
+    private var topOutputs: [UnsafeMutablePointer<Float>] = []
+    private let zValues: UnsafeMutablePointer<Double>
+    private let gradientA: UnsafeMutablePointer<Float>
+    private let gradientB: UnsafeMutablePointer<Float>
+    private let topGradient: UnsafeMutablePointer<Float>
+    private let maxWidth: Int
+    private let featureCodes: [[Int]]
+    private let partyCodes: [Int]
+    private let contributions: UnsafeMutablePointer<Float>
+    private let reasonSlots: UnsafeMutablePointer<Int32>
+    private var referenceRepresentations: [[Float]] = []
+    private var allocations: [UnsafeMutableRawPointer] = []
+
+    /// Creates an evaluator for blocks of up to `capacity` rows.
+    public init(model: SplitModel, capacity: Int = 2048) {
+        self.model = model
+        self.capacity = capacity
+        var offsets: [Int] = []
+        var width = 0
+        for party in model.parties {
+            offsets.append(width)
+            width += party.representationWidth
+        }
+        blockOffsets = offsets
+        maskOffset = width
+        topWidth = model.topInputWidth
+        var codes: [String] = []
+        var codeIndex: [String: Int] = [:]
+        func index(_ code: String) -> Int {
+            if let i = codeIndex[code] { return i }
+            codes.append(code)
+            codeIndex[code] = codes.count - 1
+            return codes.count - 1
+        }
+        featureCodes = model.parties.map { party in party.features.map { index($0.reason) } }
+        partyCodes = model.parties.map { index($0.name) }
+        reasonCodes = codes
+        var widest = topWidth
+        for party in model.parties {
+            widest = max(widest, party.features.count)
+            for layer in party.layers { widest = max(widest, layer.outputWidth) }
+        }
+        for layer in model.top { widest = max(widest, layer.outputWidth) }
+        maxWidth = widest
+
+        var owned: [UnsafeMutableRawPointer] = []
+        func floats(_ count: Int) -> UnsafeMutablePointer<Float> {
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
+            p.initialize(repeating: 0, count: max(count, 1))
+            owned.append(UnsafeMutableRawPointer(p))
+            return p
+        }
+        topInput = floats(capacity * topWidth)
+        topGradient = floats(capacity * topWidth)
+        gradientA = floats(capacity * widest)
+        gradientB = floats(capacity * widest)
+        contributions = floats(capacity * codes.count)
+        zValues = UnsafeMutablePointer<Double>.allocate(capacity: capacity)
+        owned.append(UnsafeMutableRawPointer(zValues))
+        reasonSlots = UnsafeMutablePointer<Int32>.allocate(capacity: capacity * Self.reasonsPerRow)
+        owned.append(UnsafeMutableRawPointer(reasonSlots))
+        for party in model.parties {
+            featureInputs.append(floats(capacity * party.features.count))
+            representationInputs.append(floats(capacity * party.representationWidth))
+            let flags = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+            flags.initialize(repeating: 0, count: capacity)
+            owned.append(UnsafeMutableRawPointer(flags))
+            presentFlags.append(flags)
+            partyHidden.append(party.layers.dropLast().map { floats(capacity * $0.outputWidth) })
+        }
+        topOutputs = model.top.map { floats(capacity * $0.outputWidth) }
+        allocations = owned
+        // The reference customer: every standardized feature 0.
+        referenceRepresentations = model.parties.indices.map { p in
+            let party = model.parties[p]
+            featureInputs[p].update(repeating: 0, count: party.features.count)
+            var out = [Float](repeating: 0, count: party.representationWidth)
+            out.withUnsafeMutableBufferPointer { buffer in
+                runParty(p, rows: 1, output: buffer.baseAddress!, ldo: party.representationWidth)
+            }
+            return out
+        }
+    }
+
+    deinit {
+        for p in allocations { p.deallocate() }
+    }
+
+    /// The `capacity x features` row-major buffer of party `party`'s standardized features.
+    public func featureInput(party: Int) -> UnsafeMutablePointer<Float> { featureInputs[party] }
+
+    /// The `capacity x width` row-major buffer of party `party`'s given representations.
+    public func representationInput(party: Int) -> UnsafeMutablePointer<Float> { representationInputs[party] }
+
+    /// The `capacity` presence flags (1 known, 0 unknown) of party `party`.
+    public func presence(party: Int) -> UnsafeMutablePointer<UInt8> { presentFlags[party] }
+
+    /// The top network's output `z` for a row of the last block.
+    @inline(__always)
+    public func z(row: Int) -> Double { zValues[row] }
+
+    /// The reason-code indices (into ``reasonCodes``) of a row of the last block, most negative first; -1 pads.
+    @inline(__always)
+    public func reasons(row: Int) -> UnsafeBufferPointer<Int32> {
+        UnsafeBufferPointer(start: reasonSlots + row * Self.reasonsPerRow, count: Self.reasonsPerRow)
+    }
+
+    /// Computes party `party`'s representation of `rows` rows of its feature input into `output`.
+    public func representations(party: Int, rows: Int, output: UnsafeMutablePointer<Float>, ldo: Int) {
+        runParty(party, rows: rows, output: output, ldo: ldo)
+    }
+
+    /// Evaluates a block.
+    ///
+    /// - Parameters:
+    ///   - rows: The block's rows (at most ``capacity``).
+    ///   - inputs: How each party's block is given, in model order.
+    ///   - reasons: Whether to attribute the scores to reason codes.
+    public func evaluate(rows: Int, inputs: [PartyInput], reasons: Bool) {
+        precondition(rows <= capacity && inputs.count == model.parties.count)
+        for (p, party) in model.parties.enumerated() {
+            let width = party.representationWidth
+            let slice = topInput + blockOffsets[p]
+            let flags = presentFlags[p]
+            switch inputs[p] {
+            case .absent:
+                for i in 0..<rows { (slice + i * topWidth).update(repeating: 0, count: width) }
+            case .features:
+                runParty(p, rows: rows, output: slice, ldo: topWidth)
+            case .representation:
+                let source = representationInputs[p]
+                for i in 0..<rows { (slice + i * topWidth).update(from: source + i * width, count: width) }
+            }
+            if inputs[p] != .absent {
+                for i in 0..<rows where flags[i] == 0 { (slice + i * topWidth).update(repeating: 0, count: width) }
+            }
+            if model.masks {
+                for i in 0..<rows { topInput[i * topWidth + maskOffset + p] = inputs[p] == .absent ? 0 : Float(flags[i]) }
+            }
+        }
+        var input = UnsafePointer(topInput)
+        var width = topWidth
+        for (l, layer) in model.top.enumerated() {
+            Self.forward(layer, rows: rows, input: input, ldi: width, output: topOutputs[l], ldo: layer.outputWidth)
+            input = UnsafePointer(topOutputs[l])
+            width = layer.outputWidth
+        }
+        let last = topOutputs[model.top.count - 1]
+        for i in 0..<rows { zValues[i] = Double(last[i]) }
+        if reasons { attribute(rows: rows, inputs: inputs) }
+    }
+
+    private func runParty(_ p: Int, rows: Int, output: UnsafeMutablePointer<Float>, ldo: Int) {
+        let party = model.parties[p]
+        var input = UnsafePointer(featureInputs[p])
+        var width = party.features.count
+        if party.layers.isEmpty {
+            for i in 0..<rows { (output + i * ldo).update(from: input + i * width, count: width) }
+            return
+        }
+        for (l, layer) in party.layers.enumerated() {
+            let isLast = l == party.layers.count - 1
+            let out = isLast ? output : partyHidden[p][l]
+            let ld = isLast ? ldo : layer.outputWidth
+            Self.forward(layer, rows: rows, input: input, ldi: width, output: out, ldo: ld)
+            input = UnsafePointer(out)
+            width = ld
+        }
+    }
+
+    // MARK: - Attribution
+
+    private func attribute(rows: Int, inputs: [PartyInput]) {
+        let codeCount = reasonCodes.count
+        contributions.update(repeating: 0, count: rows * codeCount)
+        // dz/d(top input), by backpropagation from z.
+        var gradient = gradientA
+        var spare = gradientB
+        for i in 0..<rows { gradient[i] = 1 }
+        for l in stride(from: model.top.count - 1, through: 0, by: -1) {
+            let layer = model.top[l]
+            let isFirst = l == 0
+            let input = isFirst ? topInput : topOutputs[l - 1]
+            _ = input
+            let target = isFirst ? topGradient : spare
+            Self.backward(
+                layer, rows: rows, output: topOutputs[l], ldo: layer.outputWidth, gradient: gradient,
+                ldg: layer.outputWidth, inputGradient: target, ldi: layer.inputWidth)
+            if !isFirst { swap(&gradient, &spare) }
+        }
+        for (p, party) in model.parties.enumerated() {
+            let flags = presentFlags[p]
+            let width = party.representationWidth
+            switch inputs[p] {
+            case .absent:
+                continue
+            case .representation:
+                let reference = referenceRepresentations[p]
+                let code = partyCodes[p]
+                let source = representationInputs[p]
+                for i in 0..<rows where flags[i] != 0 {
+                    var sum: Float = 0
+                    let g = topGradient + i * topWidth + blockOffsets[p]
+                    for j in 0..<width { sum += g[j] * (source[i * width + j] - reference[j]) }
+                    contributions[i * codeCount + code] += sum
+                }
+            case .features:
+                // Backpropagate through the party's layers to its standardized inputs.
+                var current = topGradient + blockOffsets[p]
+                var ldc = topWidth
+                var target = gradientA
+                var other = gradientB
+                for l in stride(from: party.layers.count - 1, through: 0, by: -1) {
+                    let layer = party.layers[l]
+                    let isLast = l == party.layers.count - 1
+                    let output = isLast ? topInput + blockOffsets[p] : partyHidden[p][l]
+                    let ldo = isLast ? topWidth : layer.outputWidth
+                    Self.backward(
+                        layer, rows: rows, output: output, ldo: ldo, gradient: current, ldg: ldc, inputGradient: target,
+                        ldi: layer.inputWidth)
+                    current = target
+                    ldc = layer.inputWidth
+                    swap(&target, &other)
+                }
+                let x = featureInputs[p]
+                let codes = featureCodes[p]
+                let count = party.features.count
+                for i in 0..<rows where flags[i] != 0 {
+                    let row = contributions + i * codeCount
+                    for f in 0..<count { row[codes[f]] += current[i * ldc + f] * x[i * count + f] }
+                }
+            }
+        }
+        // The four most negative codes per row; ties go to the lower code index.
+        let k = Self.reasonsPerRow
+        for i in 0..<rows {
+            let row = contributions + i * codeCount
+            let slots = reasonSlots + i * k
+            var values = (Float(0), Float(0), Float(0), Float(0))
+            var found = 0
+            withUnsafeMutableBytes(of: &values) { raw in
+                let v = raw.bindMemory(to: Float.self)
+                for c in 0..<codeCount {
+                    let value = row[c]
+                    guard value < 0 else { continue }
+                    if found == k && value >= v[k - 1] { continue }
+                    var position = min(found, k - 1)
+                    while position > 0 && value < v[position - 1] {
+                        v[position] = v[position - 1]
+                        slots[position] = slots[position - 1]
+                        position -= 1
+                    }
+                    v[position] = value
+                    slots[position] = Int32(c)
+                    if found < k { found += 1 }
+                }
+            }
+            for s in found..<k { slots[s] = -1 }
+        }
+    }
+
+    // MARK: - Layers
+
+    /// `output = activation(input W + b)` for a block.
+    static func forward(
+        _ layer: Layer, rows: Int, input: UnsafePointer<Float>, ldi: Int, output: UnsafeMutablePointer<Float>, ldo: Int
+    ) {
+        guard case .dense(let dense) = layer else { return }
+        let n = dense.outputWidth
+        dense.weights.withUnsafeBufferPointer { w in
+            BLAS.sgemm(
+                m: rows, n: n, k: dense.inputWidth, a: input, lda: ldi, b: w.baseAddress!, ldb: n, c: output, ldc: ldo)
+        }
+        dense.bias.withUnsafeBufferPointer { b in
+            for i in 0..<rows {
+                let row = output + i * ldo
+                switch dense.activation {
+                case .linear:
+                    for j in 0..<n { row[j] += b[j] }
+                case .relu:
+                    for j in 0..<n { row[j] = max(row[j] + b[j], 0) }
+                case .sigmoid:
+                    for j in 0..<n { row[j] = 1 / (1 + expf(-(row[j] + b[j]))) }
+                case .tanh:
+                    for j in 0..<n { row[j] = tanhf(row[j] + b[j]) }
+                case .elu(let alpha):
+                    for j in 0..<n {
+                        let v = row[j] + b[j]
+                        row[j] = v > 0 ? v : alpha * expm1f(v)
+                    }
+                case .leakyRelu(let alpha):
+                    for j in 0..<n {
+                        let v = row[j] + b[j]
+                        row[j] = v > 0 ? v : alpha * v
+                    }
+                case .softmax:
+                    var top = -Float.infinity
+                    for j in 0..<n {
+                        row[j] += b[j]
+                        top = max(top, row[j])
+                    }
+                    var sum: Float = 0
+                    for j in 0..<n {
+                        row[j] = expf(row[j] - top)
+                        sum += row[j]
+                    }
+                    for j in 0..<n { row[j] /= sum }
+                }
+            }
+        }
+    }
+
+    /// Turns `gradient` (d/d output, overwritten) into d/d input, given the layer's outputs.
+    static func backward(
+        _ layer: Layer, rows: Int, output: UnsafePointer<Float>, ldo: Int, gradient: UnsafeMutablePointer<Float>,
+        ldg: Int, inputGradient: UnsafeMutablePointer<Float>, ldi: Int
+    ) {
+        guard case .dense(let dense) = layer else { return }
+        let n = dense.outputWidth
+        for i in 0..<rows {
+            let y = output + i * ldo
+            let g = gradient + i * ldg
+            switch dense.activation {
+            case .linear:
+                break
+            case .relu:
+                for j in 0..<n where y[j] <= 0 { g[j] = 0 }
+            case .sigmoid:
+                for j in 0..<n { g[j] *= y[j] * (1 - y[j]) }
+            case .tanh:
+                for j in 0..<n { g[j] *= 1 - y[j] * y[j] }
+            case .elu(let alpha):
+                for j in 0..<n where y[j] <= 0 { g[j] *= y[j] + alpha }
+            case .leakyRelu(let alpha):
+                for j in 0..<n where y[j] <= 0 { g[j] *= alpha }
+            case .softmax:
+                var dot: Float = 0
+                for j in 0..<n { dot += g[j] * y[j] }
+                for j in 0..<n { g[j] = y[j] * (g[j] - dot) }
+            }
+        }
+        dense.weights.withUnsafeBufferPointer { w in
+            BLAS.sgemm(
+                m: rows, n: dense.inputWidth, k: n, a: gradient, lda: ldg, b: w.baseAddress!, ldb: n, transposeB: true,
+                c: inputGradient, ldc: ldi)
+        }
+    }
+}

@@ -1,0 +1,45 @@
+public import Core
+
+extension SplitModel {
+    /// A description for `vfl model info`: id, name, key, parties with features and layer shapes, top, output.
+    public var info: JSONValue {
+        func layers(_ list: [Layer]) -> JSONValue {
+            .array(
+                list.map { layer in
+                    switch layer {
+                    case .dense(let d):
+                        return [
+                            "kind": "dense", "in": .number(Double(d.inputWidth)), "out": .number(Double(d.outputWidth)),
+                            "activation": .string(d.activation.name),
+                        ]
+                    }
+                })
+        }
+        let outputJSON: JSONValue
+        switch output {
+        case .rangeSigmoid(let lo, let hi): outputJSON = ["kind": "range_sigmoid", "min": .number(lo), "max": .number(hi)]
+        case .linear(let lo, let hi):
+            outputJSON = ["kind": "linear", "min": lo.map(JSONValue.number) ?? .null, "max": hi.map(JSONValue.number) ?? .null]
+        case .pdo(let base, let odds, let pdo, let lo, let hi):
+            outputJSON = [
+                "kind": "pdo", "base": .number(base), "odds": .number(odds), "pdo": .number(pdo),
+                "min": lo.map(JSONValue.number) ?? .null, "max": hi.map(JSONValue.number) ?? .null,
+            ]
+        }
+        return [
+            "id": .string(id), "name": .string(name), "key": .string(key),
+            "parties": .array(
+                parties.map { party in
+                    [
+                        "name": .string(party.name),
+                        "features": .array(party.features.map { .string($0.name) }),
+                        "representation_width": .number(Double(party.representationWidth)),
+                        "layers": layers(party.layers),
+                    ]
+                }),
+            "top": ["masks": .bool(masks), "input_width": .number(Double(topInputWidth)), "layers": layers(top)],
+            "output": outputJSON,
+            "reason_codes": .number(Double(reasons.count)),
+        ]
+    }
+}

@@ -1,0 +1,495 @@
+public import Core
+public import Model
+import Dispatch
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Settings of one scoring run.
+public struct ScoringOptions: Sendable {
+    /// Threads for reading shards and scoring blocks (OpenBLAS runs one thread per caller). Default: the cores.
+    public var threads: Int
+    /// The largest share of rows that may be rejected before the batch fails. Default 0.01.
+    public var maxRejectShare: Double
+    /// Whether to compute reason codes. Default true.
+    public var reasons: Bool
+    /// Rows per block of the network evaluation. Default 2048.
+    public var blockRows: Int
+
+    /// Creates options.
+    public init(threads: Int = ScoringOptions.cores, maxRejectShare: Double = 0.01, reasons: Bool = true, blockRows: Int = 2048) {
+        self.threads = max(1, threads)
+        self.maxRejectShare = maxRejectShare
+        self.reasons = reasons
+        self.blockRows = max(1, blockRows)
+    }
+
+    /// The number of online processors.
+    public static var cores: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+}
+
+/// Where a run writes its three results.
+public struct ResultPaths: Sendable {
+    /// `scores.csv`.
+    public var scores: String
+    /// `rejects.csv`.
+    public var rejects: String
+    /// `summary.json`.
+    public var summary: String
+
+    /// Paths beside a scores file: `rejects.csv` and `summary.json` in its folder when it is named `scores.csv`,
+    /// else `<stem>.rejects.csv` and `<stem>.summary.json`.
+    public init(besideScores scores: String) {
+        self.scores = scores
+        let directory = FileIO.directory(of: scores)
+        let file = String(scores.split(separator: "/").last ?? "scores.csv")
+        if file == "scores.csv" {
+            rejects = directory + "/rejects.csv"
+            summary = directory + "/summary.json"
+        } else {
+            let stem = file.hasSuffix(".csv") ? String(file.dropLast(4)) : file
+            rejects = directory + "/" + stem + ".rejects.csv"
+            summary = directory + "/" + stem + ".summary.json"
+        }
+    }
+
+    /// Explicit paths.
+    public init(scores: String, rejects: String, summary: String) {
+        self.scores = scores
+        self.rejects = rejects
+        self.summary = summary
+    }
+}
+
+/// The outcome of scoring a batch.
+public struct BatchOutcome: Sendable {
+    /// Customers in the batch (the union of the shards' keys).
+    public var customers: Int
+    /// Customers scored.
+    public var scored: Int
+    /// Rows in `rejects.csv`.
+    public var rejectedRows: Int
+    /// The summary written to `summary.json`.
+    public var summary: JSONValue
+}
+
+/// Scores one batch folder (shards + manifest) into `scores.csv`, `rejects.csv` and `summary.json`.
+///
+/// The same code serves `vfl score` and the workers. Shards are read in parallel, joined by key (a sort per party and a
+/// merge), and scored in blocks on ``NetworkEvaluator``s; the output is sorted by key in byte order and identical
+/// whatever the thread count. The three files are written under temporary names, flushed, and renamed into place,
+/// `scores.csv` last.
+public struct BatchScorer: Sendable {
+    /// The model.
+    public let model: SplitModel
+    /// The run's settings.
+    public let options: ScoringOptions
+    /// Where progress is logged (never keys or values).
+    public let logger: Logger
+
+    /// Creates a scorer.
+    public init(model: SplitModel, options: ScoringOptions = ScoringOptions(), logger: Logger = .disabled) {
+        self.model = model
+        self.options = options
+        self.logger = logger
+    }
+
+    /// A shard to read: its party, file and kind.
+    struct ShardFile {
+        var party: Int
+        var path: String
+        var input: PartyInput
+    }
+
+    /// Finds the batch's shards from its manifest.
+    ///
+    /// - Throws: ``ScoringError`` of code `manifest` when the manifest is missing or invalid, names a party the model
+    ///   does not know, or a listed party has no shard (or two).
+    func shardFiles(batchDirectory: String) throws -> (Manifest, [ShardFile]) {
+        let manifestPath = batchDirectory + "/manifest.json"
+        let manifest: Manifest
+        do {
+            let bytes = try FileIO.readFile(manifestPath, limit: 1 << 20)
+            manifest = try Manifest(parsing: .init(bytes))
+        } catch let error as Manifest.Error {
+            throw ScoringError(.manifest, error.message)
+        } catch {
+            throw ScoringError(.manifest, "cannot read \(manifestPath): \(error)")
+        }
+        var files: [ShardFile] = []
+        for name in manifest.parties {
+            guard let p = model.partyIndex(name) else {
+                throw ScoringError(.manifest, "manifest.json lists party \(name), which the model does not have")
+            }
+            let raw = batchDirectory + "/" + name + ".csv"
+            let repr = batchDirectory + "/" + name + ".repr.csv"
+            let hasRaw = FileIO.exists(raw)
+            let hasRepr = FileIO.exists(repr)
+            if hasRaw && hasRepr {
+                throw ScoringError(.manifest, "party \(name) has both \(name).csv and \(name).repr.csv")
+            }
+            guard hasRaw || hasRepr else {
+                throw ScoringError(.manifest, "manifest.json lists party \(name), but there is no \(name).csv")
+            }
+            files.append(ShardFile(party: p, path: hasRaw ? raw : repr, input: hasRaw ? .features : .representation))
+        }
+        return (manifest, files)
+    }
+
+    /// Scores the batch in `batchDirectory` and publishes the results.
+    ///
+    /// - Returns: Counts and the summary.
+    /// - Throws: ``ScoringError`` naming the file, party, line and column at fault. When the reject share is exceeded,
+    ///   `rejects.csv` and `summary.json` are still written (for diagnosis) and `scores.csv` is not.
+    public func score(batchDirectory: String, results: ResultPaths) throws -> BatchOutcome {
+        let started = Timestamp.monotonicSeconds()
+        var timings: [(String, Double)] = []
+        var phase = started
+        func lap(_ name: String) {
+            let now = Timestamp.monotonicSeconds()
+            timings.append((name, (now - phase) * 1000))
+            phase = now
+        }
+        let (manifest, files) = try shardFiles(batchDirectory: batchDirectory)
+        try verifyChecksums(manifest: manifest, batchDirectory: batchDirectory, files: files)
+        let tables = try loadTables(files)
+        for table in tables {
+            if let expected = manifest.rows[table.name], expected != table.rows {
+                throw ScoringError(
+                    .verification, "party \(table.name): manifest.json says \(expected) rows, \(table.file) has \(table.rows)")
+            }
+            if !table.extraColumns.isEmpty {
+                logger.info(
+                    "extra columns ignored",
+                    metadata: [("party", table.name), ("columns", table.extraColumns.joined(separator: ","))])
+            }
+        }
+        lap("read")
+        try sortTables(tables)
+        let join = Join(tables: tables, partyCount: model.parties.count)
+        lap("join")
+
+        // Rejected customers and rows.
+        var rejectLines: [UInt8] = Array("\(model.key),party,line,column,reason\n".utf8)
+        var rejectedRows = 0
+        var rejectedCustomers = 0
+        // Rows without a key cannot be joined: each counts as a rejected customer of its own.
+        var keylessRows = 0
+        for table in tables {
+            for row in 0..<table.rows where table.problems[row] == PartyTable.Problem.emptyKey.rawValue {
+                appendReject(key: table.key(row), table: table, row: row, to: &rejectLines)
+                rejectedRows += 1
+                keylessRows += 1
+            }
+        }
+        rejectedCustomers = keylessRows
+        var scoredCustomers: [Int32] = []
+        scoredCustomers.reserveCapacity(join.count)
+        let partyCount = model.parties.count
+        let tableOfParty: [PartyTable?] = (0..<partyCount).map { p in tables.first { $0.party == p } }
+        for c in 0..<join.count {
+            var bad = false
+            for p in 0..<partyCount {
+                let row = join.rows[c * partyCount + p]
+                if row >= 0, let table = tableOfParty[p], table.problems[Int(row)] != 0 {
+                    if !bad {
+                        bad = true
+                        rejectedCustomers += 1
+                    }
+                    appendReject(key: table.key(Int(row)), table: table, row: Int(row), to: &rejectLines)
+                    rejectedRows += 1
+                }
+            }
+            if !bad { scoredCustomers.append(Int32(c)) }
+        }
+        let population = join.count + keylessRows
+        let rejectShare = population == 0 ? 0 : Double(rejectedCustomers) / Double(population)
+
+        var summaryMembers: [(String, JSONValue)] = [
+            ("batch", .string(manifest.batch)),
+            ("model", ["id": .string(model.id), "name": .string(model.name)]),
+            ("customers", .number(Double(join.count))),
+            ("scored", .number(Double(scoredCustomers.count))),
+            ("rejected_customers", .number(Double(rejectedCustomers))),
+            ("rejected_rows", .number(Double(rejectedRows))),
+            ("reject_share", .number(rejectShare)),
+            ("max_reject_share", .number(options.maxRejectShare)),
+        ]
+        summaryMembers.append(("parties", partySummary(tables: tables, join: join)))
+        summaryMembers.append(("parties_per_customer", .object(join.partiesPerCustomer.enumerated().map { (String($0), .number(Double($1))) })))
+
+        let temporaryRejects = FileIO.temporaryName(for: results.rejects)
+        let temporarySummary = FileIO.temporaryName(for: results.summary)
+        if rejectShare > options.maxRejectShare {
+            summaryMembers.append(("status", "failed"))
+            let message =
+                "\(rejectedCustomers) of \(population) customers rejected (\(percent(rejectShare))), "
+                + "more than the allowed \(percent(options.maxRejectShare)); see rejects.csv"
+            summaryMembers.append(("error", .string(message)))
+            lap("check")
+            summaryMembers.append(("timings_ms", timingsJSON(timings, total: started)))
+            try writeFile(temporaryRejects, rejectLines)
+            try writeFile(temporarySummary, Array((JSONValue.object(summaryMembers).text + "\n").utf8))
+            try publish([(temporaryRejects, results.rejects), (temporarySummary, results.summary)])
+            throw ScoringError(.tooManyRejects, message)
+        }
+
+        let temporaryScores = FileIO.temporaryName(for: results.scores)
+        let histogram = try writeScores(
+            path: temporaryScores, join: join, customers: scoredCustomers, tables: tableOfParty)
+        lap("score")
+        try writeFile(temporaryRejects, rejectLines)
+        summaryMembers.append(("status", "done"))
+        summaryMembers.append(("score_histogram", histogramJSON(histogram)))
+        summaryMembers.append(("threads", .number(Double(options.threads))))
+        summaryMembers.append(("blas", ["core": .string(BLAS.coreName), "threads_per_worker_thread": .number(Double(BLAS.threads))]))
+        lap("write")
+        summaryMembers.append(("timings_ms", timingsJSON(timings, total: started)))
+        let summary = JSONValue.object(summaryMembers)
+        try writeFile(temporarySummary, Array((summary.text + "\n").utf8))
+        try publish([
+            (temporaryRejects, results.rejects), (temporarySummary, results.summary), (temporaryScores, results.scores),
+        ])
+        return BatchOutcome(
+            customers: join.count, scored: scoredCustomers.count, rejectedRows: rejectedRows, summary: summary)
+    }
+
+    // MARK: - Phases
+
+    private func verifyChecksums(manifest: Manifest, batchDirectory: String, files: [ShardFile]) throws {
+        for file in files {
+            let name = model.parties[file.party].name
+            guard let expected = manifest.sha256[name] else { continue }
+            let actual: String
+            do { actual = try FileHash.sha256(path: file.path) } catch {
+                throw ScoringError(.io, "party \(name): cannot read \(file.path): \(error)")
+            }
+            guard actual == expected else {
+                throw ScoringError(.verification, "party \(name): the SHA-256 of its shard does not match manifest.json")
+            }
+        }
+    }
+
+    private func loadTables(_ files: [ShardFile]) throws -> [PartyTable] {
+        let loader = ShardLoader(model: model)
+        let order = files.indices.sorted { fileSize(files[$0].path) > fileSize(files[$1].path) }
+        let slots = Mutex<[Int: Result<PartyTable, any Error>]>([:])
+        let nextIndex = Atomic<Int>(0)
+        let threads = min(options.threads, files.count)
+        DispatchQueue.concurrentPerform(iterations: threads) { _ in
+            while true {
+                let i = nextIndex.add(1, ordering: .relaxed).oldValue
+                guard i < order.count else { return }
+                let file = files[order[i]]
+                let result = Result { try loader.load(path: file.path, party: file.party, input: file.input) }
+                slots.withLock { $0[order[i]] = result }
+            }
+        }
+        let results = slots.withLock { $0 }
+        var tables: [PartyTable] = []
+        for i in files.indices { tables.append(try results[i]!.get()) }
+        return tables.sorted { $0.party < $1.party }
+    }
+
+    private func sortTables(_ tables: [PartyTable]) throws {
+        let failures = Mutex<[Int: any Error]>([:])
+        DispatchQueue.concurrentPerform(iterations: tables.count) { i in
+            do { try tables[i].sortKeys() } catch { failures.withLock { $0[i] = error } }
+        }
+        if let first = failures.withLock({ $0.keys.min().map { [$0] } ?? [] }).first {
+            throw failures.withLock { $0[first]! }
+        }
+    }
+
+    private func appendReject(key: UnsafeBufferPointer<UInt8>, table: PartyTable, row: Int, to out: inout [UInt8]) {
+        ScoreText.appendCell(key, to: &out)
+        out.append(UInt8(ascii: ","))
+        out.append(contentsOf: table.name.utf8)
+        out.append(UInt8(ascii: ","))
+        ScoreText.appendInteger(UInt64(table.lines[row]), to: &out)
+        out.append(UInt8(ascii: ","))
+        out.append(contentsOf: ScoreText.cell(table.problemColumns[UInt32(row)] ?? ""))
+        out.append(UInt8(ascii: ","))
+        out.append(contentsOf: (PartyTable.Problem(rawValue: table.problems[row])?.text ?? "bad value").utf8)
+        out.append(UInt8(ascii: "\n"))
+    }
+
+    /// Scores the customers in blocks, in parallel waves, writing rows in key order; returns the histogram.
+    private func writeScores(path: String, join: Join, customers: [Int32], tables: [PartyTable?]) throws -> [Int: Int] {
+        let writer = try BufferedFileWriter(path: path)
+        var header = model.key + ",score,parties"
+        for k in 1...NetworkEvaluator.reasonsPerRow { header += ",reason_\(k)" }
+        try writer.write(ScoreText.cell(model.key) + Array(header.utf8.dropFirst(model.key.utf8.count)) + [10])
+        let model = self.model
+        let blockRows = options.blockRows
+        let blockCount = (customers.count + blockRows - 1) / blockRows
+        let threads = max(1, min(options.threads, blockCount))
+        final class Evaluators: @unchecked Sendable {
+            // Thread t of each wave uses only all[t]; waves run one after another.
+            let all: [NetworkEvaluator]
+            init(_ all: [NetworkEvaluator]) { self.all = all }
+        }
+        let evaluators = Evaluators((0..<threads).map { _ in NetworkEvaluator(model: model, capacity: blockRows) })
+        let inputs: [PartyInput] = model.parties.indices.map { tables[$0]?.input ?? .absent }
+        let codeCells = evaluators.all[0].reasonCodes.map { ScoreText.cell($0) }
+        let partyNames = model.parties.map { Array($0.name.utf8) }
+        let wave = threads * 8
+        var histogram: [Int: Int] = [:]
+        let histograms = Mutex<[Int: Int]>([:])
+        final class Outputs: @unchecked Sendable {
+            // Each slot is written by exactly one thread per wave; read after concurrentPerform returns.
+            var blocks: [[UInt8]]
+            init(_ n: Int) { blocks = Array(repeating: [], count: n) }
+        }
+        let reasons = options.reasons
+        var firstBlock = 0
+        while firstBlock < blockCount {
+            let blocksInWave = min(wave, blockCount - firstBlock)
+            let outputs = Outputs(blocksInWave)
+            let base = firstBlock
+            DispatchQueue.concurrentPerform(iterations: threads) { t in
+                let evaluator = evaluators.all[t]
+                var local: [Int: Int] = [:]
+                for b in stride(from: t, to: blocksInWave, by: threads) {
+                    let start = (base + b) * blockRows
+                    let end = min(start + blockRows, customers.count)
+                    outputs.blocks[b] = Self.scoreBlock(
+                        customers: customers[start..<end], join: join, tables: tables, inputs: inputs,
+                        evaluator: evaluator, model: model, reasons: reasons, codeCells: codeCells,
+                        partyNames: partyNames, histogram: &local)
+                }
+                histograms.withLock { total in for (k, v) in local { total[k, default: 0] += v } }
+            }
+            for block in outputs.blocks { try writer.write(block) }
+            firstBlock += blocksInWave
+        }
+        histogram = histograms.withLock { $0 }
+        try writer.close(sync: true)
+        return histogram
+    }
+
+    private static func scoreBlock(
+        customers: ArraySlice<Int32>, join: Join, tables: [PartyTable?], inputs: [PartyInput],
+        evaluator: NetworkEvaluator, model: SplitModel, reasons: Bool, codeCells: [[UInt8]], partyNames: [[UInt8]],
+        histogram: inout [Int: Int]
+    ) -> [UInt8] {
+        let partyCount = model.parties.count
+        let rows = customers.count
+        for p in 0..<partyCount {
+            guard let table = tables[p] else { continue }
+            let width = table.width
+            let flags = evaluator.presence(party: p)
+            let target =
+                table.input == .representation ? evaluator.representationInput(party: p) : evaluator.featureInput(party: p)
+            for (i, c) in customers.enumerated() {
+                let row = join.rows[Int(c) * partyCount + p]
+                if row >= 0 {
+                    (target + i * width).update(from: table.values(Int(row)), count: width)
+                    flags[i] = 1
+                } else {
+                    (target + i * width).update(repeating: 0, count: width)
+                    flags[i] = 0
+                }
+            }
+        }
+        evaluator.evaluate(rows: rows, inputs: inputs, reasons: reasons)
+        var out: [UInt8] = []
+        out.reserveCapacity(rows * 96)
+        for (i, c) in customers.enumerated() {
+            let customer = Int(c)
+            var keyTable: PartyTable?
+            var keyRow = 0
+            for p in 0..<partyCount {
+                let row = join.rows[customer * partyCount + p]
+                if row >= 0 {
+                    keyTable = tables[p]
+                    keyRow = Int(row)
+                    break
+                }
+            }
+            ScoreText.appendCell(keyTable!.key(keyRow), to: &out)
+            out.append(UInt8(ascii: ","))
+            let score = model.output.score(evaluator.z(row: i))
+            ScoreText.appendTwoDecimals(score, to: &out)
+            if score.isFinite { histogram[Int((score / 10).rounded(.down)) * 10, default: 0] += 1 }
+            out.append(UInt8(ascii: ","))
+            var first = true
+            for p in 0..<partyCount where join.rows[customer * partyCount + p] >= 0 {
+                if !first { out.append(UInt8(ascii: "|")) }
+                out.append(contentsOf: partyNames[p])
+                first = false
+            }
+            let slots = evaluator.reasons(row: i)
+            for s in 0..<NetworkEvaluator.reasonsPerRow {
+                out.append(UInt8(ascii: ","))
+                if reasons && slots[s] >= 0 { out.append(contentsOf: codeCells[Int(slots[s])]) }
+            }
+            out.append(UInt8(ascii: "\n"))
+        }
+        return out
+    }
+
+    // MARK: - Summary helpers
+
+    private func partySummary(tables: [PartyTable], join: Join) -> JSONValue {
+        .object(
+            model.parties.enumerated().map { p, party in
+                let table = tables.first { $0.party == p }
+                let known = join.known[p]
+                var members: [(String, JSONValue)] = [
+                    ("input", .string(table.map { $0.input == .representation ? "representation" : "features" } ?? "absent")),
+                    ("rows", .number(Double(table?.rows ?? 0))),
+                    ("known", .number(Double(known))),
+                    ("coverage", .number(join.count == 0 ? 0 : Double(known) / Double(join.count))),
+                ]
+                if let table, !table.extraColumns.isEmpty {
+                    members.append(("extra_columns", .array(table.extraColumns.map { .string($0) })))
+                }
+                return (party.name, .object(members))
+            })
+    }
+
+    private func histogramJSON(_ histogram: [Int: Int]) -> JSONValue {
+        [
+            "bin_width": 10,
+            "bins": .array(histogram.keys.sorted().map { ["from": .number(Double($0)), "count": .number(Double(histogram[$0]!))] }),
+        ]
+    }
+
+    private func timingsJSON(_ timings: [(String, Double)], total started: Double) -> JSONValue {
+        var members = timings.map { ($0.0, JSONValue.number(($0.1 * 10).rounded() / 10)) }
+        members.append(("total", .number(((Timestamp.monotonicSeconds() - started) * 10_000).rounded() / 10)))
+        return .object(members)
+    }
+
+    private func percent(_ share: Double) -> String {
+        let value = (share * 10000).rounded() / 100
+        return "\(value)%"
+    }
+
+    private func fileSize(_ path: String) -> Int {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int(info.st_size) : 0
+    }
+
+    private func writeFile(_ path: String, _ bytes: [UInt8]) throws {
+        do {
+            let writer = try BufferedFileWriter(path: path)
+            try writer.write(bytes)
+            try writer.close(sync: true)
+        } catch {
+            throw ScoringError(.io, "cannot write \(path): \(error)")
+        }
+    }
+
+    private func publish(_ moves: [(String, String)]) throws {
+        do {
+            for (from, to) in moves { try FileIO.rename(from, to: to) }
+            if let last = moves.last { try FileIO.sync(FileIO.directory(of: last.1)) }
+        } catch {
+            throw ScoringError(.io, "cannot publish results: \(error)")
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+
+/// Formatting of scores and CSV cells into byte buffers.
+enum ScoreText {
+    /// Appends `value` with exactly two decimals, correctly rounded from the binary value (ties to even),
+    /// as Python's `"%.2f"` does.
+    ///
+    /// `q = value * 100` is computed with its exact rounding error `e` (a fused multiply-add), so the decision between
+    /// `floor(q)` and `floor(q) + 1` is made on the exact product `q + e`.
+    static func appendTwoDecimals(_ value: Double, to out: inout [UInt8]) {
+        guard value.isFinite else {
+            out.append(contentsOf: value.isNaN ? Array("nan".utf8) : value < 0 ? Array("-inf".utf8) : Array("inf".utf8))
+            return
+        }
+        let magnitude = abs(value)
+        let q = magnitude * 100
+        let e = (-q).addingProduct(magnitude, 100)  // exact: magnitude * 100 - q
+        var n = q.rounded(.down)
+        let fraction = q - n  // exact
+        let roundUp: Bool
+        if fraction > 0.5 {
+            roundUp = true
+        } else if fraction < 0.5 {
+            // Also when fraction is 0 and e < 0: the exact product lies just below n and still rounds to n.
+            roundUp = false
+        } else {
+            roundUp = e > 0 || (e == 0 && n.truncatingRemainder(dividingBy: 2) != 0)
+        }
+        if roundUp { n += 1 }
+        guard n < 9e17 else {
+            out.append(contentsOf: Array(String(format: "%.2f", value).utf8))
+            return
+        }
+        var units = UInt64(n)
+        if value < 0 && units != 0 { out.append(UInt8(ascii: "-")) }
+        if value < 0 && units == 0 && value.sign == .minus { out.append(UInt8(ascii: "-")) }
+        let cents = units % 100
+        units /= 100
+        appendInteger(units, to: &out)
+        out.append(UInt8(ascii: "."))
+        out.append(UInt8(ascii: "0") + UInt8(cents / 10))
+        out.append(UInt8(ascii: "0") + UInt8(cents % 10))
+    }
+
+    /// Appends a non-negative integer in decimal.
+    static func appendInteger(_ value: UInt64, to out: inout [UInt8]) {
+        if value < 10 {
+            out.append(UInt8(ascii: "0") + UInt8(value))
+            return
+        }
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (
+            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+        )
+        var count = 0
+        var v = value
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            while v > 0 {
+                buffer[count] = UInt8(ascii: "0") + UInt8(v % 10)
+                v /= 10
+                count += 1
+            }
+            for i in stride(from: count - 1, through: 0, by: -1) { out.append(buffer[i]) }
+        }
+    }
+
+    /// Appends a CSV cell, quoted when it holds a comma, a quote or a line break.
+    static func appendCell(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        let needsQuotes = bytes.contains {
+            $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r")
+        }
+        guard needsQuotes else {
+            out.append(contentsOf: bytes)
+            return
+        }
+        out.append(UInt8(ascii: "\""))
+        for b in bytes {
+            if b == UInt8(ascii: "\"") { out.append(b) }
+            out.append(b)
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// A string as a CSV cell's bytes.
+    static func cell(_ text: String) -> [UInt8] {
+        var out: [UInt8] = []
+        Array(text.utf8).withUnsafeBufferPointer { appendCell($0, to: &out) }
+        return out
+    }
+}
+

@@ -1,0 +1,177 @@
+import Core
+import Model
+
+/// Reads one party shard into a ``PartyTable``: header checks, then per row the key and the standardized inputs,
+/// parsed straight from the CSV reader's bytes (no per-cell allocation).
+struct ShardLoader {
+    let model: SplitModel
+
+    /// A value map compiled for byte comparison.
+    private struct ValueMap {
+        var entries: [(text: [UInt8], value: Double)]
+
+        @inline(__always)
+        func lookup(_ cell: UnsafeBufferPointer<UInt8>) -> Double? {
+            for entry in entries where entry.text.count == cell.count {
+                let equal = entry.text.withUnsafeBufferPointer { text in
+                    memcmpEqual(text.baseAddress!, cell.baseAddress!, cell.count)
+                }
+                if equal { return entry.value }
+            }
+            return nil
+        }
+    }
+
+    /// Loads `path` as party `party`'s shard.
+    ///
+    /// - Parameters:
+    ///   - path: The shard file.
+    ///   - party: The party's index in the model.
+    ///   - input: `.features` for `<party>.csv`, `.representation` for `<party>.repr.csv`.
+    /// - Throws: ``ScoringError`` for malformed CSV, missing columns or a representation of another model.
+    func load(path: String, party: Int, input: PartyInput) throws -> PartyTable {
+        let spec = model.parties[party]
+        let file = String(path.split(separator: "/").last ?? "")
+        let width = input == .representation ? spec.representationWidth : spec.features.count
+        let table = PartyTable(party: party, name: spec.name, file: file, input: input, width: width)
+        let reader: CSVReader
+        do { reader = try CSVReader(path: path) } catch { throw ScoringError(.io, "party \(spec.name): \(error.message)") }
+        func csvFailure(_ error: CSVError) -> ScoringError {
+            ScoringError(
+                .csv,
+                "party \(spec.name): \(file) line \(error.line), column \(error.column): \(error.message) (\(error.kind))")
+        }
+        do {
+            guard try reader.next() else {
+                throw ScoringError(.columns, "party \(spec.name): \(file) is empty; a shard needs a header row")
+            }
+        } catch let error as CSVError {
+            throw csvFailure(error)
+        }
+        let header = reader.recordStrings()
+        var positions: [String: Int] = [:]
+        var duplicated: Set<String> = []
+        for (i, name) in header.enumerated() {
+            if positions[name] != nil { duplicated.insert(name) } else { positions[name] = i }
+        }
+        func column(_ name: String) throws -> Int {
+            guard let i = positions[name] else {
+                throw ScoringError(.columns, "party \(spec.name): \(file) has no column \"\(name)\"")
+            }
+            guard !duplicated.contains(name) else {
+                throw ScoringError(.columns, "party \(spec.name): \(file) has the column \"\(name)\" twice")
+            }
+            return i
+        }
+        let keyColumn = try column(model.key)
+        var columns: [Int] = []
+        var names: [String] = []
+        var maps: [ValueMap?] = []
+        var means: [Double] = []
+        var scales: [Double] = []
+        var modelColumn: Int?
+        if input == .representation {
+            for j in 1...width {
+                columns.append(try column("r\(j)"))
+                names.append("r\(j)")
+                maps.append(nil)
+                means.append(0)
+                scales.append(1)
+            }
+            modelColumn = try column("model")
+        } else {
+            for feature in spec.features {
+                columns.append(try column(feature.name))
+                names.append(feature.name)
+                maps.append(feature.values.map { ValueMap(entries: $0) })
+                means.append(feature.mean)
+                scales.append(feature.std)
+            }
+        }
+        let used = Set(columns + [keyColumn] + (modelColumn.map { [$0] } ?? []))
+        table.extraColumns = header.indices.filter { !used.contains($0) }.map { header[$0] }
+        let modelID = Array(model.id.utf8)
+        let isRepresentation = input == .representation
+
+        do {
+            while try reader.next() {
+                let row = table.rows
+                table.lines.append(UInt32(truncatingIfNeeded: reader.recordLine))
+                let key = reader.field(keyColumn)
+                let keyTarget = table.keyBytes.reserve(key.count)
+                if key.count > 0 { keyTarget.update(from: key.baseAddress!, count: key.count) }
+                table.keyBytes.commit(key.count)
+                table.keyEnds.append(UInt32(truncatingIfNeeded: table.keyBytes.count))
+                var problem: PartyTable.Problem? = key.count == 0 ? .emptyKey : nil
+                var problemColumn = key.count == 0 ? model.key : ""
+                if let modelColumn, problem == nil {
+                    let cell = reader.field(modelColumn)
+                    let matches = cell.count == modelID.count && modelID.withUnsafeBufferPointer { id in
+                        memcmpEqual(id.baseAddress!, cell.baseAddress!, cell.count)
+                    }
+                    if !matches {
+                        throw ScoringError(
+                            .modelMismatch,
+                            "party \(spec.name): \(file) line \(reader.recordLine) was computed with another model "
+                                + "(this model is \(model.id.prefix(12)))")
+                    }
+                }
+                let out = table.values.reserve(width)
+                for f in 0..<width {
+                    let cell = reader.field(columns[f])
+                    var value: Double
+                    if cell.count == 0 {
+                        if isRepresentation && problem == nil {
+                            problem = .missingRepresentation
+                            problemColumn = names[f]
+                        }
+                        out[f] = 0
+                        continue
+                    } else if let map = maps[f] {
+                        guard let v = map.lookup(cell) else {
+                            if problem == nil {
+                                problem = .unknownValue
+                                problemColumn = names[f]
+                            }
+                            out[f] = 0
+                            continue
+                        }
+                        value = v
+                    } else {
+                        guard let v = DecimalParser.parse(cell) else {
+                            if problem == nil {
+                                problem = .notANumber
+                                problemColumn = names[f]
+                            }
+                            out[f] = 0
+                            continue
+                        }
+                        value = v
+                    }
+                    if !value.isFinite {
+                        if problem == nil {
+                            problem = .notFinite
+                            problemColumn = names[f]
+                        }
+                        out[f] = 0
+                        continue
+                    }
+                    out[f] = Float((value - means[f]) / scales[f])
+                }
+                table.values.commit(width)
+                table.problems.append(problem?.rawValue ?? 0)
+                if problem != nil { table.problemColumns[UInt32(row)] = problemColumn }
+                table.rows += 1
+            }
+        } catch let error as CSVError {
+            throw csvFailure(error)
+        }
+        return table
+    }
+}
+
+@inline(__always)
+func memcmpEqual(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+    for i in 0..<count where a[i] != b[i] { return false }
+    return true
+}

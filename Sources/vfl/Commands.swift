@@ -1,0 +1,180 @@
+import Core
+import Model
+import Worker
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// vfl's subcommands, as data: name, summary, usage and the function that runs it.
+enum Commands {
+    struct Command: Sendable {
+        var name: String
+        var summary: String
+        var usage: String
+        var run: @Sendable ([String], [String: String], Logger) throws -> Int32
+    }
+
+    static let all: [Command] = [
+        Command(
+            name: "score", summary: "score one batch folder into scores.csv (no database)",
+            usage: """
+                vfl score BATCH_DIR --out FILE [--model FILE] [--threads N] [--max-reject-share S] [--no-reasons]
+                  --model FILE            the model (VFL_MODEL; default: the shipped model)
+                  --threads N             threads for reading and scoring (VFL_THREADS; default: the cores)
+                  --max-reject-share S    fail when more than this share of rows is rejected (default 0.01)
+                  --no-reasons            skip reason codes
+                Writes FILE, and beside it rejects.csv and summary.json (or <stem>.rejects.csv, <stem>.summary.json).
+                """, run: score),
+        Command(
+            name: "embed", summary: "compute one party's representation shard on the bank's own machine",
+            usage: """
+                vfl embed --party NAME SHARD.csv --out FILE [--model FILE]
+                Writes KEY,r1..rK,model for every row of the shard (FILE is normally <party>.repr.csv).
+                """, run: embed),
+        Command(
+            name: "inspect", summary: "parse a CSV file strictly and print its records as JSON",
+            usage: """
+                vfl inspect csv FILE
+                Prints a JSON array of arrays of strings, or {"error": KIND, "line": N, "column": N, ...} and exits 1.
+                """, run: inspect),
+        Command(
+            name: "model", summary: "describe a model file",
+            usage: """
+                vfl model info [FILE]
+                Prints the model's id (SHA-256 of the file), parties, features and layer shapes as JSON.
+                """, run: modelInfo),
+    ]
+
+    static func run(_ arguments: [String], environment: [String: String], logger: Logger) -> Int32 {
+        guard let name = arguments.first, name != "--help", name != "-h", name != "help" else {
+            printUsage()
+            return arguments.isEmpty ? 2 : 0
+        }
+        guard let command = all.first(where: { $0.name == name }) else {
+            printError("unknown command \(name); run vfl --help")
+            return 2
+        }
+        let rest = Array(arguments.dropFirst())
+        if rest.contains("--help") || rest.contains("-h") {
+            print(command.usage)
+            return 0
+        }
+        do {
+            return try command.run(rest, environment, logger)
+        } catch let error as ParsedArguments.UsageError {
+            printError("\(error.message)\nusage: \(command.usage)")
+            return 2
+        } catch {
+            printError("\(error)")
+            return 1
+        }
+    }
+
+    static func printUsage() {
+        var text = "vfl: batch credit scoring for vertical federated learning\n\ncommands:\n"
+        for command in all { text += "  \(command.name.padding(8))  \(command.summary)\n" }
+        text += "\nvfl COMMAND --help for a command's options."
+        print(text)
+    }
+
+    static func printError(_ message: String) {
+        var line = "vfl: error: \(message)\n"
+        line.withUTF8 { bytes in _ = write(2, bytes.baseAddress, bytes.count) }
+    }
+
+    // MARK: - Commands
+
+    static func modelPath(_ options: ParsedArguments, _ environment: [String: String]) -> String {
+        options.value("model", environment: environment, variable: "VFL_MODEL") ?? ShippedFiles.defaultModel
+    }
+
+    static func loadModel(_ path: String) throws -> SplitModel {
+        try SplitModel.load(path: path)
+    }
+
+    static func score(_ arguments: [String], _ environment: [String: String], _ logger: Logger) throws -> Int32 {
+        let options = try ParsedArguments(
+            arguments, valued: ["out", "model", "threads", "max-reject-share"], flags: ["no-reasons"])
+        guard options.positionals.count == 1 else { throw ParsedArguments.UsageError("give exactly one BATCH_DIR") }
+        guard let out = options.options["out"] else { throw ParsedArguments.UsageError("--out FILE is required") }
+        let threads = try options.int(
+            "threads", environment: environment, variable: "VFL_THREADS", default: ScoringOptions.cores, range: 1...256)
+        let share = try options.double(
+            "max-reject-share", environment: environment, variable: "VFL_MAX_REJECT_SHARE", default: 0.01, range: 0...1)
+        let model = try loadModel(modelPath(options, environment))
+        try checkBLAS(logger)
+        let scorer = BatchScorer(
+            model: model,
+            options: ScoringOptions(threads: threads, maxRejectShare: share, reasons: options.options["no-reasons"] == nil),
+            logger: logger)
+        let outcome = try scorer.score(batchDirectory: options.positionals[0], results: ResultPaths(besideScores: out))
+        logger.info(
+            "batch scored",
+            metadata: [
+                ("customers", "\(outcome.customers)"), ("scored", "\(outcome.scored)"),
+                ("rejected_rows", "\(outcome.rejectedRows)"),
+                ("ms", outcome.summary["timings_ms"]?["total"]?.double.map { "\($0)" } ?? ""),
+            ])
+        return 0
+    }
+
+    static func embed(_ arguments: [String], _ environment: [String: String], _ logger: Logger) throws -> Int32 {
+        let options = try ParsedArguments(arguments, valued: ["party", "out", "model"])
+        guard options.positionals.count == 1 else { throw ParsedArguments.UsageError("give exactly one SHARD.csv") }
+        guard let party = options.options["party"] else { throw ParsedArguments.UsageError("--party NAME is required") }
+        guard let out = options.options["out"] else { throw ParsedArguments.UsageError("--out FILE is required") }
+        let model = try loadModel(modelPath(options, environment))
+        try checkBLAS(logger)
+        let outcome = try Embedder(model: model).embed(party: party, shardPath: options.positionals[0], outputPath: out)
+        logger.info(
+            "representation written",
+            metadata: [("party", party), ("rows", "\(outcome.rows)"), ("bad_rows", "\(outcome.badRows)")])
+        return 0
+    }
+
+    static func inspect(_ arguments: [String], _ environment: [String: String], _ logger: Logger) throws -> Int32 {
+        let options = try ParsedArguments(arguments, valued: [])
+        guard options.positionals.count == 2, options.positionals[0] == "csv" else {
+            throw ParsedArguments.UsageError("expected: vfl inspect csv FILE")
+        }
+        let output = BufferedFileWriter(fileDescriptor: 1, name: "stdout")
+        if let error = try CSVInspector.inspect(path: options.positionals[1], output: output) {
+            // Nothing of a partial array is printed: the buffer is dropped, the error object printed instead.
+            output.discard()
+            print(error)
+            return 1
+        }
+        try output.flush()
+        return 0
+    }
+
+    static func modelInfo(_ arguments: [String], _ environment: [String: String], _ logger: Logger) throws -> Int32 {
+        let options = try ParsedArguments(arguments, valued: [])
+        guard let sub = options.positionals.first, sub == "info", options.positionals.count <= 2 else {
+            throw ParsedArguments.UsageError("expected: vfl model info [FILE]")
+        }
+        let path = options.positionals.count == 2 ? options.positionals[1] : modelPath(options, environment)
+        print(try loadModel(path).info.text)
+        return 0
+    }
+
+    /// Verifies the BLAS kernels against a scalar product before scoring anything.
+    static func checkBLAS(_ logger: Logger) throws {
+        BLAS.configure(threads: 1)
+        let error = BLAS.selfCheck()
+        guard error < 1e-4 else {
+            throw ScoringError(
+                .io,
+                "OpenBLAS kernel \(BLAS.coreName) failed its self-check (relative error \(error)); "
+                    + "set VFL_BLAS_CORETYPE=default or another kernel")
+        }
+        logger.debug("blas ready", metadata: [("blas.core", BLAS.coreName), ("blas.check", "\(error)")])
+    }
+}
+
+extension String {
+    fileprivate func padding(_ width: Int) -> String {
+        count >= width ? self : self + String(repeating: " ", count: width - count)
+    }
+}
