@@ -19,14 +19,13 @@ let package = Package(
             providers: [.apt(["libopenblas-dev"])]
         ),
         .target(name: "Core"),
-        .target(name: "Store", dependencies: ["Core", "CSQLite"]),
         .target(name: "Model", dependencies: ["Core", "COpenBLAS"]),
-        .target(name: "Worker", dependencies: ["Core", "Store", "Model"]),
-        .executableTarget(name: "vfl", dependencies: ["Core", "Store", "Model", "Worker"]),
+        .target(name: "Worker", dependencies: ["Core", "Model"]),
+        .executableTarget(name: "vfl", dependencies: ["Core", "Model", "Worker"]),
+        .target(name: "Fixtures", dependencies: ["Core", "Model"], path: "Tests/Fixtures"),
         .testTarget(name: "CoreTests", dependencies: ["Core"]),
-        .testTarget(name: "ModelTests", dependencies: ["Core", "Model"]),
-        .testTarget(name: "StoreTests", dependencies: ["Core", "Store"]),
-        .testTarget(name: "WorkerTests", dependencies: ["Core", "Model", "Worker"]),
+        .testTarget(name: "ModelTests", dependencies: ["Core", "Model", "Fixtures"]),
+        .testTarget(name: "WorkerTests", dependencies: ["Core", "Model", "Worker", "Fixtures"]),
     ]
 )
 

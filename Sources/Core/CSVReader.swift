@@ -331,6 +331,11 @@ public final class CSVReader {
                         }
                     }
                     if p == end {
+                        if atEOF && end - contentStart > limits.maxFieldBytes {
+                            return .failure(
+                                .fieldTooLong, "field longer than \(limits.maxFieldBytes) bytes", at: fieldStart,
+                                lines: quoteLine, lastLineStart: quoteLineStart)
+                        }
                         if atEOF {
                             return .failure(
                                 .unterminatedQuote, "quoted field not closed before the end of the input",

@@ -16,16 +16,21 @@ public enum FileIO {
         try retryingSyscall("fstat", path: path) { fstat(fd, &info) }
         guard (info.st_mode & S_IFMT) == S_IFREG else { throw SystemError(errno: EINVAL, call: "read", path: path) }
         guard Int(info.st_size) <= limit else { throw SystemError(errno: EFBIG, call: "read", path: path) }
-        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
+        // st_size is a hint: files under /proc report 0, so read until the end of the file.
+        var bytes = [UInt8](repeating: 0, count: max(Int(info.st_size), 4096))
         var offset = 0
-        while offset < bytes.count {
+        while true {
+            if offset == bytes.count {
+                guard bytes.count < limit else { throw SystemError(errno: EFBIG, call: "read", path: path) }
+                bytes += [UInt8](repeating: 0, count: min(bytes.count, limit - bytes.count))
+            }
             let n = try bytes.withUnsafeMutableBytes { buffer in
                 try retryingSyscall("read", path: path) { read(fd, buffer.baseAddress! + offset, buffer.count - offset) }
             }
             if n == 0 { break }
             offset += n
         }
-        if offset < bytes.count { bytes.removeLast(bytes.count - offset) }
+        bytes.removeLast(bytes.count - offset)
         return bytes
     }
 

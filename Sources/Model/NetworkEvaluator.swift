@@ -18,7 +18,13 @@ public enum PartyInput: Sendable, Equatable {
 /// Fill the input buffers for a block (``featureInput(party:)`` with standardized features, missing as 0, or
 /// ``representationInput(party:)``; ``presence(party:)`` with 1 or 0), call ``evaluate(rows:inputs:reasons:)``, then
 /// read ``z(row:)`` and ``reasons(row:)``. Every dense layer is one `cblas_sgemm` over the block, followed by one
-/// pass that adds the bias and applies the activation. A row's result does not depend on the other rows of its block.
+/// pass that adds the bias and applies the activation.
+///
+/// Determinism: OpenBLAS computes a row with different kernels depending on the matrix's row count (small-matrix
+/// kernels, remainder tiles), which changes the last bits. So every product runs over the full `capacity` rows
+/// (the rows past the block are ignored): a row's result then depends only on the row and the capacity, never on the
+/// other rows of its block or on where it sits, and equal capacities give byte-identical scores however a batch is
+/// cut into blocks.
 ///
 /// Reason codes: gradient x input on the top network's pre-output `z`, with the training means as the reference
 /// (standardized input 0): contribution_i = dz/dx_i * x_i, summed per reason code; the four most negative codes are
@@ -122,11 +128,11 @@ public final class NetworkEvaluator {
         referenceRepresentations = model.parties.indices.map { p in
             let party = model.parties[p]
             featureInputs[p].update(repeating: 0, count: party.features.count)
-            var out = [Float](repeating: 0, count: party.representationWidth)
+            var out = [Float](repeating: 0, count: capacity * party.representationWidth)
             out.withUnsafeMutableBufferPointer { buffer in
                 runParty(p, rows: 1, output: buffer.baseAddress!, ldo: party.representationWidth)
             }
-            return out
+            return Array(out[0..<party.representationWidth])
         }
     }
 
@@ -153,7 +159,14 @@ public final class NetworkEvaluator {
         UnsafeBufferPointer(start: reasonSlots + row * Self.reasonsPerRow, count: Self.reasonsPerRow)
     }
 
-    /// Computes party `party`'s representation of `rows` rows of its feature input into `output`.
+    /// The contribution of every reason code (``reasonCodes`` order) to `z` for a row of the last block evaluated
+    /// with reasons; negative values pull the score down.
+    public func contributions(row: Int) -> UnsafeBufferPointer<Float> {
+        UnsafeBufferPointer(start: contributions + row * reasonCodes.count, count: reasonCodes.count)
+    }
+
+    /// Computes party `party`'s representation of `rows` rows of its feature input into `output`, which must hold
+    /// ``capacity`` rows of `ldo` floats.
     public func representations(party: Int, rows: Int, output: UnsafeMutablePointer<Float>, ldo: Int) {
         runParty(party, rows: rows, output: output, ldo: ldo)
     }
@@ -189,7 +202,7 @@ public final class NetworkEvaluator {
         var input = UnsafePointer(topInput)
         var width = topWidth
         for (l, layer) in model.top.enumerated() {
-            Self.forward(layer, rows: rows, input: input, ldi: width, output: topOutputs[l], ldo: layer.outputWidth)
+            forward(layer, rows: rows, input: input, ldi: width, output: topOutputs[l], ldo: layer.outputWidth)
             input = UnsafePointer(topOutputs[l])
             width = layer.outputWidth
         }
@@ -210,7 +223,7 @@ public final class NetworkEvaluator {
             let isLast = l == party.layers.count - 1
             let out = isLast ? output : partyHidden[p][l]
             let ld = isLast ? ldo : layer.outputWidth
-            Self.forward(layer, rows: rows, input: input, ldi: width, output: out, ldo: ld)
+            forward(layer, rows: rows, input: input, ldi: width, output: out, ldo: ld)
             input = UnsafePointer(out)
             width = ld
         }
@@ -231,7 +244,7 @@ public final class NetworkEvaluator {
             let input = isFirst ? topInput : topOutputs[l - 1]
             _ = input
             let target = isFirst ? topGradient : spare
-            Self.backward(
+            backward(
                 layer, rows: rows, output: topOutputs[l], ldo: layer.outputWidth, gradient: gradient,
                 ldg: layer.outputWidth, inputGradient: target, ldi: layer.inputWidth)
             if !isFirst { swap(&gradient, &spare) }
@@ -263,7 +276,7 @@ public final class NetworkEvaluator {
                     let isLast = l == party.layers.count - 1
                     let output = isLast ? topInput + blockOffsets[p] : partyHidden[p][l]
                     let ldo = isLast ? topWidth : layer.outputWidth
-                    Self.backward(
+                    backward(
                         layer, rows: rows, output: output, ldo: ldo, gradient: current, ldg: ldc, inputGradient: target,
                         ldi: layer.inputWidth)
                     current = target
@@ -309,15 +322,19 @@ public final class NetworkEvaluator {
 
     // MARK: - Layers
 
+    /// The row count of every matrix product: the capacity (see the type's documentation on determinism).
+    private var paddedRows: Int { capacity }
+
     /// `output = activation(input W + b)` for a block.
-    static func forward(
+    func forward(
         _ layer: Layer, rows: Int, input: UnsafePointer<Float>, ldi: Int, output: UnsafeMutablePointer<Float>, ldo: Int
     ) {
         guard case .dense(let dense) = layer else { return }
         let n = dense.outputWidth
         dense.weights.withUnsafeBufferPointer { w in
             BLAS.sgemm(
-                m: rows, n: n, k: dense.inputWidth, a: input, lda: ldi, b: w.baseAddress!, ldb: n, c: output, ldc: ldo)
+                m: paddedRows, n: n, k: dense.inputWidth, a: input, lda: ldi, b: w.baseAddress!, ldb: n, c: output,
+                ldc: ldo)
         }
         dense.bias.withUnsafeBufferPointer { b in
             for i in 0..<rows {
@@ -359,7 +376,7 @@ public final class NetworkEvaluator {
     }
 
     /// Turns `gradient` (d/d output, overwritten) into d/d input, given the layer's outputs.
-    static func backward(
+    func backward(
         _ layer: Layer, rows: Int, output: UnsafePointer<Float>, ldo: Int, gradient: UnsafeMutablePointer<Float>,
         ldg: Int, inputGradient: UnsafeMutablePointer<Float>, ldi: Int
     ) {
@@ -389,8 +406,8 @@ public final class NetworkEvaluator {
         }
         dense.weights.withUnsafeBufferPointer { w in
             BLAS.sgemm(
-                m: rows, n: dense.inputWidth, k: n, a: gradient, lda: ldg, b: w.baseAddress!, ldb: n, transposeB: true,
-                c: inputGradient, ldc: ldi)
+                m: paddedRows, n: dense.inputWidth, k: n, a: gradient, lda: ldg, b: w.baseAddress!, ldb: n,
+                transposeB: true, c: inputGradient, ldc: ldi)
         }
     }
 }
