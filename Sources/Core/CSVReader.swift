@@ -384,6 +384,19 @@ public final class CSVReader {
                 }
             } else {
                 while p < end {
+                    // Eight bytes at a time: stop at the first byte below 0x2D (which holds every delimiter, quote,
+                    // CR, LF and NUL) or above 0x7F; only that byte is then classified.
+                    while p + 8 <= end {
+                        let word = UInt64(littleEndian: UnsafeRawPointer(buf + p).loadUnaligned(as: UInt64.self))
+                        let candidates = ((word &- 0x2D2D_2D2D_2D2D_2D2D) & ~word | word) & 0x8080_8080_8080_8080
+                        if candidates == 0 {
+                            p += 8
+                        } else {
+                            p += candidates.trailingZeroBitCount >> 3
+                            break
+                        }
+                    }
+                    if p == end { break }
                     let cls = table[Int(buf[p])]
                     if cls == 0 {
                         p += 1

@@ -284,43 +284,92 @@ public final class NetworkEvaluator {
                     swap(&target, &other)
                 }
                 let x = featureInputs[p]
-                let codes = featureCodes[p]
                 let count = party.features.count
-                for i in 0..<rows where flags[i] != 0 {
-                    let row = contributions + i * codeCount
-                    for f in 0..<count { row[codes[f]] += current[i * ldc + f] * x[i * count + f] }
+                featureCodes[p].withUnsafeBufferPointer { codes in
+                    for i in 0..<rows where flags[i] != 0 {
+                        let row = contributions + i * codeCount
+                        let g = current + i * ldc
+                        let xi = x + i * count
+                        for f in 0..<count { row[codes[f]] += g[f] * xi[f] }
+                    }
                 }
             }
         }
-        // The four most negative codes per row; ties go to the lower code index.
-        let k = Self.reasonsPerRow
-        for i in 0..<rows {
-            let row = contributions + i * codeCount
-            let slots = reasonSlots + i * k
-            var values = (Float(0), Float(0), Float(0), Float(0))
-            var found = 0
-            withUnsafeMutableBytes(of: &values) { raw in
-                let v = raw.bindMemory(to: Float.self)
-                for c in 0..<codeCount {
-                    let value = row[c]
-                    guard value < 0 else { continue }
-                    if found == k && value >= v[k - 1] { continue }
-                    var position = min(found, k - 1)
-                    while position > 0 && value < v[position - 1] {
-                        v[position] = v[position - 1]
-                        slots[position] = slots[position - 1]
-                        position -= 1
+        selectReasons(rows: rows, inputs: inputs)
+    }
+
+    /// Keeps, per row, the four most negative codes among those of the parties in the batch; ties go to the lower
+    /// code index.
+    private func selectReasons(rows: Int, inputs: [PartyInput]) {
+        let codeCount = reasonCodes.count
+        var active: [Int32] = []
+        for (p, input) in inputs.enumerated() where input != .absent {
+            active += input == .representation ? [Int32(partyCodes[p])] : featureCodes[p].map { Int32($0) }
+        }
+        active = Array(Set(active)).sorted()
+        active.withUnsafeBufferPointer { active in
+            for i in 0..<rows {
+                let row = contributions + i * codeCount
+                var v0: Float = 0, v1: Float = 0, v2: Float = 0, v3: Float = 0
+                var c0: Int32 = -1, c1: Int32 = -1, c2: Int32 = -1, c3: Int32 = -1
+                for c in active {
+                    let value = row[Int(c)]
+                    if value >= v3 { continue }
+                    // Insert into the sorted four (v0 <= v1 <= v2 <= v3, unused slots hold 0).
+                    if value < v0 {
+                        (v3, c3, v2, c2, v1, c1, v0, c0) = (v2, c2, v1, c1, v0, c0, value, c)
+                    } else if value < v1 {
+                        (v3, c3, v2, c2, v1, c1) = (v2, c2, v1, c1, value, c)
+                    } else if value < v2 {
+                        (v3, c3, v2, c2) = (v2, c2, value, c)
+                    } else {
+                        (v3, c3) = (value, c)
                     }
-                    v[position] = value
-                    slots[position] = Int32(c)
-                    if found < k { found += 1 }
                 }
+                let slots = reasonSlots + i * Self.reasonsPerRow
+                slots[0] = c0
+                slots[1] = c1
+                slots[2] = c2
+                slots[3] = c3
             }
-            for s in found..<k { slots[s] = -1 }
         }
     }
 
     // MARK: - Layers
+
+    /// `g[j] = y[j] > 0 ? g[j] : 0`, eight lanes at a time.
+    @inline(__always)
+    static func maskByPositive(gradient g: UnsafeMutablePointer<Float>, output y: UnsafePointer<Float>, count n: Int) {
+        var j = 0
+        while j + 8 <= n {
+            let yv = UnsafeRawPointer(y + j).loadUnaligned(as: SIMD8<Float>.self)
+            var gv = UnsafeRawPointer(g + j).loadUnaligned(as: SIMD8<Float>.self)
+            gv.replace(with: 0, where: yv .<= 0)
+            UnsafeMutableRawPointer(g + j).storeBytes(of: gv, as: SIMD8<Float>.self)
+            j += 8
+        }
+        while j < n {
+            if !(y[j] > 0) { g[j] = 0 }
+            j += 1
+        }
+    }
+
+    /// `row[j] = max(row[j] + b[j], 0)`, eight lanes at a time.
+    @inline(__always)
+    static func addBiasRelu(_ row: UnsafeMutablePointer<Float>, _ b: UnsafePointer<Float>, count n: Int) {
+        var j = 0
+        while j + 8 <= n {
+            var v = UnsafeRawPointer(row + j).loadUnaligned(as: SIMD8<Float>.self)
+            v += UnsafeRawPointer(b + j).loadUnaligned(as: SIMD8<Float>.self)
+            v.replace(with: 0, where: v .< 0)
+            UnsafeMutableRawPointer(row + j).storeBytes(of: v, as: SIMD8<Float>.self)
+            j += 8
+        }
+        while j < n {
+            row[j] = max(row[j] + b[j], 0)
+            j += 1
+        }
+    }
 
     /// The row count of every matrix product: the capacity (see the type's documentation on determinism).
     private var paddedRows: Int { capacity }
@@ -343,7 +392,7 @@ public final class NetworkEvaluator {
                 case .linear:
                     for j in 0..<n { row[j] += b[j] }
                 case .relu:
-                    for j in 0..<n { row[j] = max(row[j] + b[j], 0) }
+                    Self.addBiasRelu(row, b.baseAddress!, count: n)
                 case .sigmoid:
                     for j in 0..<n { row[j] = 1 / (1 + expf(-(row[j] + b[j]))) }
                 case .tanh:
@@ -389,15 +438,15 @@ public final class NetworkEvaluator {
             case .linear:
                 break
             case .relu:
-                for j in 0..<n where y[j] <= 0 { g[j] = 0 }
+                Self.maskByPositive(gradient: g, output: y, count: n)
             case .sigmoid:
                 for j in 0..<n { g[j] *= y[j] * (1 - y[j]) }
             case .tanh:
                 for j in 0..<n { g[j] *= 1 - y[j] * y[j] }
             case .elu(let alpha):
-                for j in 0..<n where y[j] <= 0 { g[j] *= y[j] + alpha }
+                for j in 0..<n { g[j] *= y[j] > 0 ? 1 : y[j] + alpha }
             case .leakyRelu(let alpha):
-                for j in 0..<n where y[j] <= 0 { g[j] *= alpha }
+                for j in 0..<n { g[j] *= y[j] > 0 ? 1 : alpha }
             case .softmax:
                 var dot: Float = 0
                 for j in 0..<n { dot += g[j] * y[j] }

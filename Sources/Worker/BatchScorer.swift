@@ -395,40 +395,32 @@ public struct BatchScorer: Sendable {
             }
         }
         evaluator.evaluate(rows: rows, inputs: inputs, reasons: reasons)
-        var out: [UInt8] = []
-        out.reserveCapacity(rows * 96)
+        let out = ByteBuffer(capacity: rows * 96)
         for (i, c) in customers.enumerated() {
             let customer = Int(c)
-            var keyTable: PartyTable?
-            var keyRow = 0
-            for p in 0..<partyCount {
-                let row = join.rows[customer * partyCount + p]
-                if row >= 0 {
-                    keyTable = tables[p]
-                    keyRow = Int(row)
-                    break
-                }
-            }
-            ScoreText.appendCell(keyTable!.key(keyRow), to: &out)
+            let partyRows = join.rows.withUnsafeBufferPointer { UnsafeBufferPointer(rebasing: $0[customer * partyCount..<(customer + 1) * partyCount]) }
+            var keyParty = 0
+            while partyRows[keyParty] < 0 { keyParty += 1 }
+            out.appendCell(tables[keyParty]!.key(Int(partyRows[keyParty])))
             out.append(UInt8(ascii: ","))
             let score = model.output.score(evaluator.z(row: i))
-            ScoreText.appendTwoDecimals(score, to: &out)
+            out.appendTwoDecimals(score)
             if score.isFinite { histogram[Int((score / 10).rounded(.down)) * 10, default: 0] += 1 }
             out.append(UInt8(ascii: ","))
             var first = true
-            for p in 0..<partyCount where join.rows[customer * partyCount + p] >= 0 {
+            for p in 0..<partyCount where partyRows[p] >= 0 {
                 if !first { out.append(UInt8(ascii: "|")) }
-                out.append(contentsOf: partyNames[p])
+                out.append(partyNames[p])
                 first = false
             }
             let slots = evaluator.reasons(row: i)
             for s in 0..<NetworkEvaluator.reasonsPerRow {
                 out.append(UInt8(ascii: ","))
-                if reasons && slots[s] >= 0 { out.append(contentsOf: codeCells[Int(slots[s])]) }
+                if reasons && slots[s] >= 0 { out.append(codeCells[Int(slots[s])]) }
             }
             out.append(UInt8(ascii: "\n"))
         }
-        return out
+        return Array(out.bytes)
     }
 
     // MARK: - Summary helpers

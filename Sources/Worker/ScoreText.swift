@@ -42,6 +42,51 @@ enum ScoreText {
         out.append(UInt8(ascii: "0") + UInt8(cents % 10))
     }
 
+    /// Writes `value` with two decimals (as ``appendTwoDecimals(_:to:)``) at `out`, which has room for 32 bytes.
+    ///
+    /// - Returns: The number of bytes written.
+    @inline(__always)
+    static func writeTwoDecimals(_ value: Double, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        let magnitude = abs(value)
+        guard value.isFinite, magnitude < 1e15 else {
+            var text: [UInt8] = []
+            appendTwoDecimals(value, to: &text)
+            for (i, b) in text.prefix(32).enumerated() { out[i] = b }
+            return min(text.count, 32)
+        }
+        let q = magnitude * 100
+        let e = (-q).addingProduct(magnitude, 100)
+        var n = q.rounded(.down)
+        let fraction = q - n
+        if fraction > 0.5 || (fraction == 0.5 && (e > 0 || (e == 0 && n.truncatingRemainder(dividingBy: 2) != 0))) {
+            n += 1
+        }
+        var units = UInt64(n)
+        var length = 0
+        if value < 0 && units != 0 {
+            out[0] = UInt8(ascii: "-")
+            length = 1
+        }
+        let cents = units % 100
+        units /= 100
+        // Integer digits, written backwards into a scratch area then moved.
+        var digits = 0
+        var scratch: (UInt64, UInt64) = (0, 0)
+        withUnsafeMutableBytes(of: &scratch) { raw in
+            repeat {
+                raw[digits] = UInt8(ascii: "0") + UInt8(units % 10)
+                units /= 10
+                digits += 1
+            } while units > 0
+            for i in 0..<digits { out[length + i] = raw[digits - 1 - i] }
+        }
+        length += digits
+        out[length] = UInt8(ascii: ".")
+        out[length + 1] = UInt8(ascii: "0") + UInt8(cents / 10)
+        out[length + 2] = UInt8(ascii: "0") + UInt8(cents % 10)
+        return length + 3
+    }
+
     /// Appends a non-negative integer in decimal.
     static func appendInteger(_ value: UInt64, to out: inout [UInt8]) {
         if value < 10 {
