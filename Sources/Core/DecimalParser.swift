@@ -38,8 +38,86 @@ public enum DecimalParser {
         return parse(base, count: bytes.count)
     }
 
+    /// The value of eight ASCII digits at `p` (little-endian load), or `nil` when any byte is not a digit.
+    @inline(__always)
+    private static func eightDigits(_ p: UnsafePointer<UInt8>) -> UInt64? {
+        let word = UInt64(littleEndian: UnsafeRawPointer(p).loadUnaligned(as: UInt64.self))
+        // All bytes in 0x30...0x39: high nibbles 3, and adding 6 does not carry into them.
+        guard (word & 0xF0F0_F0F0_F0F0_F0F0) == 0x3030_3030_3030_3030,
+            ((word &+ 0x0606_0606_0606_0606) & 0xF0F0_F0F0_F0F0_F0F0) == 0x3030_3030_3030_3030
+        else { return nil }
+        var v = word & 0x0F0F_0F0F_0F0F_0F0F
+        v = (v &* 2561) >> 8
+        v = ((v & 0x00FF_00FF_00FF_00FF) &* 6_553_601) >> 16
+        return ((v & 0x0000_FFFF_0000_FFFF) &* 42_949_672_960_001) >> 32
+    }
+
     /// Parses `count` bytes at `start` as a decimal number; see ``parse(_:)``.
+    ///
+    /// The fast path reads up to 19 digits (eight at a time where it can); longer or odd inputs take
+    /// the general path.
+    @inline(__always)
     public static func parse(_ start: UnsafePointer<UInt8>, count: Int) -> Double? {
+        var p = 0
+        var negative = false
+        let c0 = start[0]
+        if c0 == UInt8(ascii: "-") || c0 == UInt8(ascii: "+") {
+            negative = c0 == UInt8(ascii: "-")
+            p = 1
+        }
+        var mantissa: UInt64 = 0
+        var digits = 0
+        while count - p >= 8, digits <= 11, let eight = eightDigits(start + p) {
+            mantissa = mantissa &* 100_000_000 &+ eight
+            digits += 8
+            p += 8
+        }
+        while p < count {
+            let d = start[p] &- UInt8(ascii: "0")
+            if d > 9 { break }
+            mantissa = mantissa &* 10 &+ UInt64(d)
+            digits += 1
+            p += 1
+        }
+        var exponent = 0
+        if p < count && start[p] == UInt8(ascii: ".") {
+            p += 1
+            let fractionStart = digits
+            while count - p >= 8, digits <= 11, let eight = eightDigits(start + p) {
+                mantissa = mantissa &* 100_000_000 &+ eight
+                digits += 8
+                p += 8
+            }
+            while p < count {
+                let d = start[p] &- UInt8(ascii: "0")
+                if d > 9 { break }
+                mantissa = mantissa &* 10 &+ UInt64(d)
+                digits += 1
+                p += 1
+            }
+            exponent = fractionStart - digits
+        }
+        guard digits > 0, digits <= 19, p == count else { return parseGeneral(start, count: count) }
+        if mantissa == 0 { return negative ? -0.0 : 0.0 }
+        if mantissa <= 1 << 53 && exponent >= -22 {
+            let value = Double(mantissa) / powersOfTen[-exponent]
+            return negative ? -value : value
+        }
+        #if arch(x86_64)
+            if exponent >= -27 {
+                let value = Float80(mantissa) / extendedPowersOfTen[-exponent]
+                // Rounding the 64-bit result to 53 bits is wrong only when it lies exactly on a midpoint.
+                if value.significandBitPattern & 0x7FF != 0x400 {
+                    let result = Double(value)
+                    return negative ? -result : result
+                }
+            }
+        #endif
+        return parseGeneral(start, count: count)
+    }
+
+    /// The general path: any length, exponents, and the `strtod(3)` fallback.
+    private static func parseGeneral(_ start: UnsafePointer<UInt8>, count: Int) -> Double? {
         var p = 0
         var negative = false
         let c0 = start[0]

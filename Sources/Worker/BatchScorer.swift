@@ -179,7 +179,7 @@ public struct BatchScorer: Sendable {
         var keylessRows = 0
         for table in tables {
             for row in 0..<table.rows where table.problems[row] == PartyTable.Problem.emptyKey.rawValue {
-                appendReject(key: table.key(row), table: table, row: row, to: &rejectLines)
+                appendReject(key: UnsafeBufferPointer(start: nil, count: 0), table: table, row: row, to: &rejectLines)
                 rejectedRows += 1
                 keylessRows += 1
             }
@@ -192,13 +192,17 @@ public struct BatchScorer: Sendable {
         for c in 0..<join.count {
             var bad = false
             for p in 0..<partyCount {
-                let row = join.rows[c * partyCount + p]
-                if row >= 0, let table = tableOfParty[p], table.problems[Int(row)] != 0 {
+                let position = join.positions[c * partyCount + p]
+                guard position >= 0, let table = tableOfParty[p] else { continue }
+                let entry = table.entries[Int(position)]
+                if table.problems[Int(entry.row)] != 0 {
                     if !bad {
                         bad = true
                         rejectedCustomers += 1
                     }
-                    appendReject(key: table.key(Int(row)), table: table, row: Int(row), to: &rejectLines)
+                    table.withKey(entry) { key in
+                        appendReject(key: key, table: table, row: Int(entry.row), to: &rejectLines)
+                    }
                     rejectedRows += 1
                 }
             }
@@ -308,7 +312,7 @@ public struct BatchScorer: Sendable {
         out.append(UInt8(ascii: ","))
         out.append(contentsOf: table.name.utf8)
         out.append(UInt8(ascii: ","))
-        ScoreText.appendInteger(UInt64(table.lines[row]), to: &out)
+        ScoreText.appendInteger(UInt64(table.line(row)), to: &out)
         out.append(UInt8(ascii: ","))
         out.append(contentsOf: ScoreText.cell(table.problemColumns[UInt32(row)] ?? ""))
         out.append(UInt8(ascii: ","))
@@ -384,9 +388,9 @@ public struct BatchScorer: Sendable {
             let target =
                 table.input == .representation ? evaluator.representationInput(party: p) : evaluator.featureInput(party: p)
             for (i, c) in customers.enumerated() {
-                let row = join.rows[Int(c) * partyCount + p]
-                if row >= 0 {
-                    (target + i * width).update(from: table.values(Int(row)), count: width)
+                let position = join.positions[Int(c) * partyCount + p]
+                if position >= 0 {
+                    (target + i * width).update(from: table.values(Int(table.entries[Int(position)].row)), count: width)
                     flags[i] = 1
                 } else {
                     (target + i * width).update(repeating: 0, count: width)
@@ -398,20 +402,21 @@ public struct BatchScorer: Sendable {
         let out = ByteBuffer(capacity: rows * 96)
         for (i, c) in customers.enumerated() {
             let customer = Int(c)
-            let partyRows = join.rows.withUnsafeBufferPointer { UnsafeBufferPointer(rebasing: $0[customer * partyCount..<(customer + 1) * partyCount]) }
+            let first = customer * partyCount
             var keyParty = 0
-            while partyRows[keyParty] < 0 { keyParty += 1 }
-            out.appendCell(tables[keyParty]!.key(Int(partyRows[keyParty])))
+            while join.positions[first + keyParty] < 0 { keyParty += 1 }
+            let keyTable = tables[keyParty]!
+            keyTable.withKey(keyTable.entries[Int(join.positions[first + keyParty])]) { out.appendCell($0) }
             out.append(UInt8(ascii: ","))
             let score = model.output.score(evaluator.z(row: i))
             out.appendTwoDecimals(score)
             if score.isFinite { histogram[Int((score / 10).rounded(.down)) * 10, default: 0] += 1 }
             out.append(UInt8(ascii: ","))
-            var first = true
-            for p in 0..<partyCount where partyRows[p] >= 0 {
-                if !first { out.append(UInt8(ascii: "|")) }
+            var firstParty = true
+            for p in 0..<partyCount where join.positions[first + p] >= 0 {
+                if !firstParty { out.append(UInt8(ascii: "|")) }
                 out.append(partyNames[p])
-                first = false
+                firstParty = false
             }
             let slots = evaluator.reasons(row: i)
             for s in 0..<NetworkEvaluator.reasonsPerRow {
@@ -459,11 +464,6 @@ public struct BatchScorer: Sendable {
     private func percent(_ share: Double) -> String {
         let value = (share * 10000).rounded() / 100
         return "\(value)%"
-    }
-
-    private func fileSize(_ path: String) -> Int {
-        var info = stat()
-        return stat(path, &info) == 0 ? Int(info.st_size) : 0
     }
 
     private func writeFile(_ path: String, _ bytes: [UInt8]) throws {

@@ -4,7 +4,7 @@ public import Model
 /// `vfl embed`: computes one party's bottom network on its own shard and writes its representation shard
 /// (key, `r1..rK`, `model`), so that the bank's raw columns never leave it.
 ///
-/// Rows keep their file order. A row that cannot be computed (a bad value) is written with empty `r` cells, so the
+/// Rows are written in key order. A row that cannot be computed (a bad value) is written with empty `r` cells, so the
 /// scorer rejects it with its line instead of losing it; ``Outcome/badRows`` counts them.
 public struct Embedder: Sendable {
     /// The model.
@@ -43,17 +43,22 @@ public struct Embedder: Sendable {
             let modelID = Array(model.id.utf8)
             var representation = [Float](repeating: 0, count: 2048 * width)
             var start = 0
-            while start < table.rows {
-                let rows = min(2048, table.rows - start)
-                evaluator.featureInput(party: p).update(from: table.values(start), count: rows * table.width)
+            let input = evaluator.featureInput(party: p)
+            while start < table.sortedCount {
+                let rows = min(2048, table.sortedCount - start)
+                for i in 0..<rows {
+                    let row = Int(table.entries[start + i].row)
+                    (input + i * table.width).update(from: table.values(row), count: table.width)
+                }
                 representation.withUnsafeMutableBufferPointer { out in
                     evaluator.representations(party: p, rows: rows, output: out.baseAddress!, ldo: width)
                 }
                 var text: [UInt8] = []
                 text.reserveCapacity(rows * (16 + width * 14 + 66))
                 for i in 0..<rows {
-                    let row = start + i
-                    ScoreText.appendCell(table.key(row), to: &text)
+                    let entry = table.entries[start + i]
+                    let row = Int(entry.row)
+                    table.withKey(entry) { ScoreText.appendCell($0, to: &text) }
                     let good = table.problems[row] == 0
                     if !good { bad += 1 }
                     for j in 0..<width {
@@ -74,7 +79,7 @@ public struct Embedder: Sendable {
         } catch {
             throw ScoringError(.io, "cannot write \(outputPath): \(error)")
         }
-        return Outcome(rows: table.rows, badRows: bad)
+        return Outcome(rows: table.sortedCount, badRows: bad)
     }
 }
 

@@ -31,15 +31,29 @@ final class GrowableBuffer<Element: BitwiseCopyable> {
         count += 1
     }
 
+    /// Grows the capacity to at least `total` elements (one copy now instead of several later).
+    func reserveCapacity(_ total: Int) {
+        if total > capacity { grow(to: total, exact: true) }
+    }
+
+    /// Releases the memory.
+    func removeAll() {
+        base.deallocate()
+        capacity = 16
+        count = 0
+        base = .allocate(capacity: capacity)
+    }
+
     @inline(__always)
     subscript(index: Int) -> Element {
         get { base[index] }
         set { base[index] = newValue }
     }
 
-    private func grow(to needed: Int) {
+    private func grow(to needed: Int, exact: Bool = false) {
         var newCapacity = capacity
         while newCapacity < needed { newCapacity = newCapacity * 3 / 2 + 16 }
+        if exact { newCapacity = needed }
         let newBase = UnsafeMutablePointer<Element>.allocate(capacity: newCapacity)
         newBase.moveInitialize(from: base, count: count)
         base.deallocate()

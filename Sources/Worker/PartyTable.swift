@@ -3,7 +3,10 @@ import Model
 
 /// One party's shard, loaded: keys, standardized inputs (or representations) and per-row problems.
 ///
-/// Rows are in file order. Built by ``ShardLoader`` on one thread, then read-only.
+/// Rows are numbered in file order. Keys of up to 12 bytes live only in their sort entries (16 bytes a row: the key,
+/// zero-padded, and the row; keys never contain NUL, so the padding marks their end); when any key is longer, every
+/// key is also kept in a byte arena. Line numbers are kept sparsely: a row's line is `row + 2` plus the line breaks
+/// inside quoted fields before it. Built by ``ShardLoader`` on one thread, then read-only.
 final class PartyTable: @unchecked Sendable {
     /// Why a row cannot be scored.
     enum Problem: UInt8 {
@@ -24,12 +27,15 @@ final class PartyTable: @unchecked Sendable {
         }
     }
 
-    /// A sort entry: the key's first 16 bytes as two big-endian words (zero-padded) and the row.
+    /// A sort entry (16 bytes): the key's first 12 bytes as big-endian words (zero-padded) and the row.
     struct KeyEntry {
         var high: UInt64
-        var low: UInt64
+        var low: UInt32
         var row: UInt32
     }
+
+    /// Keys up to this length are held by their entry alone.
+    static let prefixBytes = 12
 
     let party: Int
     let name: String
@@ -37,18 +43,21 @@ final class PartyTable: @unchecked Sendable {
     let input: PartyInput
     /// Values per row: features, or the representation width.
     let width: Int
-    var rows = 0
-    let keyBytes = GrowableBuffer<UInt8>(capacity: 1 << 20)
-    /// keyEnds[i] is the end of row i's key in keyBytes; row i starts at keyEnds[i - 1] (0 for row 0).
-    let keyEnds = GrowableBuffer<UInt32>(capacity: 1 << 16)
+    private(set) var rows = 0
+    /// One entry per row in file order; after ``sortKeys()`` the first ``sortedCount`` are sorted by key.
+    let entries = GrowableBuffer<KeyEntry>(capacity: 1 << 16)
+    private(set) var sortedCount = 0
+    /// Whether some key is longer than ``prefixBytes`` (then every key is in the arena).
+    private(set) var longKeys = false
+    private let keyBytes = GrowableBuffer<UInt8>(capacity: 1 << 10)
+    private let keyEnds = GrowableBuffer<UInt32>(capacity: 1 << 10)
     let values: GrowableBuffer<Float>
-    let lines = GrowableBuffer<UInt32>(capacity: 1 << 16)
+    /// (row, extra lines) from which on a row's line is `row + 2 + extra`.
+    private var lineBreaks: [(row: Int, extra: Int)] = []
     /// 0 for a good row, else a ``Problem`` raw value.
     let problems = GrowableBuffer<UInt8>(capacity: 1 << 16)
     /// For rows with a problem: the column name at fault, by row.
     var problemColumns: [UInt32: String] = [:]
-    /// Entries sorted by key (filled by ``sortKeys()``; rows with an empty key are left out).
-    var sorted: [KeyEntry] = []
     /// Shard columns the model does not use.
     var extraColumns: [String] = []
 
@@ -61,59 +70,137 @@ final class PartyTable: @unchecked Sendable {
         values = GrowableBuffer<Float>(capacity: (1 << 16) * max(width, 1))
     }
 
-    @inline(__always)
-    func keyStart(_ row: Int) -> Int { row == 0 ? 0 : Int(keyEnds[row - 1]) }
+    /// Reserves room for `rows` rows.
+    func reserve(rows: Int) {
+        entries.reserveCapacity(rows)
+        values.reserveCapacity(rows * width)
+        problems.reserveCapacity(rows)
+    }
 
+    /// Records a new row's key and line; its values and problem are appended by the caller.
     @inline(__always)
-    func key(_ row: Int) -> UnsafeBufferPointer<UInt8> {
-        let s = keyStart(row)
-        return UnsafeBufferPointer(start: keyBytes.base + s, count: Int(keyEnds[row]) - s)
+    func appendRow(key: UnsafeBufferPointer<UInt8>, line: Int) {
+        let row = rows
+        let extra = line - row - 2
+        if extra != (lineBreaks.last?.extra ?? 0) { lineBreaks.append((row, extra)) }
+        var high: UInt64 = 0
+        var low: UInt32 = 0
+        let n = key.count
+        if n >= 8 {
+            high = UInt64(bigEndian: UnsafeRawPointer(key.baseAddress!).loadUnaligned(as: UInt64.self))
+            for i in 8..<min(n, 12) { low |= UInt32(key[i]) << (8 * (11 - i)) }
+        } else {
+            for i in 0..<n { high |= UInt64(key[i]) << (8 * (7 - i)) }
+        }
+        entries.append(KeyEntry(high: high, low: low, row: UInt32(row)))
+        if n > PartyTable.prefixBytes && !longKeys { startArena() }
+        if longKeys {
+            let target = keyBytes.reserve(n)
+            if n > 0 { target.update(from: key.baseAddress!, count: n) }
+            keyBytes.commit(n)
+            keyEnds.append(UInt32(truncatingIfNeeded: keyBytes.count))
+        }
+        rows += 1
+    }
+
+    /// Switches to keeping every key in the arena, filling it with the keys so far (all short).
+    private func startArena() {
+        longKeys = true
+        for row in 0..<rows {
+            withShortKey(entries[row]) { key in
+                let target = keyBytes.reserve(key.count)
+                if key.count > 0 { target.update(from: key.baseAddress!, count: key.count) }
+                keyBytes.commit(key.count)
+            }
+            keyEnds.append(UInt32(truncatingIfNeeded: keyBytes.count))
+        }
+    }
+
+    /// The 1-based line where `row` starts.
+    func line(_ row: Int) -> Int {
+        var extra = 0
+        for breakpoint in lineBreaks {
+            if breakpoint.row > row { break }
+            extra = breakpoint.extra
+        }
+        return row + 2 + extra
     }
 
     /// Row `row`'s values.
     @inline(__always)
     func values(_ row: Int) -> UnsafeMutablePointer<Float> { values.base + row * width }
 
-    /// Sorts the keys; a key twice is an error naming both lines.
-    func sortKeys() throws {
-        var entries: [KeyEntry] = []
-        entries.reserveCapacity(rows)
-        for row in 0..<rows where problems[row] != Problem.emptyKey.rawValue {
-            let k = key(row)
-            var high: UInt64 = 0
-            var low: UInt64 = 0
-            for i in 0..<8 { high = high << 8 | UInt64(i < k.count ? k[i] : 0) }
-            for i in 8..<16 { low = low << 8 | UInt64(i < k.count ? k[i] : 0) }
-            entries.append(KeyEntry(high: high, low: low, row: UInt32(row)))
+    /// Calls `body` with the key of an entry.
+    @inline(__always)
+    func withKey<R>(_ entry: KeyEntry, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        if longKeys {
+            let row = Int(entry.row)
+            let start = row == 0 ? 0 : Int(keyEnds[row - 1])
+            return body(UnsafeBufferPointer(start: keyBytes.base + start, count: Int(keyEnds[row]) - start))
         }
-        entries.sort { a, b in
+        return withShortKey(entry, body)
+    }
+
+    @inline(__always)
+    private func withShortKey<R>(_ entry: KeyEntry, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        var words = (entry.high.bigEndian, entry.low.bigEndian)
+        return withUnsafeBytes(of: &words) { raw in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            var n = 0
+            while n < PartyTable.prefixBytes && bytes[n] != 0 { n += 1 }
+            return body(UnsafeBufferPointer(rebasing: bytes[0..<n]))
+        }
+    }
+
+    /// Sorts the entries of rows with a key (rows with an empty key are left out); a key twice is an error naming
+    /// both lines.
+    func sortKeys() throws {
+        var kept = 0
+        for i in 0..<rows where problems[i] != Problem.emptyKey.rawValue {
+            entries[kept] = entries[i]
+            kept += 1
+        }
+        sortedCount = kept
+        var sorted = UnsafeMutableBufferPointer(start: entries.base, count: kept)
+        sorted.sort { a, b in
             if a.high != b.high { return a.high < b.high }
             if a.low != b.low { return a.low < b.low }
-            return compareTails(Int(a.row), Int(b.row)) < 0
+            return longKeys && compareArena(Int(a.row), Int(b.row)) < 0
         }
-        for i in entries.indices.dropFirst() {
-            let a = entries[i - 1]
-            let b = entries[i]
-            if a.high == b.high && a.low == b.low && compareTails(Int(a.row), Int(b.row)) == 0 {
-                let first = min(lines[Int(a.row)], lines[Int(b.row)])
-                let second = max(lines[Int(a.row)], lines[Int(b.row)])
-                throw ScoringError(
-                    .duplicateKey, "party \(name): \(file) has the same key on lines \(first) and \(second)")
-            }
+        for i in sorted.indices.dropFirst() where compare(sorted[i - 1], sorted[i]) == 0 {
+            let lines = [line(Int(sorted[i - 1].row)), line(Int(sorted[i].row))].sorted()
+            throw ScoringError(
+                .duplicateKey, "party \(name): \(file) has the same key on lines \(lines[0]) and \(lines[1])")
         }
-        sorted = entries
     }
 
-    /// Compares the bytes after the first 16 of two rows' keys (whose first 16 bytes are equal).
-    func compareTails(_ a: Int, _ b: Int) -> Int {
-        let ka = key(a)
-        let kb = key(b)
-        if ka.count <= 16 && kb.count <= 16 { return 0 }
-        return PartyTable.compare(ka, kb)
+    /// Byte-order comparison of two entries' keys: negative, zero or positive.
+    @inline(__always)
+    func compare(_ a: KeyEntry, _ b: KeyEntry) -> Int {
+        if a.high != b.high { return a.high < b.high ? -1 : 1 }
+        if a.low != b.low { return a.low < b.low ? -1 : 1 }
+        return longKeys ? compareArena(Int(a.row), Int(b.row)) : 0
     }
 
-    /// Byte-order comparison of two keys: negative, zero or positive.
-    static func compare(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Int {
+    /// Compares the arena keys of two rows.
+    private func compareArena(_ a: Int, _ b: Int) -> Int {
+        PartyTable.compareBytes(arenaKey(a), arenaKey(b))
+    }
+
+    private func arenaKey(_ row: Int) -> UnsafeBufferPointer<UInt8> {
+        let start = row == 0 ? 0 : Int(keyEnds[row - 1])
+        return UnsafeBufferPointer(start: keyBytes.base + start, count: Int(keyEnds[row]) - start)
+    }
+
+    /// Byte-order comparison of two keys of any tables: negative, zero or positive.
+    static func compare(_ a: PartyTable, _ x: KeyEntry, _ b: PartyTable, _ y: KeyEntry) -> Int {
+        if x.high != y.high { return x.high < y.high ? -1 : 1 }
+        if x.low != y.low { return x.low < y.low ? -1 : 1 }
+        if !a.longKeys && !b.longKeys { return 0 }
+        return a.withKey(x) { ka in b.withKey(y) { kb in compareBytes(ka, kb) } }
+    }
+
+    static func compareBytes(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Int {
         let n = min(a.count, b.count)
         for i in 0..<n where a[i] != b[i] { return a[i] < b[i] ? -1 : 1 }
         return a.count - b.count

@@ -1,6 +1,10 @@
 import Core
 import Model
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Reads one party shard into a ``PartyTable``: header checks, then per row the key and the standardized inputs,
 /// parsed straight from the CSV reader's bytes (no per-cell allocation).
 struct ShardLoader {
@@ -92,16 +96,22 @@ struct ShardLoader {
         table.extraColumns = header.indices.filter { !used.contains($0) }.map { header[$0] }
         let modelID = Array(model.id.utf8)
         let isRepresentation = input == .representation
+        let fileBytes = fileSize(path)
+        let headerBytes = reader.recordOffset
+        var sized = false
 
         do {
             while try reader.next() {
                 let row = table.rows
-                table.lines.append(UInt32(truncatingIfNeeded: reader.recordLine))
+                if row == 1024 && !sized {
+                    // Size the buffers once from the first rows' average length, so they rarely grow (and copy).
+                    sized = true
+                    let perRow = Double(reader.recordOffset - headerBytes) / 1024
+                    let estimate = Int(Double(fileBytes - headerBytes) / max(perRow, 1) * 1.02) + 64
+                    table.reserve(rows: estimate)
+                }
                 let key = reader.field(keyColumn)
-                let keyTarget = table.keyBytes.reserve(key.count)
-                if key.count > 0 { keyTarget.update(from: key.baseAddress!, count: key.count) }
-                table.keyBytes.commit(key.count)
-                table.keyEnds.append(UInt32(truncatingIfNeeded: table.keyBytes.count))
+                table.appendRow(key: key, line: reader.recordLine)
                 var problem: PartyTable.Problem? = key.count == 0 ? .emptyKey : nil
                 var problemColumn = key.count == 0 ? model.key : ""
                 if let modelColumn, problem == nil {
@@ -161,13 +171,18 @@ struct ShardLoader {
                 table.values.commit(width)
                 table.problems.append(problem?.rawValue ?? 0)
                 if problem != nil { table.problemColumns[UInt32(row)] = problemColumn }
-                table.rows += 1
             }
         } catch let error as CSVError {
             throw csvFailure(error)
         }
         return table
     }
+}
+
+/// The size of a file in bytes (0 when it cannot be read).
+func fileSize(_ path: String) -> Int {
+    var info = stat()
+    return stat(path, &info) == 0 ? Int(info.st_size) : 0
 }
 
 @inline(__always)
