@@ -3,43 +3,12 @@ import Foundation
 /// Formatting of scores and CSV cells into byte buffers.
 enum ScoreText {
     /// Appends `value` with exactly two decimals, correctly rounded from the binary value (ties to even),
-    /// as Python's `"%.2f"` does.
-    ///
-    /// `q = value * 100` is computed with its exact rounding error `e` (a fused multiply-add), so the decision between
-    /// `floor(q)` and `floor(q) + 1` is made on the exact product `q + e`.
+    /// exactly as C's `printf("%.2f")` and Python's `"%.2f"` print it.
     static func appendTwoDecimals(_ value: Double, to out: inout [UInt8]) {
-        guard value.isFinite else {
-            out.append(contentsOf: value.isNaN ? Array("nan".utf8) : value < 0 ? Array("-inf".utf8) : Array("inf".utf8))
-            return
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { buffer in
+            let n = writeTwoDecimals(value, to: buffer.baseAddress!)
+            out.append(contentsOf: buffer[0..<n])
         }
-        let magnitude = abs(value)
-        let q = magnitude * 100
-        let e = (-q).addingProduct(magnitude, 100)  // exact: magnitude * 100 - q
-        var n = q.rounded(.down)
-        let fraction = q - n  // exact
-        let roundUp: Bool
-        if fraction > 0.5 {
-            roundUp = true
-        } else if fraction < 0.5 {
-            // Also when fraction is 0 and e < 0: the exact product lies just below n and still rounds to n.
-            roundUp = false
-        } else {
-            roundUp = e > 0 || (e == 0 && n.truncatingRemainder(dividingBy: 2) != 0)
-        }
-        if roundUp { n += 1 }
-        guard n < 9e17 else {
-            out.append(contentsOf: Array(String(format: "%.2f", value).utf8))
-            return
-        }
-        var units = UInt64(n)
-        if value < 0 && units != 0 { out.append(UInt8(ascii: "-")) }
-        if value < 0 && units == 0 && value.sign == .minus { out.append(UInt8(ascii: "-")) }
-        let cents = units % 100
-        units /= 100
-        appendInteger(units, to: &out)
-        out.append(UInt8(ascii: "."))
-        out.append(UInt8(ascii: "0") + UInt8(cents / 10))
-        out.append(UInt8(ascii: "0") + UInt8(cents % 10))
     }
 
     /// Writes `value` with two decimals (as ``appendTwoDecimals(_:to:)``) at `out`, which has room for 32 bytes.
@@ -48,12 +17,15 @@ enum ScoreText {
     @inline(__always)
     static func writeTwoDecimals(_ value: Double, to out: UnsafeMutablePointer<UInt8>) -> Int {
         let magnitude = abs(value)
-        guard value.isFinite, magnitude < 1e15 else {
-            var text: [UInt8] = []
-            appendTwoDecimals(value, to: &text)
-            for (i, b) in text.prefix(32).enumerated() { out[i] = b }
-            return min(text.count, 32)
+        guard value.isFinite, magnitude < 1e13 else {
+            // Never reached by real scores: printf handles infinities, NaN and huge numbers.
+            let text = Array(String(format: "%.2f", value).utf8.prefix(32))
+            for (i, b) in text.enumerated() { out[i] = b }
+            return text.count
         }
+        // q = magnitude * 100 with its exact rounding error e (fused multiply-add): the choice between floor(q) and
+        // floor(q) + 1 is made on the exact product q + e. q - floor(q) is exact; when it is not exactly 0.5 it
+        // differs from 0.5 by at least one ulp of q, more than |e|, so only the tie needs e.
         let q = magnitude * 100
         let e = (-q).addingProduct(magnitude, 100)
         var n = q.rounded(.down)
@@ -63,13 +35,12 @@ enum ScoreText {
         }
         var units = UInt64(n)
         var length = 0
-        if value < 0 && units != 0 {
+        if value.sign == .minus {
             out[0] = UInt8(ascii: "-")
             length = 1
         }
         let cents = units % 100
         units /= 100
-        // Integer digits, written backwards into a scratch area then moved.
         var digits = 0
         var scratch: (UInt64, UInt64) = (0, 0)
         withUnsafeMutableBytes(of: &scratch) { raw in

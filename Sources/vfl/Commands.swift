@@ -108,6 +108,7 @@ enum Commands {
             model: model,
             options: ScoringOptions(threads: threads, maxRejectShare: share, reasons: options.options["no-reasons"] == nil),
             logger: logger)
+        try FileIO.makeDirectories(FileIO.directory(of: out))
         let outcome = try scorer.score(batchDirectory: options.positionals[0], results: ResultPaths(besideScores: out))
         logger.info(
             "batch scored",

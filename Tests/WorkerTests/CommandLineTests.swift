@@ -1,0 +1,104 @@
+import Core
+import Fixtures
+import Foundation
+import Model
+import Testing
+
+/// Runs the built `vfl` binary as a process, the way users and scripts do.
+@Suite struct CommandLineTests {
+    static var binary: String {
+        let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var dir = testBinary.deletingLastPathComponent()
+        // swift-testing runs from <build>/debug/<package>.xctest (a file on Linux, a bundle elsewhere).
+        while !FileManager.default.isExecutableFile(atPath: dir.appendingPathComponent("vfl").path) && dir.path != "/" {
+            dir = dir.deletingLastPathComponent()
+        }
+        return dir.appendingPathComponent("vfl").path
+    }
+
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    func vfl(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(
+            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    @Test func score_writesResultsAndLogsJSONWithoutKeys() throws {
+        let temp = TemporaryDirectory()
+        let text = RandomModel.json(seed: 3, parties: RandomModel.fourParties, top: [6])
+        try text.write(toFile: temp.file("model.json"), atomically: true, encoding: .utf8)
+        let model = try SplitModel(bytes: Array(text.utf8))
+        let batch = try TestBatch.write(directory: temp.file("batch"), model: model, customers: 400)
+        let run = try vfl(["score", batch.directory, "--out", temp.file("out/scores.csv"), "--model", temp.file("model.json")])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(FileManager.default.fileExists(atPath: temp.file("out/scores.csv")))
+        #expect(FileManager.default.fileExists(atPath: temp.file("out/summary.json")))
+        for line in run.stderr.split(separator: "\n") {
+            #expect((try? JSONValue(parsing: Data(line.utf8))) != nil, "log line is not JSON: \(line)")
+        }
+        for key in batch.cells.keys { #expect(!run.stderr.contains(key)) }
+        // The environment variable works as the flag does.
+        let viaEnvironment = try vfl(["score", batch.directory, "--out", temp.file("env.csv")], environment: ["VFL_MODEL": temp.file("model.json")])
+        #expect(viaEnvironment.status == 0)
+        let a = try String(contentsOfFile: temp.file("out/scores.csv"), encoding: .utf8)
+        let b = try String(contentsOfFile: temp.file("env.csv"), encoding: .utf8)
+        #expect(a == b)
+    }
+
+    @Test func exitStatus_isTwoForBadUsageAndOneForFailures() throws {
+        #expect(try vfl(["score"]).status == 2)
+        #expect(try vfl(["score", "/nonexistent", "--bogus"]).status == 2)
+        #expect(try vfl(["frobnicate"]).status == 2)
+        #expect(try vfl(["--help"]).status == 0)
+        #expect(try vfl(["score", "--help"]).stdout.contains("--max-reject-share"))
+        let temp = TemporaryDirectory()
+        let text = RandomModel.json(seed: 3, parties: RandomModel.fourParties, top: [6])
+        try text.write(toFile: temp.file("model.json"), atomically: true, encoding: .utf8)
+        let failed = try vfl(["score", temp.path, "--out", temp.file("s.csv"), "--model", temp.file("model.json")])
+        #expect(failed.status == 1)
+        #expect(failed.stderr.contains("manifest.json"))
+    }
+
+    @Test func inspectCSV_printsRecordsOrTheErrorObject() throws {
+        let temp = TemporaryDirectory()
+        try "a,b\n\"x,\"\"y\",2\n".write(toFile: temp.file("ok.csv"), atomically: true, encoding: .utf8)
+        let ok = try vfl(["inspect", "csv", temp.file("ok.csv")])
+        #expect(ok.status == 0)
+        #expect(ok.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == #"[["a","b"],["x,\"y","2"]]"#)
+        try "a,b\n1,2,3\n".write(toFile: temp.file("bad.csv"), atomically: true, encoding: .utf8)
+        let bad = try vfl(["inspect", "csv", temp.file("bad.csv")])
+        #expect(bad.status == 1)
+        let error = try JSONValue(parsing: Data(bad.stdout.utf8))
+        #expect(error["error"]?.string == "field_count")
+        #expect(error["line"]?.int == 2)
+        #expect(error["column"]?.int == 1)
+    }
+
+    @Test func modelInfo_printsIDAndShapes() throws {
+        let temp = TemporaryDirectory()
+        let text = RandomModel.json(seed: 3, parties: RandomModel.fourParties, top: [6])
+        try text.write(toFile: temp.file("model.json"), atomically: true, encoding: .utf8)
+        let run = try vfl(["model", "info", temp.file("model.json")])
+        #expect(run.status == 0)
+        let info = try JSONValue(parsing: Data(run.stdout.utf8))
+        #expect(info["id"]?.string == SHA256.hex(of: Array(text.utf8)))
+        #expect(info["parties"]?.array?.count == 4)
+    }
+}
