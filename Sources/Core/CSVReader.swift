@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Darwin)
-    import Darwin
+import Darwin
 #endif
 
 /// Limits a ``CSVReader`` enforces while it reads.
@@ -281,7 +281,8 @@ public final class CSVReader {
             let isCRLF = buf[p] == UInt8(ascii: "\r")
             if isCRLF && p + 1 == end && !atEOF { return .needMore }
             if isCRLF && (p + 1 == end || buf[p + 1] != UInt8(ascii: "\n")) {
-                return .failure(.bareCR, "carriage return not followed by a line feed", at: p, lines: 0, lastLineStart: 0)
+                return .failure(
+                    .bareCR, "carriage return not followed by a line feed", at: p, lines: 0, lastLineStart: 0)
             }
             if expectedFieldCount != 1 {
                 return .failure(.blankLine, "blank line", at: p, lines: 0, lastLineStart: 0)
@@ -431,7 +432,8 @@ public final class CSVReader {
                     switch checkUTF8(at: p) {
                     case .valid(let length): p += length
                     case .invalid:
-                        return .failure(.invalidUTF8, "invalid UTF-8", at: p, lines: lines, lastLineStart: lastLineStart)
+                        return .failure(
+                            .invalidUTF8, "invalid UTF-8", at: p, lines: lines, lastLineStart: lastLineStart)
                     case .needMore: return tooLongOrMore(recordStart: recordStart, fieldStart: fieldStart)
                     }
                 }

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Darwin)
-    import Darwin
+import Darwin
 #endif
 
 /// Parses decimal numbers straight from bytes, correctly rounded to the nearest `Double`.
@@ -21,11 +21,11 @@ public enum DecimalParser {
     }
 
     #if arch(x86_64)
-        private static let extendedPowersOfTen: [Float80] = (0...27).map { exponent in
-            var value: Float80 = 1
-            for _ in 0..<exponent { value *= 10 }
-            return value
-        }
+    private static let extendedPowersOfTen: [Float80] = (0...27).map { exponent in
+        var value: Float80 = 1
+        for _ in 0..<exponent { value *= 10 }
+        return value
+    }
     #endif
 
     /// Parses the bytes as a decimal number.
@@ -104,14 +104,14 @@ public enum DecimalParser {
             return negative ? -value : value
         }
         #if arch(x86_64)
-            if exponent >= -27 {
-                let value = Float80(mantissa) / extendedPowersOfTen[-exponent]
-                // Rounding the 64-bit result to 53 bits is wrong only when it lies exactly on a midpoint.
-                if value.significandBitPattern & 0x7FF != 0x400 {
-                    let result = Double(value)
-                    return negative ? -result : result
-                }
+        if exponent >= -27 {
+            let value = Float80(mantissa) / extendedPowersOfTen[-exponent]
+            // Rounding the 64-bit result to 53 bits is wrong only when it lies exactly on a midpoint.
+            if value.significandBitPattern & 0x7FF != 0x400 {
+                let result = Double(value)
+                return negative ? -result : result
             }
+        }
         #endif
         return parseGeneral(start, count: count)
     }
@@ -197,19 +197,19 @@ public enum DecimalParser {
                 return negative ? -value : value
             }
             #if arch(x86_64)
-                if exponent >= -27 && exponent <= 27 {
-                    var value = Float80(mantissa)
-                    if exponent < 0 {
-                        value /= extendedPowersOfTen[-exponent]
-                    } else {
-                        value *= extendedPowersOfTen[exponent]
-                    }
-                    // Rounding the 64-bit result to 53 bits is wrong only when it lies exactly on a midpoint.
-                    if value.significandBitPattern & 0x7FF != 0x400 {
-                        let result = Double(value)
-                        return negative ? -result : result
-                    }
+            if exponent >= -27 && exponent <= 27 {
+                var value = Float80(mantissa)
+                if exponent < 0 {
+                    value /= extendedPowersOfTen[-exponent]
+                } else {
+                    value *= extendedPowersOfTen[exponent]
                 }
+                // Rounding the 64-bit result to 53 bits is wrong only when it lies exactly on a midpoint.
+                if value.significandBitPattern & 0x7FF != 0x400 {
+                    let result = Double(value)
+                    return negative ? -result : result
+                }
+            }
             #endif
         }
         return slowParse(start, count: count)

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Darwin)
-    import Darwin
+import Darwin
 #endif
 
 /// Small file helpers over POSIX calls: whole-file reads with a size limit and atomic publication.
@@ -25,7 +25,9 @@ public enum FileIO {
                 bytes += [UInt8](repeating: 0, count: min(bytes.count, limit - bytes.count))
             }
             let n = try bytes.withUnsafeMutableBytes { buffer in
-                try retryingSyscall("read", path: path) { read(fd, buffer.baseAddress! + offset, buffer.count - offset) }
+                try retryingSyscall("read", path: path) {
+                    read(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                }
             }
             if n == 0 { break }
             offset += n

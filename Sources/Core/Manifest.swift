@@ -79,11 +79,15 @@ public struct Manifest: Sendable, Equatable {
 
     /// The manifest as JSON text.
     public var jsonText: String {
-        var members: [(String, JSONValue)] = [("batch", .string(batch)), ("parties", .array(parties.map { .string($0) }))]
+        var members: [(String, JSONValue)] = [
+            ("batch", .string(batch)), ("parties", .array(parties.map { .string($0) })),
+        ]
         if !rows.isEmpty {
             members.append(("rows", .object(rows.keys.sorted().map { ($0, .number(Double(rows[$0]!))) })))
         }
-        if !sha256.isEmpty { members.append(("sha256", .object(sha256.keys.sorted().map { ($0, .string(sha256[$0]!)) }))) }
+        if !sha256.isEmpty {
+            members.append(("sha256", .object(sha256.keys.sorted().map { ($0, .string(sha256[$0]!)) })))
+        }
         return JSONValue.object(members).text
     }
 }

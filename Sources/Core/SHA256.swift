@@ -68,7 +68,9 @@ public struct SHA256: Sendable {
         let afterPad = (blockCount + 1) % 64
         let zeros = afterPad <= 56 ? 56 - afterPad : 120 - afterPad
         padding += [UInt8](repeating: 0, count: zeros)
-        for shift in stride(from: 56, through: 0, by: -8) { padding.append(UInt8(truncatingIfNeeded: bitLength >> shift)) }
+        for shift in stride(from: 56, through: 0, by: -8) {
+            padding.append(UInt8(truncatingIfNeeded: bitLength >> shift))
+        }
         let saved = totalBytes
         update(padding)
         totalBytes = saved

@@ -2,7 +2,7 @@ internal import COpenBLAS
 import Core
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// vfl's use of OpenBLAS: single-precision matrix products, the thread count, and the kernel choice.
@@ -89,7 +89,8 @@ public enum BLAS {
         }
         if getenv("OPENBLAS_CORETYPE") == nil {
             let choice = getenv("VFL_BLAS_CORETYPE").map { String(cString: $0) } ?? "auto"
-            let core: String? = choice == "auto" ? preferredCoreType(cpuFlags: cpuFlags()) : choice == "default" ? nil : choice
+            let core: String? =
+                choice == "auto" ? preferredCoreType(cpuFlags: cpuFlags()) : choice == "default" ? nil : choice
             if let core {
                 setenv("OPENBLAS_CORETYPE", core, 1)
                 changed = true
@@ -120,7 +121,9 @@ public enum BLAS {
         a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
                 c.withUnsafeMutableBufferPointer { pc in
-                    sgemm(m: m, n: n, k: k, a: pa.baseAddress!, lda: k, b: pb.baseAddress!, ldb: n, c: pc.baseAddress!, ldc: n)
+                    sgemm(
+                        m: m, n: n, k: k, a: pa.baseAddress!, lda: k, b: pb.baseAddress!, ldb: n, c: pc.baseAddress!,
+                        ldc: n)
                 }
             }
         }

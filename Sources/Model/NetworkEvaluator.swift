@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// How one party's block reaches the network for a batch.
@@ -196,7 +196,9 @@ public final class NetworkEvaluator {
                 for i in 0..<rows where flags[i] == 0 { (slice + i * topWidth).update(repeating: 0, count: width) }
             }
             if model.masks {
-                for i in 0..<rows { topInput[i * topWidth + maskOffset + p] = inputs[p] == .absent ? 0 : Float(flags[i]) }
+                for i in 0..<rows {
+                    topInput[i * topWidth + maskOffset + p] = inputs[p] == .absent ? 0 : Float(flags[i])
+                }
             }
         }
         var input = UnsafePointer(topInput)

@@ -17,9 +17,12 @@ extension SplitModel {
         }
         let outputJSON: JSONValue
         switch output {
-        case .rangeSigmoid(let lo, let hi): outputJSON = ["kind": "range_sigmoid", "min": .number(lo), "max": .number(hi)]
+        case .rangeSigmoid(let lo, let hi):
+            outputJSON = ["kind": "range_sigmoid", "min": .number(lo), "max": .number(hi)]
         case .linear(let lo, let hi):
-            outputJSON = ["kind": "linear", "min": lo.map(JSONValue.number) ?? .null, "max": hi.map(JSONValue.number) ?? .null]
+            outputJSON = [
+                "kind": "linear", "min": lo.map(JSONValue.number) ?? .null, "max": hi.map(JSONValue.number) ?? .null,
+            ]
         case .pdo(let base, let odds, let pdo, let lo, let hi):
             outputJSON = [
                 "kind": "pdo", "base": .number(base), "odds": .number(odds), "pdo": .number(pdo),

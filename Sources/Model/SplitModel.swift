@@ -1,8 +1,9 @@
 import Core
+
 import struct Foundation.Data
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// How a feature's cell becomes a number before standardization.
@@ -186,7 +187,9 @@ public struct SplitModel: Sendable {
         output = try Self.parseOutput(json["output"])
         var reasons: [String: String] = [:]
         for (code, text) in json["reasons"]?.object ?? [] {
-            guard let text = text.string else { throw ModelError(.field, "reasons: the text of \(code) is not a string") }
+            guard let text = text.string else {
+                throw ModelError(.field, "reasons: the text of \(code) is not a string")
+            }
             reasons[code] = text
         }
         self.reasons = reasons
@@ -207,7 +210,8 @@ public struct SplitModel: Sendable {
             let mean = item["mean"]?.double ?? 0
             let std = item["std"]?.double ?? 1
             guard mean.isFinite, std.isFinite, std > 0 else {
-                throw ModelError(.nonFinite, "party \(name) feature \(featureName): mean must be finite and std positive")
+                throw ModelError(
+                    .nonFinite, "party \(name) feature \(featureName): mean must be finite and std positive")
             }
             var values: [(text: [UInt8], value: Double)]?
             if let map = item["values"] {
@@ -216,7 +220,8 @@ public struct SplitModel: Sendable {
                 }
                 values = try members.map { text, value in
                     guard let v = value.double, v.isFinite else {
-                        throw ModelError(.field, "party \(name) feature \(featureName): value of \"\(text)\" is not a number")
+                        throw ModelError(
+                            .field, "party \(name) feature \(featureName): value of \"\(text)\" is not a number")
                     }
                     return (Array(text.utf8), v)
                 }

@@ -1,10 +1,10 @@
 public import Core
-public import Model
 import Dispatch
+public import Model
 import Synchronization
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// Settings of one scoring run.
@@ -19,7 +19,9 @@ public struct ScoringOptions: Sendable {
     public var blockRows: Int
 
     /// Creates options.
-    public init(threads: Int = ScoringOptions.cores, maxRejectShare: Double = 0.01, reasons: Bool = true, blockRows: Int = 2048) {
+    public init(
+        threads: Int = ScoringOptions.cores, maxRejectShare: Double = 0.01, reasons: Bool = true, blockRows: Int = 2048
+    ) {
         self.threads = max(1, threads)
         self.maxRejectShare = maxRejectShare
         self.reasons = reasons
@@ -158,7 +160,8 @@ public struct BatchScorer: Sendable {
         for table in tables {
             if let expected = manifest.rows[table.name], expected != table.rows {
                 throw ScoringError(
-                    .verification, "party \(table.name): manifest.json says \(expected) rows, \(table.file) has \(table.rows)")
+                    .verification,
+                    "party \(table.name): manifest.json says \(expected) rows, \(table.file) has \(table.rows)")
             }
             if !table.extraColumns.isEmpty {
                 logger.info(
@@ -222,7 +225,11 @@ public struct BatchScorer: Sendable {
             ("max_reject_share", .number(options.maxRejectShare)),
         ]
         summaryMembers.append(("parties", partySummary(tables: tables, join: join)))
-        summaryMembers.append(("parties_per_customer", .object(join.partiesPerCustomer.enumerated().map { (String($0), .number(Double($1))) })))
+        summaryMembers.append(
+            (
+                "parties_per_customer",
+                .object(join.partiesPerCustomer.enumerated().map { (String($0), .number(Double($1))) })
+            ))
 
         let temporaryRejects = FileIO.temporaryName(for: results.rejects)
         let temporarySummary = FileIO.temporaryName(for: results.summary)
@@ -248,7 +255,8 @@ public struct BatchScorer: Sendable {
         summaryMembers.append(("status", "done"))
         summaryMembers.append(("score_histogram", histogramJSON(histogram)))
         summaryMembers.append(("threads", .number(Double(options.threads))))
-        summaryMembers.append(("blas", ["core": .string(BLAS.coreName), "threads_per_worker_thread": .number(Double(BLAS.threads))]))
+        summaryMembers.append(
+            ("blas", ["core": .string(BLAS.coreName), "threads_per_worker_thread": .number(Double(BLAS.threads))]))
         lap("write")
         summaryMembers.append(("timings_ms", timingsJSON(timings, total: started)))
         let summary = JSONValue.object(summaryMembers)
@@ -271,7 +279,8 @@ public struct BatchScorer: Sendable {
                 throw ScoringError(.io, "party \(name): cannot read \(file.path): \(error)")
             }
             guard actual == expected else {
-                throw ScoringError(.verification, "party \(name): the SHA-256 of its shard does not match manifest.json")
+                throw ScoringError(
+                    .verification, "party \(name): the SHA-256 of its shard does not match manifest.json")
             }
         }
     }
@@ -386,7 +395,8 @@ public struct BatchScorer: Sendable {
             let width = table.width
             let flags = evaluator.presence(party: p)
             let target =
-                table.input == .representation ? evaluator.representationInput(party: p) : evaluator.featureInput(party: p)
+                table.input == .representation
+                ? evaluator.representationInput(party: p) : evaluator.featureInput(party: p)
             for (i, c) in customers.enumerated() {
                 let position = join.positions[Int(c) * partyCount + p]
                 if position >= 0 {
@@ -436,7 +446,10 @@ public struct BatchScorer: Sendable {
                 let table = tables.first { $0.party == p }
                 let known = join.known[p]
                 var members: [(String, JSONValue)] = [
-                    ("input", .string(table.map { $0.input == .representation ? "representation" : "features" } ?? "absent")),
+                    (
+                        "input",
+                        .string(table.map { $0.input == .representation ? "representation" : "features" } ?? "absent")
+                    ),
                     ("rows", .number(Double(table?.rows ?? 0))),
                     ("known", .number(Double(known))),
                     ("coverage", .number(join.count == 0 ? 0 : Double(known) / Double(join.count))),
@@ -451,7 +464,8 @@ public struct BatchScorer: Sendable {
     private func histogramJSON(_ histogram: [Int: Int]) -> JSONValue {
         [
             "bin_width": 10,
-            "bins": .array(histogram.keys.sorted().map { ["from": .number(Double($0)), "count": .number(Double(histogram[$0]!))] }),
+            "bins": .array(
+                histogram.keys.sorted().map { ["from": .number(Double($0)), "count": .number(Double(histogram[$0]!))] }),
         ]
     }
 

@@ -1,7 +1,7 @@
 import Core
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// Streaming SHA-256 of a file, for manifest checksums.
@@ -20,7 +20,9 @@ enum FileHash {
             if n == 0 { break }
             hasher.update(UnsafeBufferPointer(rebasing: buffer[0..<n]))
         }
-        return hasher.finalize().map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }
-            .joined()
+        return hasher.finalize().map {
+            String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16)
+        }
+        .joined()
     }
 }

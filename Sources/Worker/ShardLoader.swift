@@ -2,7 +2,7 @@ import Core
 import Model
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// Reads one party shard into a ``PartyTable``: header checks, then per row the key and the standardized inputs,
@@ -39,11 +39,14 @@ struct ShardLoader {
         let width = input == .representation ? spec.representationWidth : spec.features.count
         let table = PartyTable(party: party, name: spec.name, file: file, input: input, width: width)
         let reader: CSVReader
-        do { reader = try CSVReader(path: path) } catch { throw ScoringError(.io, "party \(spec.name): \(error.message)") }
+        do { reader = try CSVReader(path: path) } catch {
+            throw ScoringError(.io, "party \(spec.name): \(error.message)")
+        }
         func csvFailure(_ error: CSVError) -> ScoringError {
             ScoringError(
                 .csv,
-                "party \(spec.name): \(file) line \(error.line), column \(error.column): \(error.message) (\(error.kind))")
+                "party \(spec.name): \(file) line \(error.line), column \(error.column): \(error.message) (\(error.kind))"
+            )
         }
         do {
             guard try reader.next() else {
@@ -116,9 +119,11 @@ struct ShardLoader {
                 var problemColumn = key.count == 0 ? model.key : ""
                 if let modelColumn, problem == nil {
                     let cell = reader.field(modelColumn)
-                    let matches = cell.count == modelID.count && modelID.withUnsafeBufferPointer { id in
-                        memcmpEqual(id.baseAddress!, cell.baseAddress!, cell.count)
-                    }
+                    let matches =
+                        cell.count == modelID.count
+                        && modelID.withUnsafeBufferPointer { id in
+                            memcmpEqual(id.baseAddress!, cell.baseAddress!, cell.count)
+                        }
                     if !matches {
                         throw ScoringError(
                             .modelMismatch,

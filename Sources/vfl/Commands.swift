@@ -3,7 +3,7 @@ import Model
 import Worker
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// vfl's subcommands, as data: name, summary, usage and the function that runs it.
@@ -106,7 +106,8 @@ enum Commands {
         try checkBLAS(logger)
         let scorer = BatchScorer(
             model: model,
-            options: ScoringOptions(threads: threads, maxRejectShare: share, reasons: options.options["no-reasons"] == nil),
+            options: ScoringOptions(
+                threads: threads, maxRejectShare: share, reasons: options.options["no-reasons"] == nil),
             logger: logger)
         try FileIO.makeDirectories(FileIO.directory(of: out))
         let outcome = try scorer.score(batchDirectory: options.positionals[0], results: ResultPaths(besideScores: out))

@@ -1,7 +1,7 @@
 import Core
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// Where the shipped default model lives: `$VFL_HOME/models/default.json`, else next to the binary's package

@@ -3,7 +3,7 @@ import Model
 import Worker
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// The `vfl` command line: picks a command, reads its options (flags win over environment variables), runs it.

@@ -25,7 +25,8 @@ import Testing
 
     @Test(arguments: cases("valid"))
     func validCase_readsExpectedRecords(_ dir: String) throws {
-        let expected = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/expected.json")))
+        let expected =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/expected.json")))
             as! [[String]]
         let reader = try CSVReader(path: dir + "/input.csv")
         var records: [[String]] = []
@@ -36,7 +37,8 @@ import Testing
     @Test(arguments: cases("valid"))
     func validCase_readsSameRecordsWithTinyChunks(_ dir: String) throws {
         // Chunks of 1 to 7 bytes put every record, field, quote, CRLF and UTF-8 sequence across a refill boundary.
-        let expected = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/expected.json")))
+        let expected =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/expected.json")))
             as! [[String]]
         // Rescanning a record after each refill is quadratic in tiny chunks: keep them to the small cases.
         let size = (try? FileManager.default.attributesOfItem(atPath: dir + "/input.csv")[.size] as? Int) ?? 0
@@ -50,8 +52,9 @@ import Testing
 
     @Test(arguments: cases("malformed"))
     func malformedCase_failsWithExpectedKind(_ dir: String) throws {
-        let expected = try JSONSerialization.jsonObject(
-            with: Data(contentsOf: URL(fileURLWithPath: dir + "/expected_error.json"))) as! [String: Any]
+        let expected =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: dir + "/expected_error.json"))) as! [String: Any]
         let kind = expected["error"] as! String
         let size = (try? FileManager.default.attributesOfItem(atPath: dir + "/input.csv")[.size] as? Int) ?? 0
         for chunk in size < 65536 ? [1 << 20, 5] : [1 << 20] {

@@ -15,7 +15,9 @@ import Testing
         #expect(value?.sign == expected.sign)
     }
 
-    @Test(arguments: ["", "-", "+", ".", "e5", "1e", "1e+", "1.2.3", " 1", "1 ", "inf", "nan", "0x10", "1_000", "--1", "1,5"])
+    @Test(arguments: [
+        "", "-", "+", ".", "e5", "1e", "1e+", "1.2.3", " 1", "1 ", "inf", "nan", "0x10", "1_000", "--1", "1,5",
+    ])
     func parse_rejectsNonDecimals(_ text: String) {
         #expect(DecimalParser.parse(text) == nil, "\(text)")
     }

@@ -4,7 +4,8 @@ import Testing
 
 @Suite struct JSONValueTests {
     @Test func parse_readsEveryKindAndKeepsKeyOrder() throws {
-        let value = try JSONValue(parsing: Data(#"{"b": [1, 2.5, -3e2], "a": {"t": true, "f": false, "n": null}, "s": "x\"\u00e9\n"}"#.utf8))
+        let value = try JSONValue(
+            parsing: Data(#"{"b": [1, 2.5, -3e2], "a": {"t": true, "f": false, "n": null}, "s": "x\"\u00e9\n"}"#.utf8))
         #expect(value["b"]?.array?.compactMap(\.double) == [1, 2.5, -300])
         #expect(value["a"]?["t"]?.bool == true)
         #expect(value["a"]?["n"] == .null)
@@ -22,8 +23,10 @@ import Testing
         let ok = try Manifest(parsing: Data(#"{"batch":"b-1","parties":["a","b"],"rows":{"a":3}}"#.utf8))
         #expect(ok.parties == ["a", "b"])
         #expect(ok.rows["a"] == 3)
-        for bad in [#"{"parties":["a"]}"#, #"{"batch":"../x","parties":["a"]}"#, #"{"batch":"b","parties":[]}"#,
-                    #"{"batch":"b","parties":["a","a"]}"#, #"{"batch":"b","parties":["a/b"]}"#] {
+        for bad in [
+            #"{"parties":["a"]}"#, #"{"batch":"../x","parties":["a"]}"#, #"{"batch":"b","parties":[]}"#,
+            #"{"batch":"b","parties":["a","a"]}"#, #"{"batch":"b","parties":["a/b"]}"#,
+        ] {
             #expect(throws: Manifest.Error.self) { try Manifest(parsing: Data(bad.utf8)) }
         }
         #expect(!BatchID.isValid(".hidden"))

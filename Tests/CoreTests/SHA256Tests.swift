@@ -29,7 +29,9 @@ import Testing
     @Test func update_inPiecesEqualsWhole() {
         let data = (0..<1000).map { UInt8(truncatingIfNeeded: $0 * 7) }
         var hasher = SHA256()
-        for start in stride(from: 0, to: data.count, by: 37) { hasher.update(Array(data[start..<min(start + 37, data.count)])) }
+        for start in stride(from: 0, to: data.count, by: 37) {
+            hasher.update(Array(data[start..<min(start + 37, data.count)]))
+        }
         let pieces = hasher.finalize().map { String(format: "%02x", $0) }.joined()
         #expect(pieces == SHA256.hex(of: data))
     }

@@ -2,7 +2,7 @@ public import Core
 public import Model
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// A small deterministic random generator for test fixtures (SplitMix64).
@@ -77,7 +77,8 @@ public enum RandomModel {
                 let code = "\(party.name.prefix(2).uppercased())\(f)"
                 reasons.append((code, .string("\(party.name) feature \(f)")))
                 var feature: [(String, JSONValue)] = [
-                    ("name", .string("\(party.name)_f\(f)")), ("mean", .number((random.uniform(-5...5) * 100).rounded() / 100)),
+                    ("name", .string("\(party.name)_f\(f)")),
+                    ("mean", .number((random.uniform(-5...5) * 100).rounded() / 100)),
                     ("std", .number((random.uniform(0.5...3) * 100).rounded() / 100)), ("reason", .string(code)),
                 ]
                 if f == 0 && party.booleanFirst {

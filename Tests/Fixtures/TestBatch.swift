@@ -1,6 +1,6 @@
 public import Core
-public import Model
 import Foundation
+public import Model
 
 /// A generated batch folder for a model: one shard per party with random values, keys `NNN-NN-NNNN`, and the
 /// reference score of every customer.

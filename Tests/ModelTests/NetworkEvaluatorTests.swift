@@ -14,15 +14,26 @@ import Testing
     }
 
     static let shapes: [Shape] = [
-        Shape(parties: RandomModel.fourParties, top: [16, 8], activation: "relu", masks: true, output: ["kind": "range_sigmoid", "min": 300, "max": 850]),
-        Shape(parties: RandomModel.fourParties, top: [12], activation: "tanh", masks: false, output: ["kind": "linear"]),
         Shape(
-            parties: [PartyShape(name: "a", features: 30, hidden: [64, 32, 16]), PartyShape(name: "b", features: 2, hidden: [])],
+            parties: RandomModel.fourParties, top: [16, 8], activation: "relu", masks: true,
+            output: ["kind": "range_sigmoid", "min": 300, "max": 850]),
+        Shape(
+            parties: RandomModel.fourParties, top: [12], activation: "tanh", masks: false, output: ["kind": "linear"]),
+        Shape(
+            parties: [
+                PartyShape(name: "a", features: 30, hidden: [64, 32, 16]),
+                PartyShape(name: "b", features: 2, hidden: []),
+            ],
             top: [64, 32], activation: "elu", masks: true,
             output: ["kind": "pdo", "base": 600, "odds": 20, "pdo": 20, "min": 300, "max": 850]),
-        Shape(parties: [PartyShape(name: "solo", features: 7, hidden: [5])], top: [], activation: "sigmoid", masks: true, output: ["kind": "linear", "min": -1e9, "max": 1e9]),
-        Shape(parties: RandomModel.fourParties, top: [9], activation: "leaky_relu", masks: true, output: ["kind": "range_sigmoid", "min": 0, "max": 1000]),
-        Shape(parties: RandomModel.fourParties, top: [6], activation: "softmax", masks: true, output: ["kind": "linear"]),
+        Shape(
+            parties: [PartyShape(name: "solo", features: 7, hidden: [5])], top: [], activation: "sigmoid", masks: true,
+            output: ["kind": "linear", "min": -1e9, "max": 1e9]),
+        Shape(
+            parties: RandomModel.fourParties, top: [9], activation: "leaky_relu", masks: true,
+            output: ["kind": "range_sigmoid", "min": 0, "max": 1000]),
+        Shape(
+            parties: RandomModel.fourParties, top: [6], activation: "softmax", masks: true, output: ["kind": "linear"]),
     ]
 
     func model(_ shape: Shape, seed: UInt64) throws -> SplitModel {
@@ -84,7 +95,8 @@ import Testing
             let rows = min(37 - start % 5, 1500 - start)
             for (p, party) in model.parties.enumerated() {
                 let width = party.features.count
-                small.featureInput(party: p).update(from: big.featureInput(party: p) + start * width, count: rows * width)
+                small.featureInput(party: p).update(
+                    from: big.featureInput(party: p) + start * width, count: rows * width)
                 small.presence(party: p).update(from: big.presence(party: p) + start, count: rows)
             }
             small.evaluate(rows: rows, inputs: inputs, reasons: true)
@@ -99,7 +111,9 @@ import Testing
     @Test func reasons_areExactForLinearNetworks() throws {
         // Linear bottoms and a linear top: the contribution of feature i is w_i * (x_i - mean_i) / std_i.
         let shape = Shape(
-            parties: [PartyShape(name: "a", features: 4, hidden: [3]), PartyShape(name: "b", features: 3, hidden: [2])],
+            parties: [
+                PartyShape(name: "a", features: 4, hidden: [3]), PartyShape(name: "b", features: 3, hidden: [2]),
+            ],
             top: [], activation: "linear", masks: true, output: ["kind": "linear"])
         let model = try model(shape, seed: 21)
         let evaluator = NetworkEvaluator(model: model, capacity: 50)
@@ -113,7 +127,9 @@ import Testing
             guard case .dense(let d) = party.layers[0] else { return }
             effective.append(
                 (0..<d.inputWidth).map { i in
-                    (0..<d.outputWidth).reduce(0.0) { $0 + Double(d.weights[i * d.outputWidth + $1]) * Double(top.weights[offset + $1]) }
+                    (0..<d.outputWidth).reduce(0.0) {
+                        $0 + Double(d.weights[i * d.outputWidth + $1]) * Double(top.weights[offset + $1])
+                    }
                 })
             offset += d.outputWidth
         }

@@ -1,7 +1,7 @@
 import Core
 import Fixtures
-import Model
 import Foundation
+import Model
 import Testing
 
 @Suite struct SplitModelTests {
@@ -36,10 +36,18 @@ import Testing
     }
 
     @Test func load_rejectsUnknownKindsAndActivations() {
-        #expect(failure { $0 = $0.replacingOccurrences(of: #""activation":"relu""#, with: #""activation":"swish""#) }?.code == .unsupported)
-        #expect(failure { $0 = $0.replacingOccurrences(of: #""kind":"dense""#, with: #""kind":"conv""#) }?.code == .unsupported)
-        #expect(failure { $0 = $0.replacingOccurrences(of: #""kind":"range_sigmoid""#, with: #""kind":"probit""#) }?.code == .unsupported)
-        #expect(failure { $0 = $0.replacingOccurrences(of: #""format":"vfl-model""#, with: #""format":"other""#) }?.code == .format)
+        #expect(
+            failure { $0 = $0.replacingOccurrences(of: #""activation":"relu""#, with: #""activation":"swish""#) }?.code
+                == .unsupported)
+        #expect(
+            failure { $0 = $0.replacingOccurrences(of: #""kind":"dense""#, with: #""kind":"conv""#) }?.code
+                == .unsupported)
+        #expect(
+            failure { $0 = $0.replacingOccurrences(of: #""kind":"range_sigmoid""#, with: #""kind":"probit""#) }?.code
+                == .unsupported)
+        #expect(
+            failure { $0 = $0.replacingOccurrences(of: #""format":"vfl-model""#, with: #""format":"other""#) }?.code
+                == .format)
     }
 
     @Test func load_rejectsNonFiniteWeights() {

@@ -12,9 +12,12 @@ import Worker
 
     init() throws { model = try SplitModel(bytes: Array(Self.modelText.utf8)) }
 
-    func score(_ batch: String, threads: Int = 2, maxRejectShare: Double = 0.01, out: String? = nil) throws -> ResultPaths {
+    func score(
+        _ batch: String, threads: Int = 2, maxRejectShare: Double = 0.01, out: String? = nil
+    ) throws -> ResultPaths {
         let paths = ResultPaths(besideScores: out ?? temp.file("out-\(UUID().uuidString)/scores.csv"))
-        try FileManager.default.createDirectory(atPath: FileIO.directory(of: paths.scores), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: FileIO.directory(of: paths.scores), withIntermediateDirectories: true)
         _ = try BatchScorer(model: model, options: ScoringOptions(threads: threads, maxRejectShare: maxRejectShare))
             .score(batchDirectory: batch, results: paths)
         return paths
@@ -35,11 +38,15 @@ import Worker
         #expect(rows[0] == ["tax_id", "score", "parties", "reason_1", "reason_2", "reason_3", "reason_4"])
         let body = Array(rows.dropFirst())
         #expect(body.count == batch.cells.count)
-        #expect(body.map { $0[0] } == body.map { $0[0] }.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) })
+        #expect(
+            body.map { $0[0] } == body.map { $0[0] }.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        )
         let reference = batch.referenceScores(model: model)
         for row in body {
             #expect(abs(Double(row[1])! - reference[row[0]]!) <= 0.0051, "\(row[0])")
-            let expected = model.parties.indices.filter { batch.cells[row[0]]![$0] != nil }.map { model.parties[$0].name }
+            let expected = model.parties.indices.filter { batch.cells[row[0]]![$0] != nil }.map {
+                model.parties[$0].name
+            }
             #expect(row[2] == expected.joined(separator: "|"))
             for reason in row[3...] where !reason.isEmpty { #expect(model.reasons[reason] != nil) }
         }
@@ -96,7 +103,8 @@ import Worker
         let batch = try TestBatch.write(directory: temp.file("b"), model: model, customers: 100)
         let path = batch.directory + "/credit_card.csv"
         let text = try String(contentsOfFile: path, encoding: .utf8)
-        try text.replacingOccurrences(of: "credit_card_f1", with: "renamed").write(toFile: path, atomically: true, encoding: .utf8)
+        try text.replacingOccurrences(of: "credit_card_f1", with: "renamed").write(
+            toFile: path, atomically: true, encoding: .utf8)
         let error = scoringError(batch.directory)
         #expect(error?.code == .columns)
         #expect(error?.message == "party credit_card: credit_card.csv has no column \"credit_card_f1\"")
@@ -201,7 +209,8 @@ import Worker
         let features = model.parties[3].features.map(\.name)
         let text = "tax_id," + features.joined(separator: ",") + "\n\"a,b\",1,2,3\n\"c\"\"d\",4,5,6\nplain,7,8,9\n"
         try text.write(toFile: dir + "/credit_card.csv", atomically: true, encoding: .utf8)
-        try Manifest(batch: "q", parties: ["credit_card"]).jsonText.write(toFile: dir + "/manifest.json", atomically: true, encoding: .utf8)
+        try Manifest(batch: "q", parties: ["credit_card"]).jsonText.write(
+            toFile: dir + "/manifest.json", atomically: true, encoding: .utf8)
         let output = try String(contentsOfFile: try score(dir).scores, encoding: .utf8)
         let lines = output.split(separator: "\n").dropFirst().map(String.init)
         #expect(lines.count == 3)

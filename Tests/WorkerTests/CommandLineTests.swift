@@ -46,7 +46,9 @@ import Testing
         try text.write(toFile: temp.file("model.json"), atomically: true, encoding: .utf8)
         let model = try SplitModel(bytes: Array(text.utf8))
         let batch = try TestBatch.write(directory: temp.file("batch"), model: model, customers: 400)
-        let run = try vfl(["score", batch.directory, "--out", temp.file("out/scores.csv"), "--model", temp.file("model.json")])
+        let run = try vfl([
+            "score", batch.directory, "--out", temp.file("out/scores.csv"), "--model", temp.file("model.json"),
+        ])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(FileManager.default.fileExists(atPath: temp.file("out/scores.csv")))
         #expect(FileManager.default.fileExists(atPath: temp.file("out/summary.json")))
@@ -55,7 +57,9 @@ import Testing
         }
         for key in batch.cells.keys { #expect(!run.stderr.contains(key)) }
         // The environment variable works as the flag does.
-        let viaEnvironment = try vfl(["score", batch.directory, "--out", temp.file("env.csv")], environment: ["VFL_MODEL": temp.file("model.json")])
+        let viaEnvironment = try vfl(
+            ["score", batch.directory, "--out", temp.file("env.csv")],
+            environment: ["VFL_MODEL": temp.file("model.json")])
         #expect(viaEnvironment.status == 0)
         let a = try String(contentsOfFile: temp.file("out/scores.csv"), encoding: .utf8)
         let b = try String(contentsOfFile: temp.file("env.csv"), encoding: .utf8)
