@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// `vfl inspect csv`: parses a file strictly and writes its records as one JSON array of arrays of strings, or the
 /// first error as `{"error": KIND, "line": N, "column": N, "byte_offset": N, "record": N, "message": ...}`.
 public enum CSVInspector {
@@ -33,6 +37,36 @@ public enum CSVInspector {
             ]
             return object.text
         }
+    }
+
+    /// Reads `path` without printing its records, for measuring the reader: records, fields, bytes and seconds,
+    /// and with `numbers` also parses every cell as a decimal (counting those that are numbers).
+    ///
+    /// - Throws: ``CSVError`` at the first malformed byte.
+    public static func statistics(path: String, numbers: Bool) throws(CSVError) -> JSONValue {
+        let started = Timestamp.monotonicSeconds()
+        let reader = try CSVReader(path: path)
+        var records = 0
+        var fields = 0
+        var numeric = 0
+        while try reader.next() {
+            records += 1
+            fields += reader.fieldCount
+            if numbers {
+                for i in 0..<reader.fieldCount where DecimalParser.parse(reader.field(i)) != nil { numeric += 1 }
+            }
+        }
+        let seconds = Timestamp.monotonicSeconds() - started
+        let bytes = reader.recordOffset + 0
+        var info = stat()
+        let size = stat(path, &info) == 0 ? Int(info.st_size) : bytes
+        var members: [(String, JSONValue)] = [
+            ("records", .number(Double(records))), ("fields", .number(Double(fields))),
+            ("bytes", .number(Double(size))), ("seconds", .number((seconds * 1e4).rounded() / 1e4)),
+            ("mb_per_s", .number((Double(size) / 1e6 / max(seconds, 1e-9) * 10).rounded() / 10)),
+        ]
+        if numbers { members.append(("numeric_cells", .number(Double(numeric)))) }
+        return .object(members)
     }
 
     /// Appends UTF-8 bytes (already validated) as a JSON string literal.

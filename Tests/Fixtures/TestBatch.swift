@@ -1,4 +1,4 @@
-public import Core
+import Core
 import Foundation
 public import Model
 
@@ -47,7 +47,7 @@ public struct TestBatch {
             }
             if anyone { cells[key] = row }
         }
-        var batch = TestBatch(directory: directory, cells: cells)
+        let batch = TestBatch(directory: directory, cells: cells)
         for name in names { try batch.writeShard(party: name, model: model, seed: seed) }
         try batch.writeManifest(parties: names)
         return batch
