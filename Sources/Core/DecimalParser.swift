@@ -14,18 +14,17 @@ import Darwin
 /// power below 10^28 in 80-bit extended precision, whose double rounding is detected and avoided. Everything else
 /// (more digits, huge exponents) goes to `strtod(3)`, which is correctly rounded in glibc.
 public enum DecimalParser {
-    private static let powersOfTen: [Double] = (0...22).map { exponent in
-        var value = 1.0
-        for _ in 0..<exponent { value *= 10 }
-        return value
-    }
+    // Literal tables (exact powers of ten), so that no lazy global initialization sits on the hot path.
+    private static let powersOfTen: [Double] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
+        1e20, 1e21, 1e22,
+    ]
 
     #if arch(x86_64)
-    private static let extendedPowersOfTen: [Float80] = (0...27).map { exponent in
-        var value: Float80 = 1
-        for _ in 0..<exponent { value *= 10 }
-        return value
-    }
+        private static let extendedPowersOfTen: [Float80] = [
+            1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18,
+            1e19, 1e20, 1e21, 1e22, 1e23, 1e24, 1e25, 1e26, 1e27,
+        ]
     #endif
 
     /// Parses the bytes as a decimal number.

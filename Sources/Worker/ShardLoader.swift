@@ -10,6 +10,14 @@ import Glibc
 struct ShardLoader {
     let model: SplitModel
 
+    /// How one input is read: its column, its value map (an index into the maps, or -1) and its statistics.
+    private struct ColumnStep {
+        var column: Int
+        var map: Int
+        var mean: Double
+        var std: Double
+    }
+
     /// A value map compiled for byte comparison.
     private struct ValueMap {
         var entries: [(text: [UInt8], value: Double)]
@@ -95,6 +103,19 @@ struct ShardLoader {
                 scales.append(feature.std)
             }
         }
+        var mapList: [ValueMap] = []
+        let steps: [ColumnStep] = (0..<width).map { f in
+            var mapIndex = -1
+            if let map = maps[f] {
+                mapList.append(map)
+                mapIndex = mapList.count - 1
+            }
+            return ColumnStep(column: columns[f], map: mapIndex, mean: means[f], std: scales[f])
+        }
+        let plan = UnsafeMutableBufferPointer<ColumnStep>.allocate(capacity: max(width, 1))
+        defer { plan.deallocate() }
+        _ = plan.initialize(from: steps)
+        let valueMaps = mapList
         let used = Set(columns + [keyColumn] + (modelColumn.map { [$0] } ?? []))
         table.extraColumns = header.indices.filter { !used.contains($0) }.map { header[$0] }
         let modelID = Array(model.id.utf8)
@@ -116,7 +137,7 @@ struct ShardLoader {
                 let key = reader.field(keyColumn)
                 table.appendRow(key: key, line: reader.recordLine)
                 var problem: PartyTable.Problem? = key.count == 0 ? .emptyKey : nil
-                var problemColumn = key.count == 0 ? model.key : ""
+                var problemFeature = -1  // -1: the key column
                 if let modelColumn, problem == nil {
                     let cell = reader.field(modelColumn)
                     let matches =
@@ -133,20 +154,21 @@ struct ShardLoader {
                 }
                 let out = table.values.reserve(width)
                 for f in 0..<width {
-                    let cell = reader.field(columns[f])
+                    let step = plan[f]
+                    let cell = reader.field(step.column)
                     var value: Double
                     if cell.count == 0 {
                         if isRepresentation && problem == nil {
                             problem = .missingRepresentation
-                            problemColumn = names[f]
+                            problemFeature = f
                         }
                         out[f] = 0
                         continue
-                    } else if let map = maps[f] {
-                        guard let v = map.lookup(cell) else {
+                    } else if step.map >= 0 {
+                        guard let v = valueMaps[step.map].lookup(cell) else {
                             if problem == nil {
                                 problem = .unknownValue
-                                problemColumn = names[f]
+                                problemFeature = f
                             }
                             out[f] = 0
                             continue
@@ -156,7 +178,7 @@ struct ShardLoader {
                         guard let v = DecimalParser.parse(cell) else {
                             if problem == nil {
                                 problem = .notANumber
-                                problemColumn = names[f]
+                                problemFeature = f
                             }
                             out[f] = 0
                             continue
@@ -166,16 +188,18 @@ struct ShardLoader {
                     if !value.isFinite {
                         if problem == nil {
                             problem = .notFinite
-                            problemColumn = names[f]
+                            problemFeature = f
                         }
                         out[f] = 0
                         continue
                     }
-                    out[f] = Float((value - means[f]) / scales[f])
+                    out[f] = Float((value - step.mean) / step.std)
                 }
                 table.values.commit(width)
                 table.problems.append(problem?.rawValue ?? 0)
-                if problem != nil { table.problemColumns[UInt32(row)] = problemColumn }
+                if problem != nil {
+                    table.problemColumns[UInt32(row)] = problemFeature < 0 ? model.key : names[problemFeature]
+                }
             }
         } catch let error as CSVError {
             throw csvFailure(error)
