@@ -12,7 +12,8 @@ import Glibc
 ///
 /// Kernel choice: Debian's OpenBLAS 0.3.21 does not recognise recent CPUs and falls back to generic kernels.
 /// OpenBLAS reads `OPENBLAS_CORETYPE` once, when the library loads, so ``prepareEnvironment(arguments:)``
-/// picks a kernel family from the CPU's flags and re-executes the process with it set, before any BLAS call.
+/// picks a kernel family from the CPU's flags and re-executes the process with it set, before any BLAS call
+/// (see docs/operations.md, "BLAS kernels").
 /// ``selfCheck()`` then verifies the chosen kernels against a scalar product.
 public enum BLAS {
     /// The kernel family OpenBLAS is using (e.g. `SkylakeX`, `Haswell`, `Prescott`).
@@ -56,7 +57,9 @@ public enum BLAS {
 
     /// The OpenBLAS kernel family for this CPU, from the flags in /proc/cpuinfo, or `nil` to leave OpenBLAS's own.
     public static func preferredCoreType(cpuFlags: Set<String>) -> String? {
-        if cpuFlags.isSuperset(of: ["avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512cd"]) { return "SkylakeX" }
+        let avx512 = cpuFlags.isSuperset(of: ["avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512cd"])
+        if avx512 && cpuFlags.contains("avx512_bf16") { return "Cooperlake" }
+        if avx512 { return "SkylakeX" }
         if cpuFlags.isSuperset(of: ["avx2", "fma"]) { return "Haswell" }
         if cpuFlags.contains("avx") { return "SandyBridge" }
         return nil
@@ -75,8 +78,9 @@ public enum BLAS {
 
     /// Prepares OpenBLAS's environment and re-executes the process once so that it takes effect.
     ///
-    /// `VFL_BLAS_CORETYPE` chooses: `auto` (default) picks from the CPU flags, `default` leaves OpenBLAS's
-    /// own detection, any other value is passed as `OPENBLAS_CORETYPE`. An `OPENBLAS_CORETYPE` already set wins.
+    /// `VFL_BLAS_CORETYPE` chooses: `auto` (the default) picks the kernel family from the CPU flags and sets
+    /// `OPENBLAS_CORETYPE` to it, overriding a value inherited from the environment; `default` leaves the
+    /// environment and OpenBLAS's own detection alone; any other value is passed as `OPENBLAS_CORETYPE`.
     /// `OPENBLAS_NUM_THREADS` is set to 1 unless already set (vfl runs its own threads). Returns only when no
     /// re-execution was needed or it failed.
     public static func prepareEnvironment(arguments: [String]) {
@@ -87,14 +91,13 @@ public enum BLAS {
             setenv("OPENBLAS_NUM_THREADS", "1", 1)
             changed = true
         }
-        if getenv("OPENBLAS_CORETYPE") == nil {
-            let choice = getenv("VFL_BLAS_CORETYPE").map { String(cString: $0) } ?? "auto"
-            let core: String? =
-                choice == "auto" ? preferredCoreType(cpuFlags: cpuFlags()) : choice == "default" ? nil : choice
-            if let core {
-                setenv("OPENBLAS_CORETYPE", core, 1)
-                changed = true
-            }
+        let choice = getenv("VFL_BLAS_CORETYPE").map { String(cString: $0) } ?? "auto"
+        let core: String? =
+            choice == "auto" ? preferredCoreType(cpuFlags: cpuFlags()) : choice == "default" ? nil : choice
+        let current = getenv("OPENBLAS_CORETYPE").map { String(cString: $0) }
+        if let core, core != current {
+            setenv("OPENBLAS_CORETYPE", core, 1)
+            changed = true
         }
         guard changed else { return }
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) }
