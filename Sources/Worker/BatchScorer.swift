@@ -169,8 +169,7 @@ public struct BatchScorer: Sendable {
                     metadata: [("party", table.name), ("columns", table.extraColumns.joined(separator: ","))])
             }
         }
-        lap("read")
-        try sortTables(tables)
+        lap("read")  // reading includes each shard's sort by key
         let join = Join(tables: tables, partyCount: model.parties.count)
         lap("join")
 
@@ -296,7 +295,12 @@ public struct BatchScorer: Sendable {
                 let i = nextIndex.add(1, ordering: .relaxed).oldValue
                 guard i < order.count else { return }
                 let file = files[order[i]]
-                let result = Result { try loader.load(path: file.path, party: file.party, input: file.input) }
+                // Each table is sorted by the thread that loaded it, while the other threads still load theirs.
+                let result = Result {
+                    let table = try loader.load(path: file.path, party: file.party, input: file.input)
+                    try table.sortKeys()
+                    return table
+                }
                 slots.withLock { $0[order[i]] = result }
             }
         }
@@ -304,16 +308,6 @@ public struct BatchScorer: Sendable {
         var tables: [PartyTable] = []
         for i in files.indices { tables.append(try results[i]!.get()) }
         return tables.sorted { $0.party < $1.party }
-    }
-
-    private func sortTables(_ tables: [PartyTable]) throws {
-        let failures = Mutex<[Int: any Error]>([:])
-        DispatchQueue.concurrentPerform(iterations: tables.count) { i in
-            do { try tables[i].sortKeys() } catch { failures.withLock { $0[i] = error } }
-        }
-        if let first = failures.withLock({ $0.keys.min().map { [$0] } ?? [] }).first {
-            throw failures.withLock { $0[first]! }
-        }
     }
 
     private func appendReject(key: UnsafeBufferPointer<UInt8>, table: PartyTable, row: Int, to out: inout [UInt8]) {
