@@ -187,8 +187,8 @@ public struct BatchScorer: Sendable {
             }
         }
         rejectedCustomers = keylessRows
-        var scoredCustomers: [Int32] = []
-        scoredCustomers.reserveCapacity(join.count)
+        // Join indices of rejected customers, ascending (usually few).
+        var rejectedIndices: [Int32] = []
         let partyCount = model.parties.count
         let tableOfParty: [PartyTable?] = (0..<partyCount).map { p in tables.first { $0.party == p } }
         for c in 0..<join.count {
@@ -208,7 +208,7 @@ public struct BatchScorer: Sendable {
                     rejectedRows += 1
                 }
             }
-            if !bad { scoredCustomers.append(Int32(c)) }
+            if bad { rejectedIndices.append(Int32(c)) }
         }
         let population = join.count + keylessRows
         let rejectShare = population == 0 ? 0 : Double(rejectedCustomers) / Double(population)
@@ -217,7 +217,7 @@ public struct BatchScorer: Sendable {
             ("batch", .string(manifest.batch)),
             ("model", ["id": .string(model.id), "name": .string(model.name)]),
             ("customers", .number(Double(join.count))),
-            ("scored", .number(Double(scoredCustomers.count))),
+            ("scored", .number(Double(join.count - rejectedIndices.count))),
             ("rejected_customers", .number(Double(rejectedCustomers))),
             ("rejected_rows", .number(Double(rejectedRows))),
             ("reject_share", .number(rejectShare)),
@@ -248,7 +248,7 @@ public struct BatchScorer: Sendable {
 
         let temporaryScores = FileIO.temporaryName(for: results.scores)
         let histogram = try writeScores(
-            path: temporaryScores, join: join, customers: scoredCustomers, tables: tableOfParty)
+            path: temporaryScores, join: join, rejected: rejectedIndices, tables: tableOfParty)
         lap("score")
         try writeFile(temporaryRejects, rejectLines)
         summaryMembers.append(("status", "done"))
@@ -264,7 +264,8 @@ public struct BatchScorer: Sendable {
             (temporaryRejects, results.rejects), (temporarySummary, results.summary), (temporaryScores, results.scores),
         ])
         return BatchOutcome(
-            customers: join.count, scored: scoredCustomers.count, rejectedRows: rejectedRows, summary: summary)
+            customers: join.count, scored: join.count - rejectedIndices.count, rejectedRows: rejectedRows,
+            summary: summary)
     }
 
     // MARK: - Phases
@@ -323,15 +324,16 @@ public struct BatchScorer: Sendable {
         out.append(UInt8(ascii: "\n"))
     }
 
-    /// Scores the customers in blocks, in parallel waves, writing rows in key order; returns the histogram.
-    private func writeScores(path: String, join: Join, customers: [Int32], tables: [PartyTable?]) throws -> [Int: Int] {
+    /// Scores the customers that were not rejected in blocks of join indices, in parallel waves, writing rows in key
+    /// order; returns the histogram.
+    private func writeScores(path: String, join: Join, rejected: [Int32], tables: [PartyTable?]) throws -> [Int: Int] {
         let writer = try BufferedFileWriter(path: path)
         var header = model.key + ",score,parties"
         for k in 1...NetworkEvaluator.reasonsPerRow { header += ",reason_\(k)" }
         try writer.write(ScoreText.cell(model.key) + Array(header.utf8.dropFirst(model.key.utf8.count)) + [10])
         let model = self.model
         let blockRows = options.blockRows
-        let blockCount = (customers.count + blockRows - 1) / blockRows
+        let blockCount = (join.count + blockRows - 1) / blockRows
         let threads = max(1, min(options.threads, blockCount))
         final class Evaluators: @unchecked Sendable {
             // Thread t of each wave uses only all[t]; waves run one after another.
@@ -361,9 +363,19 @@ public struct BatchScorer: Sendable {
                 var local: [Int: Int] = [:]
                 for b in stride(from: t, to: blocksInWave, by: threads) {
                     let start = (base + b) * blockRows
-                    let end = min(start + blockRows, customers.count)
+                    let end = min(start + blockRows, join.count)
+                    var customers: [Int32] = []
+                    customers.reserveCapacity(end - start)
+                    var skip = Self.firstIndex(in: rejected, notBelow: start)
+                    for c in start..<end {
+                        if skip < rejected.count && rejected[skip] == c {
+                            skip += 1
+                        } else {
+                            customers.append(Int32(c))
+                        }
+                    }
                     outputs.blocks[b] = Self.scoreBlock(
-                        customers: customers[start..<end], join: join, tables: tables, inputs: inputs,
+                        customers: customers[...], join: join, tables: tables, inputs: inputs,
                         evaluator: evaluator, model: model, reasons: reasons, codeCells: codeCells,
                         partyNames: partyNames, histogram: &local)
                 }
@@ -375,6 +387,17 @@ public struct BatchScorer: Sendable {
         histogram = histograms.withLock { $0 }
         try writer.close(sync: true)
         return histogram
+    }
+
+    /// The position of the first element of a sorted array that is at least `value`.
+    private static func firstIndex(in sorted: [Int32], notBelow value: Int) -> Int {
+        var low = 0
+        var high = sorted.count
+        while low < high {
+            let mid = (low + high) / 2
+            if Int(sorted[mid]) < value { low = mid + 1 } else { high = mid }
+        }
+        return low
     }
 
     private static func scoreBlock(
