@@ -37,7 +37,7 @@ public final class CSVReader {
     private let limits: CSVLimits
     private var fd: Int32
     private let ownsDescriptor: Bool
-    private let buffer: UnsafeMutablePointer<UInt8>
+    @usableFromInline let buffer: UnsafeMutablePointer<UInt8>
     private let capacity: Int
     /// Index of the first unconsumed byte.
     private var start = 0
@@ -52,7 +52,7 @@ public final class CSVReader {
     /// File offset where the line containing `start` begins.
     private var lineStartOffset = 0
     /// Field bounds of the current record: start, end pairs of buffer indices.
-    private var bounds: UnsafeMutablePointer<Int>
+    @usableFromInline var bounds: UnsafeMutablePointer<Int>
     private var boundsCapacity: Int
     private var escaped: UnsafeMutablePointer<Bool>
 
@@ -132,7 +132,7 @@ public final class CSVReader {
     /// The bytes of field `index` of the current record, quotes removed and `""` unescaped.
     ///
     /// Valid only until the next call to ``next()``.
-    @inline(__always)
+    @inlinable @inline(__always)
     public func field(_ index: Int) -> UnsafeBufferPointer<UInt8> {
         let s = bounds[2 * index]
         let e = bounds[2 * index + 1]

@@ -15,13 +15,13 @@ import Darwin
 /// (more digits, huge exponents) goes to `strtod(3)`, which is correctly rounded in glibc.
 public enum DecimalParser {
     // Literal tables (exact powers of ten), so that no lazy global initialization sits on the hot path.
-    private static let powersOfTen: [Double] = [
+    @usableFromInline static let powersOfTen: [Double] = [
         1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
         1e20, 1e21, 1e22,
     ]
 
     #if arch(x86_64)
-        private static let extendedPowersOfTen: [Float80] = [
+        @usableFromInline static let extendedPowersOfTen: [Float80] = [
             1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18,
             1e19, 1e20, 1e21, 1e22, 1e23, 1e24, 1e25, 1e26, 1e27,
         ]
@@ -31,15 +31,15 @@ public enum DecimalParser {
     ///
     /// - Parameter bytes: The whole cell; nothing else may surround the number.
     /// - Returns: The nearest `Double` (possibly infinite when out of range), or `nil` when the bytes are not a number.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Double? {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return nil }
         return parse(base, count: bytes.count)
     }
 
     /// The value of eight ASCII digits at `p` (little-endian load), or `nil` when any byte is not a digit.
-    @inline(__always)
-    private static func eightDigits(_ p: UnsafePointer<UInt8>) -> UInt64? {
+    @inlinable @inline(__always)
+    static func eightDigits(_ p: UnsafePointer<UInt8>) -> UInt64? {
         let word = UInt64(littleEndian: UnsafeRawPointer(p).loadUnaligned(as: UInt64.self))
         // All bytes in 0x30...0x39: high nibbles 3, and adding 6 does not carry into them.
         guard (word & 0xF0F0_F0F0_F0F0_F0F0) == 0x3030_3030_3030_3030,
@@ -55,7 +55,7 @@ public enum DecimalParser {
     ///
     /// The fast path reads up to 19 digits (eight at a time where it can); longer or odd inputs take
     /// the general path.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func parse(_ start: UnsafePointer<UInt8>, count: Int) -> Double? {
         var p = 0
         var negative = false
@@ -116,7 +116,8 @@ public enum DecimalParser {
     }
 
     /// The general path: any length, exponents, and the `strtod(3)` fallback.
-    private static func parseGeneral(_ start: UnsafePointer<UInt8>, count: Int) -> Double? {
+    @usableFromInline
+    static func parseGeneral(_ start: UnsafePointer<UInt8>, count: Int) -> Double? {
         var p = 0
         var negative = false
         let c0 = start[0]

@@ -1,0 +1,396 @@
+public import Core
+import Dispatch
+
+/// The state of a job (a batch).
+public enum JobState: String, Sendable, CaseIterable {
+    /// Waiting for a worker.
+    case queued
+    /// A worker holds its task.
+    case running
+    /// Results published.
+    case done
+    /// Scoring failed (bad data, or too many attempts).
+    case failed
+    /// Refused at ingest (bad manifest, hostile files, duplicate id); its files are kept under `spool/rejected`.
+    case rejected
+}
+
+/// A job as the API and the supervisor see it.
+public struct JobRecord: Sendable {
+    /// The batch id.
+    public var id: String
+    /// Its state.
+    public var state: JobState
+    /// The parties of its manifest.
+    public var parties: [String]
+    /// The model it is scored with.
+    public var modelID: String?
+    /// When it was recorded, started and finished (microseconds since the epoch).
+    public var createdAt: Int64
+    /// When a worker first claimed it.
+    public var startedAt: Int64?
+    /// When it reached done, failed or rejected.
+    public var finishedAt: Int64?
+    /// Claims so far.
+    public var attempts: Int
+    /// Why it failed or was rejected.
+    public var error: String?
+    /// Customers, scored customers and rejected rows, once done.
+    public var customers: Int?
+    /// Customers scored.
+    public var scored: Int?
+    /// Rows in rejects.csv.
+    public var rejectedRows: Int?
+    /// Tasks in all and tasks done.
+    public var tasksTotal: Int
+    /// Tasks done.
+    public var tasksDone: Int
+}
+
+/// A task claimed by a worker, with its lease.
+public struct ClaimedTask: Sendable {
+    /// The job (batch) id.
+    public var jobID: String
+    /// The task's number within the job.
+    public var sequence: Int
+    /// The claim's owner token: only this token may renew, complete or hand back the task.
+    public var owner: String
+    /// Which claim this is (1 for the first).
+    public var attempt: Int
+}
+
+/// The SQLite job store: jobs, their tasks, the models seen, and an append-only event log.
+///
+/// One connection per process, used only on the store's serial queue; every writing transaction is a short
+/// `BEGIN IMMEDIATE` (never around file I/O or scoring). Safe to share between threads: every call runs on the queue.
+public final class JobStore: @unchecked Sendable {
+    private let queue = DispatchQueue(label: "vfl.store")
+    private let connection: Connection
+    /// Who writes events (for example `worker-12345`).
+    public let process: String
+
+    /// Opens the store and applies migrations.
+    ///
+    /// - Parameters:
+    ///   - path: The database file (its folder must be on a local filesystem).
+    ///   - process: The name written in events.
+    /// - Throws: ``StoreError``.
+    public init(path: String, process: String) throws {
+        self.process = process
+        connection = try Connection(path: path)
+        try Migrations.apply(to: connection)
+    }
+
+    private func sync<T>(_ body: (Connection) throws -> T) throws -> T {
+        try queue.sync { try body(connection) }
+    }
+
+    private func event(_ db: Connection, job: String, task: Int?, kind: String, detail: String) throws {
+        try db.execute(
+            "INSERT INTO events(at_us, job_id, task_seq, process, kind, detail) VALUES (?, ?, ?, ?, ?, ?)",
+            [.integer(Timestamp.now().microseconds), .text(job), task.map { .integer(Int64($0)) } ?? .null, .text(process),
+             .text(kind), .text(detail)])
+    }
+
+    // MARK: - Ingest
+
+    /// Whether a job with this id exists.
+    ///
+    /// - Throws: ``StoreError``.
+    public func jobExists(_ id: String) throws -> Bool {
+        try sync { db in !(try db.query("SELECT 1 FROM jobs WHERE id = ?", [.text(id)]).isEmpty) }
+    }
+
+    /// Records a new job and its tasks in one transaction.
+    ///
+    /// - Throws: ``StoreError`` of code `constraint` when the id exists.
+    public func createJob(id: String, parties: [String], modelID: String, modelName: String, tasks: Int) throws {
+        try sync { db in
+            try db.withImmediateTransaction {
+                let now = Timestamp.now().microseconds
+                try db.execute(
+                    "INSERT OR IGNORE INTO models(id, name, first_seen_us) VALUES (?, ?, ?)",
+                    [.text(modelID), .text(modelName), .integer(now)])
+                try db.execute(
+                    """
+                    INSERT INTO jobs(id, state, parties, model_id, created_us, updated_us, tasks_total)
+                    VALUES (?, 'queued', ?, ?, ?, ?, ?)
+                    """, [.text(id), .text(parties.joined(separator: ",")), .text(modelID), .integer(now), .integer(now),
+                          .integer(Int64(tasks))])
+                for seq in 0..<tasks {
+                    try db.execute(
+                        "INSERT INTO tasks(job_id, seq, state, attempts, not_before_us) VALUES (?, ?, 'queued', 0, 0)",
+                        [.text(id), .integer(Int64(seq))])
+                }
+                try event(db, job: id, task: nil, kind: "queued", detail: "batch accepted with \(tasks) task(s)")
+            }
+        }
+    }
+
+    /// Records a batch refused at ingest (a new id), or an event on the existing job for a duplicate drop.
+    ///
+    /// - Throws: ``StoreError``.
+    public func recordRejected(id: String, parties: [String], reason: String) throws {
+        try sync { db in
+            try db.withImmediateTransaction {
+                let now = Timestamp.now().microseconds
+                if try db.query("SELECT 1 FROM jobs WHERE id = ?", [.text(id)]).isEmpty {
+                    try db.execute(
+                        """
+                        INSERT INTO jobs(id, state, parties, created_us, updated_us, finished_us, error, tasks_total)
+                        VALUES (?, 'rejected', ?, ?, ?, ?, ?, 0)
+                        """, [.text(id), .text(parties.joined(separator: ",")), .integer(now), .integer(now), .integer(now),
+                              .text(reason)])
+                    try event(db, job: id, task: nil, kind: "rejected", detail: reason)
+                } else {
+                    try event(db, job: id, task: nil, kind: "duplicate_rejected", detail: reason)
+                }
+            }
+        }
+    }
+
+    // MARK: - Workers
+
+    /// Claims the next runnable task: a queued task whose backoff has passed, or a running task whose lease expired.
+    /// A task that has been claimed `maxAttempts` times fails its job instead.
+    ///
+    /// - Parameters:
+    ///   - owner: A token unique to this claim's worker.
+    ///   - leaseSeconds: How long the claim holds without renewal.
+    ///   - maxAttempts: Claims allowed before the job fails.
+    /// - Returns: The claimed task, or `nil` when there is none.
+    /// - Throws: ``StoreError``.
+    public func claimTask(owner: String, leaseSeconds: Double, maxAttempts: Int) throws -> ClaimedTask? {
+        try sync { db in
+            try db.withImmediateTransaction {
+                let now = Timestamp.now().microseconds
+                while true {
+                    let rows = try db.query(
+                        """
+                        SELECT job_id, seq, attempts, state, owner FROM tasks
+                        WHERE (state = 'queued' AND not_before_us <= ?) OR (state = 'running' AND lease_expires_us < ?)
+                        ORDER BY not_before_us, job_id, seq LIMIT 1
+                        """, [.integer(now), .integer(now)])
+                    guard let row = rows.first else { return nil }
+                    let job = row["job_id"].string!
+                    let seq = row["seq"].int!
+                    let attempts = row["attempts"].int!
+                    if row["state"].string == "running" {
+                        try event(db, job: job, task: seq, kind: "lease_expired", detail: "lease of a worker expired; task rescued")
+                    }
+                    if attempts >= maxAttempts {
+                        let reason = "gave up after \(attempts) attempts (the last worker died or timed out)"
+                        try db.execute(
+                            "UPDATE tasks SET state = 'failed', owner = NULL, error = ? WHERE job_id = ? AND seq = ?",
+                            [.text(reason), .text(job), .integer(Int64(seq))])
+                        try failJob(db, job: job, reason: reason, now: now)
+                        continue
+                    }
+                    try db.execute(
+                        """
+                        UPDATE tasks SET state = 'running', owner = ?, lease_expires_us = ?, attempts = attempts + 1
+                        WHERE job_id = ? AND seq = ?
+                        """, [.text(owner), .integer(now + Int64(leaseSeconds * 1e6)), .text(job), .integer(Int64(seq))])
+                    try db.execute(
+                        """
+                        UPDATE jobs SET state = 'running', started_us = COALESCE(started_us, ?), updated_us = ?,
+                        attempts = attempts + 1 WHERE id = ?
+                        """, [.integer(now), .integer(now), .text(job)])
+                    try event(db, job: job, task: seq, kind: "claimed", detail: "attempt \(attempts + 1)")
+                    return ClaimedTask(jobID: job, sequence: seq, owner: owner, attempt: attempts + 1)
+                }
+            }
+        }
+    }
+
+    private func failJob(_ db: Connection, job: String, reason: String, now: Int64) throws {
+        try db.execute(
+            "UPDATE jobs SET state = 'failed', error = ?, finished_us = ?, updated_us = ? WHERE id = ?",
+            [.text(reason), .integer(now), .integer(now), .text(job)])
+        try event(db, job: job, task: nil, kind: "failed", detail: reason)
+    }
+
+    /// Extends a lease.
+    ///
+    /// - Returns: `false` when the claim was lost (another worker rescued the task).
+    /// - Throws: ``StoreError``.
+    public func renewLease(_ task: ClaimedTask, leaseSeconds: Double) throws -> Bool {
+        try sync { db in
+            try db.withImmediateTransaction {
+                let now = Timestamp.now().microseconds
+                try db.execute(
+                    """
+                    UPDATE tasks SET lease_expires_us = ? WHERE job_id = ? AND seq = ? AND owner = ? AND state = 'running'
+                    AND lease_expires_us >= ?
+                    """, [.integer(now + Int64(leaseSeconds * 1e6)), .text(task.jobID), .integer(Int64(task.sequence)),
+                          .text(task.owner), .integer(now)])
+                return db.changes == 1
+            }
+        }
+    }
+
+    /// Marks a task done, only if the caller still holds its lease (checked in the same transaction), and the job
+    /// done when it was its last task.
+    ///
+    /// - Returns: `false` when the lease was lost: the caller must discard its result.
+    /// - Throws: ``StoreError``.
+    public func completeTask(_ task: ClaimedTask, customers: Int, scored: Int, rejectedRows: Int, resultPath: String)
+        throws -> Bool
+    {
+        try sync { db in
+            try db.withImmediateTransaction {
+                let now = Timestamp.now().microseconds
+                try db.execute(
+                    """
+                    UPDATE tasks SET state = 'done', owner = NULL, result_path = ?
+                    WHERE job_id = ? AND seq = ? AND owner = ? AND state = 'running' AND lease_expires_us >= ?
+                    """, [.text(resultPath), .text(task.jobID), .integer(Int64(task.sequence)), .text(task.owner),
+                          .integer(now)])
+                guard db.changes == 1 else { return false }
+                try event(db, job: task.jobID, task: task.sequence, kind: "task_done", detail: "attempt \(task.attempt)")
+                let remaining = try db.query(
+                    "SELECT COUNT(*) AS n FROM tasks WHERE job_id = ? AND state != 'done'", [.text(task.jobID)])
+                let done = try db.query("SELECT COUNT(*) AS n FROM tasks WHERE job_id = ? AND state = 'done'", [.text(task.jobID)])
+                try db.execute(
+                    "UPDATE jobs SET tasks_done = ?, updated_us = ? WHERE id = ?",
+                    [.integer(Int64(done[0]["n"].int ?? 0)), .integer(now), .text(task.jobID)])
+                if remaining[0]["n"].int == 0 {
+                    try db.execute(
+                        """
+                        UPDATE jobs SET state = 'done', finished_us = ?, customers = ?, scored = ?, rejected_rows = ?,
+                        result_path = ? WHERE id = ?
+                        """, [.integer(now), .integer(Int64(customers)), .integer(Int64(scored)),
+                              .integer(Int64(rejectedRows)), .text(resultPath), .text(task.jobID)])
+                    try event(db, job: task.jobID, task: nil, kind: "done", detail: "\(scored) customers scored")
+                }
+                return true
+            }
+        }
+    }
+
+    /// Records a failed attempt: retried after `retryAfter` seconds, or, when `retryAfter` is `nil` (a permanent
+    /// failure such as bad data), the job fails with the reason. Only the lease holder may do this.
+    ///
+    /// - Returns: `false` when the lease was lost.
+    /// - Throws: ``StoreError``.
+    public func failTask(_ task: ClaimedTask, reason: String, retryAfter: Double?) throws -> Bool {
+        try sync { db in
+            try db.withImmediateTransaction {
+                let now = Timestamp.now().microseconds
+                let next: String = retryAfter == nil ? "failed" : "queued"
+                try db.execute(
+                    """
+                    UPDATE tasks SET state = ?, owner = NULL, error = ?, not_before_us = ?
+                    WHERE job_id = ? AND seq = ? AND owner = ? AND state = 'running'
+                    """, [.text(next), .text(reason), .integer(now + Int64((retryAfter ?? 0) * 1e6)), .text(task.jobID),
+                          .integer(Int64(task.sequence)), .text(task.owner)])
+                guard db.changes == 1 else { return false }
+                if retryAfter == nil {
+                    try failJob(db, job: task.jobID, reason: reason, now: now)
+                } else {
+                    try db.execute(
+                        "UPDATE jobs SET state = 'queued', error = ?, updated_us = ? WHERE id = ?",
+                        [.text(reason), .integer(now), .text(task.jobID)])
+                    try event(db, job: task.jobID, task: task.sequence, kind: "retry", detail: reason)
+                }
+                return true
+            }
+        }
+    }
+
+    /// Hands a task back (a worker stopping): queued again at once, the attempt not counted.
+    ///
+    /// - Throws: ``StoreError``.
+    public func releaseTask(_ task: ClaimedTask) throws {
+        try sync { db in
+            try db.withImmediateTransaction {
+                try db.execute(
+                    """
+                    UPDATE tasks SET state = 'queued', owner = NULL, attempts = MAX(attempts - 1, 0), not_before_us = 0
+                    WHERE job_id = ? AND seq = ? AND owner = ? AND state = 'running'
+                    """, [.text(task.jobID), .integer(Int64(task.sequence)), .text(task.owner)])
+                if db.changes == 1 {
+                    try db.execute("UPDATE jobs SET state = 'queued' WHERE id = ? AND state = 'running'", [.text(task.jobID)])
+                    try event(db, job: task.jobID, task: task.sequence, kind: "released", detail: "worker stopping")
+                }
+            }
+        }
+    }
+
+    /// Records a worker's heartbeat (for metrics: live workers).
+    ///
+    /// - Throws: ``StoreError``.
+    public func heartbeat(worker: String) throws {
+        try sync { db in
+            try db.execute(
+                "INSERT INTO workers(name, seen_us) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET seen_us = excluded.seen_us",
+                [.text(worker), .integer(Timestamp.now().microseconds)])
+        }
+    }
+
+    // MARK: - Reading
+
+    /// Jobs, newest first.
+    ///
+    /// - Throws: ``StoreError``.
+    public func jobs(state: JobState? = nil, limit: Int = 100) throws -> [JobRecord] {
+        try sync { db in
+            let rows: [Row]
+            if let state {
+                rows = try db.query(
+                    "SELECT * FROM jobs WHERE state = ? ORDER BY created_us DESC, id LIMIT ?",
+                    [.text(state.rawValue), .integer(Int64(limit))])
+            } else {
+                rows = try db.query("SELECT * FROM jobs ORDER BY created_us DESC, id LIMIT ?", [.integer(Int64(limit))])
+            }
+            return rows.map(JobStore.record)
+        }
+    }
+
+    /// One job, or `nil`.
+    ///
+    /// - Throws: ``StoreError``.
+    public func job(_ id: String) throws -> JobRecord? {
+        try sync { db in try db.query("SELECT * FROM jobs WHERE id = ?", [.text(id)]).first.map(JobStore.record) }
+    }
+
+    /// A job's events, oldest first: when, which process, what and why.
+    ///
+    /// - Throws: ``StoreError``.
+    public func events(job: String) throws -> [(at: Int64, process: String, kind: String, detail: String)] {
+        try sync { db in
+            try db.query("SELECT at_us, process, kind, detail FROM events WHERE job_id = ? ORDER BY id", [.text(job)]).map {
+                (Int64($0["at_us"].int ?? 0), $0["process"].string ?? "", $0["kind"].string ?? "", $0["detail"].string ?? "")
+            }
+        }
+    }
+
+    /// Done jobs and where their results were written, for publishing results a crash left unpublished.
+    ///
+    /// - Throws: ``StoreError``.
+    public func doneResultPaths() throws -> [(job: String, path: String)] {
+        try sync { db in
+            try db.query("SELECT id, result_path FROM jobs WHERE state = 'done' AND result_path IS NOT NULL").map {
+                ($0["id"].string!, $0["result_path"].string!)
+            }
+        }
+    }
+
+    /// `PRAGMA integrity_check`'s answer (`ok` when healthy).
+    ///
+    /// - Throws: ``StoreError``.
+    public func integrityCheck() throws -> String {
+        try sync { db in try db.query("PRAGMA integrity_check").first?.values.first?.string ?? "" }
+    }
+
+    private static func record(_ row: Row) -> JobRecord {
+        JobRecord(
+            id: row["id"].string ?? "", state: JobState(rawValue: row["state"].string ?? "") ?? .queued,
+            parties: (row["parties"].string ?? "").split(separator: ",").map(String.init), modelID: row["model_id"].string,
+            createdAt: Int64(row["created_us"].int ?? 0), startedAt: row["started_us"].int.map(Int64.init),
+            finishedAt: row["finished_us"].int.map(Int64.init), attempts: row["attempts"].int ?? 0,
+            error: row["error"].string, customers: row["customers"].int, scored: row["scored"].int,
+            rejectedRows: row["rejected_rows"].int, tasksTotal: row["tasks_total"].int ?? 0,
+            tasksDone: row["tasks_done"].int ?? 0)
+    }
+}

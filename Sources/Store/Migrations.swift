@@ -1,0 +1,56 @@
+import Core
+
+/// Named, append-only schema migrations, recorded in `migrations` and applied at startup (GRDB's manner).
+enum Migrations {
+    /// Never edit or reorder: append.
+    static let all: [(name: String, sql: [String])] = [
+        (
+            "v1-jobs-tasks-models-events",
+            [
+                """
+                CREATE TABLE jobs(
+                    id TEXT PRIMARY KEY, state TEXT NOT NULL, parties TEXT NOT NULL, model_id TEXT,
+                    created_us INTEGER NOT NULL, updated_us INTEGER NOT NULL, started_us INTEGER, finished_us INTEGER,
+                    attempts INTEGER NOT NULL DEFAULT 0, error TEXT, customers INTEGER, scored INTEGER,
+                    rejected_rows INTEGER, tasks_total INTEGER NOT NULL DEFAULT 0, tasks_done INTEGER NOT NULL DEFAULT 0,
+                    result_path TEXT)
+                """,
+                "CREATE INDEX jobs_by_state ON jobs(state, created_us)",
+                """
+                CREATE TABLE tasks(
+                    job_id TEXT NOT NULL REFERENCES jobs(id), seq INTEGER NOT NULL, state TEXT NOT NULL,
+                    owner TEXT, lease_expires_us INTEGER, attempts INTEGER NOT NULL DEFAULT 0,
+                    not_before_us INTEGER NOT NULL DEFAULT 0, error TEXT, result_path TEXT,
+                    PRIMARY KEY(job_id, seq))
+                """,
+                "CREATE INDEX tasks_runnable ON tasks(state, not_before_us)",
+                "CREATE TABLE models(id TEXT PRIMARY KEY, name TEXT, first_seen_us INTEGER NOT NULL)",
+                """
+                CREATE TABLE events(
+                    id INTEGER PRIMARY KEY AUTOINCREMENT, at_us INTEGER NOT NULL, job_id TEXT NOT NULL,
+                    task_seq INTEGER, process TEXT NOT NULL, kind TEXT NOT NULL, detail TEXT NOT NULL)
+                """,
+                "CREATE INDEX events_by_job ON events(job_id, id)",
+                "CREATE TABLE workers(name TEXT PRIMARY KEY, seen_us INTEGER NOT NULL)",
+            ]
+        )
+    ]
+
+    /// Applies the migrations not yet recorded, each in its own transaction.
+    ///
+    /// - Throws: ``StoreError``.
+    static func apply(to db: Connection) throws {
+        try db.execute("CREATE TABLE IF NOT EXISTS migrations(name TEXT PRIMARY KEY, applied_us INTEGER NOT NULL)")
+        for migration in all {
+            try db.withImmediateTransaction {
+                guard try db.query("SELECT 1 FROM migrations WHERE name = ?", [.text(migration.name)]).isEmpty else {
+                    return
+                }
+                for statement in migration.sql { try db.execute(statement) }
+                try db.execute(
+                    "INSERT INTO migrations(name, applied_us) VALUES (?, ?)",
+                    [.text(migration.name), .integer(Timestamp.now().microseconds)])
+            }
+        }
+    }
+}

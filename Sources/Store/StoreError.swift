@@ -1,0 +1,42 @@
+/// A job-store failure. The message names the SQL or path, never bound values.
+public struct StoreError: Error, Sendable, CustomStringConvertible {
+    /// The kind of failure; callers match on it.
+    public struct Code: RawRepresentable, Hashable, Sendable {
+        /// The code's name.
+        public let rawValue: String
+        /// Creates a code.
+        public init(rawValue: String) { self.rawValue = rawValue }
+        /// The database stayed locked past the busy timeout.
+        public static let busy = Code(rawValue: "busy")
+        /// A constraint failed (for example a job id seen before).
+        public static let constraint = Code(rawValue: "constraint")
+        /// The file is not a database, or is damaged.
+        public static let corrupt = Code(rawValue: "corrupt")
+        /// The database lives on a network or FUSE filesystem, where SQLite's locking is unsafe.
+        public static let networkFilesystem = Code(rawValue: "network_filesystem")
+        /// Any other SQLite or I/O error.
+        public static let sqlite = Code(rawValue: "sqlite")
+        /// A row that should exist does not.
+        public static let notFound = Code(rawValue: "not_found")
+    }
+
+    /// What went wrong.
+    public var code: Code
+    /// A sentence, with SQLite's message.
+    public var message: String
+    /// The statement involved, if any (with `?` placeholders, never values).
+    public var sql: String?
+
+    /// Creates an error.
+    public init(_ code: Code, _ message: String, sql: String? = nil) {
+        self.code = code
+        self.message = message
+        self.sql = sql
+    }
+
+    /// The message and the SQL.
+    public var description: String {
+        if let sql { return "\(message) (in: \(sql))" }
+        return message
+    }
+}
