@@ -20,12 +20,15 @@ let package = Package(
         ),
         .target(name: "Core"),
         .target(name: "Model", dependencies: ["Core", "COpenBLAS"]),
-        .target(name: "Worker", dependencies: ["Core", "Model"]),
-        .executableTarget(name: "vfl", dependencies: ["Core", "Model", "Worker"]),
+        .target(name: "Store", dependencies: ["Core", "CSQLite"]),
+        .target(name: "Ingest", dependencies: ["Core", "Store", "Model"]),
+        .target(name: "Worker", dependencies: ["Core", "Store", "Model"]),
+        .executableTarget(name: "vfl", dependencies: ["Core", "Model", "Store", "Ingest", "Worker"]),
         .target(name: "Fixtures", dependencies: ["Core", "Model"], path: "Tests/Fixtures"),
         .testTarget(name: "CoreTests", dependencies: ["Core"]),
         .testTarget(name: "ModelTests", dependencies: ["Core", "Model", "Fixtures"]),
-        .testTarget(name: "WorkerTests", dependencies: ["Core", "Model", "Worker", "Fixtures"]),
+        .testTarget(name: "StoreTests", dependencies: ["Core", "Store"]),
+        .testTarget(name: "WorkerTests", dependencies: ["Core", "Model", "Store", "Ingest", "Worker", "Fixtures"]),
     ]
 )
 

@@ -2,7 +2,7 @@ internal import CSQLite
 import Core
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// A value bound to a statement parameter or read from a column.
@@ -82,10 +82,9 @@ final class Connection {
 
     /// Throws when `path`'s folder is on a network or FUSE filesystem.
     static func refuseNetworkFilesystem(_ path: String) throws {
-        var info = statfs()
-        let directory = FileIO.directory(of: path)
-        guard statfs(directory, &info) == 0 else { return }
-        if let name = networkFilesystems[Int(info.f_type) & 0xFFFF_FFFF] {
+        let type = vfl_filesystem_type(FileIO.directory(of: path))
+        guard type >= 0 else { return }
+        if let name = networkFilesystems[Int(type) & 0xFFFF_FFFF] {
             throw StoreError(
                 .networkFilesystem,
                 "database \(path) is on a \(name) filesystem, where SQLite's locking is not safe; "
@@ -99,7 +98,8 @@ final class Connection {
         let kind: StoreError.Code =
             primary == SQLITE_BUSY || primary == SQLITE_LOCKED
             ? .busy
-            : primary == SQLITE_CONSTRAINT ? .constraint : primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB ? .corrupt : .sqlite
+            : primary == SQLITE_CONSTRAINT
+                ? .constraint : primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB ? .corrupt : .sqlite
         return StoreError(kind, "sqlite error \(code): \(message)", sql: sql)
     }
 

@@ -1,4 +1,4 @@
-public import Core
+import Core
 import Dispatch
 
 /// The state of a job (a batch).
@@ -88,8 +88,11 @@ public final class JobStore: @unchecked Sendable {
     private func event(_ db: Connection, job: String, task: Int?, kind: String, detail: String) throws {
         try db.execute(
             "INSERT INTO events(at_us, job_id, task_seq, process, kind, detail) VALUES (?, ?, ?, ?, ?, ?)",
-            [.integer(Timestamp.now().microseconds), .text(job), task.map { .integer(Int64($0)) } ?? .null, .text(process),
-             .text(kind), .text(detail)])
+            [
+                .integer(Timestamp.now().microseconds), .text(job), task.map { .integer(Int64($0)) } ?? .null,
+                .text(process),
+                .text(kind), .text(detail),
+            ])
     }
 
     // MARK: - Ingest
@@ -115,8 +118,11 @@ public final class JobStore: @unchecked Sendable {
                     """
                     INSERT INTO jobs(id, state, parties, model_id, created_us, updated_us, tasks_total)
                     VALUES (?, 'queued', ?, ?, ?, ?, ?)
-                    """, [.text(id), .text(parties.joined(separator: ",")), .text(modelID), .integer(now), .integer(now),
-                          .integer(Int64(tasks))])
+                    """,
+                    [
+                        .text(id), .text(parties.joined(separator: ",")), .text(modelID), .integer(now), .integer(now),
+                        .integer(Int64(tasks)),
+                    ])
                 for seq in 0..<tasks {
                     try db.execute(
                         "INSERT INTO tasks(job_id, seq, state, attempts, not_before_us) VALUES (?, ?, 'queued', 0, 0)",
@@ -139,8 +145,12 @@ public final class JobStore: @unchecked Sendable {
                         """
                         INSERT INTO jobs(id, state, parties, created_us, updated_us, finished_us, error, tasks_total)
                         VALUES (?, 'rejected', ?, ?, ?, ?, ?, 0)
-                        """, [.text(id), .text(parties.joined(separator: ",")), .integer(now), .integer(now), .integer(now),
-                              .text(reason)])
+                        """,
+                        [
+                            .text(id), .text(parties.joined(separator: ",")), .integer(now), .integer(now),
+                            .integer(now),
+                            .text(reason),
+                        ])
                     try event(db, job: id, task: nil, kind: "rejected", detail: reason)
                 } else {
                     try event(db, job: id, task: nil, kind: "duplicate_rejected", detail: reason)
@@ -176,7 +186,9 @@ public final class JobStore: @unchecked Sendable {
                     let seq = row["seq"].int!
                     let attempts = row["attempts"].int!
                     if row["state"].string == "running" {
-                        try event(db, job: job, task: seq, kind: "lease_expired", detail: "lease of a worker expired; task rescued")
+                        try event(
+                            db, job: job, task: seq, kind: "lease_expired",
+                            detail: "lease of a worker expired; task rescued")
                     }
                     if attempts >= maxAttempts {
                         let reason = "gave up after \(attempts) attempts (the last worker died or timed out)"
@@ -190,7 +202,8 @@ public final class JobStore: @unchecked Sendable {
                         """
                         UPDATE tasks SET state = 'running', owner = ?, lease_expires_us = ?, attempts = attempts + 1
                         WHERE job_id = ? AND seq = ?
-                        """, [.text(owner), .integer(now + Int64(leaseSeconds * 1e6)), .text(job), .integer(Int64(seq))])
+                        """,
+                        [.text(owner), .integer(now + Int64(leaseSeconds * 1e6)), .text(job), .integer(Int64(seq))])
                     try db.execute(
                         """
                         UPDATE jobs SET state = 'running', started_us = COALESCE(started_us, ?), updated_us = ?,
@@ -222,8 +235,11 @@ public final class JobStore: @unchecked Sendable {
                     """
                     UPDATE tasks SET lease_expires_us = ? WHERE job_id = ? AND seq = ? AND owner = ? AND state = 'running'
                     AND lease_expires_us >= ?
-                    """, [.integer(now + Int64(leaseSeconds * 1e6)), .text(task.jobID), .integer(Int64(task.sequence)),
-                          .text(task.owner), .integer(now)])
+                    """,
+                    [
+                        .integer(now + Int64(leaseSeconds * 1e6)), .text(task.jobID), .integer(Int64(task.sequence)),
+                        .text(task.owner), .integer(now),
+                    ])
                 return db.changes == 1
             }
         }
@@ -234,7 +250,9 @@ public final class JobStore: @unchecked Sendable {
     ///
     /// - Returns: `false` when the lease was lost: the caller must discard its result.
     /// - Throws: ``StoreError``.
-    public func completeTask(_ task: ClaimedTask, customers: Int, scored: Int, rejectedRows: Int, resultPath: String)
+    public func completeTask(
+        _ task: ClaimedTask, customers: Int, scored: Int, rejectedRows: Int, resultPath: String
+    )
         throws -> Bool
     {
         try sync { db in
@@ -244,13 +262,18 @@ public final class JobStore: @unchecked Sendable {
                     """
                     UPDATE tasks SET state = 'done', owner = NULL, result_path = ?
                     WHERE job_id = ? AND seq = ? AND owner = ? AND state = 'running' AND lease_expires_us >= ?
-                    """, [.text(resultPath), .text(task.jobID), .integer(Int64(task.sequence)), .text(task.owner),
-                          .integer(now)])
+                    """,
+                    [
+                        .text(resultPath), .text(task.jobID), .integer(Int64(task.sequence)), .text(task.owner),
+                        .integer(now),
+                    ])
                 guard db.changes == 1 else { return false }
-                try event(db, job: task.jobID, task: task.sequence, kind: "task_done", detail: "attempt \(task.attempt)")
+                try event(
+                    db, job: task.jobID, task: task.sequence, kind: "task_done", detail: "attempt \(task.attempt)")
                 let remaining = try db.query(
                     "SELECT COUNT(*) AS n FROM tasks WHERE job_id = ? AND state != 'done'", [.text(task.jobID)])
-                let done = try db.query("SELECT COUNT(*) AS n FROM tasks WHERE job_id = ? AND state = 'done'", [.text(task.jobID)])
+                let done = try db.query(
+                    "SELECT COUNT(*) AS n FROM tasks WHERE job_id = ? AND state = 'done'", [.text(task.jobID)])
                 try db.execute(
                     "UPDATE jobs SET tasks_done = ?, updated_us = ? WHERE id = ?",
                     [.integer(Int64(done[0]["n"].int ?? 0)), .integer(now), .text(task.jobID)])
@@ -259,8 +282,11 @@ public final class JobStore: @unchecked Sendable {
                         """
                         UPDATE jobs SET state = 'done', finished_us = ?, customers = ?, scored = ?, rejected_rows = ?,
                         result_path = ? WHERE id = ?
-                        """, [.integer(now), .integer(Int64(customers)), .integer(Int64(scored)),
-                              .integer(Int64(rejectedRows)), .text(resultPath), .text(task.jobID)])
+                        """,
+                        [
+                            .integer(now), .integer(Int64(customers)), .integer(Int64(scored)),
+                            .integer(Int64(rejectedRows)), .text(resultPath), .text(task.jobID),
+                        ])
                     try event(db, job: task.jobID, task: nil, kind: "done", detail: "\(scored) customers scored")
                 }
                 return true
@@ -282,8 +308,11 @@ public final class JobStore: @unchecked Sendable {
                     """
                     UPDATE tasks SET state = ?, owner = NULL, error = ?, not_before_us = ?
                     WHERE job_id = ? AND seq = ? AND owner = ? AND state = 'running'
-                    """, [.text(next), .text(reason), .integer(now + Int64((retryAfter ?? 0) * 1e6)), .text(task.jobID),
-                          .integer(Int64(task.sequence)), .text(task.owner)])
+                    """,
+                    [
+                        .text(next), .text(reason), .integer(now + Int64((retryAfter ?? 0) * 1e6)), .text(task.jobID),
+                        .integer(Int64(task.sequence)), .text(task.owner),
+                    ])
                 guard db.changes == 1 else { return false }
                 if retryAfter == nil {
                     try failJob(db, job: task.jobID, reason: reason, now: now)
@@ -310,7 +339,8 @@ public final class JobStore: @unchecked Sendable {
                     WHERE job_id = ? AND seq = ? AND owner = ? AND state = 'running'
                     """, [.text(task.jobID), .integer(Int64(task.sequence)), .text(task.owner)])
                 if db.changes == 1 {
-                    try db.execute("UPDATE jobs SET state = 'queued' WHERE id = ? AND state = 'running'", [.text(task.jobID)])
+                    try db.execute(
+                        "UPDATE jobs SET state = 'queued' WHERE id = ? AND state = 'running'", [.text(task.jobID)])
                     try event(db, job: task.jobID, task: task.sequence, kind: "released", detail: "worker stopping")
                 }
             }
@@ -359,9 +389,13 @@ public final class JobStore: @unchecked Sendable {
     /// - Throws: ``StoreError``.
     public func events(job: String) throws -> [(at: Int64, process: String, kind: String, detail: String)] {
         try sync { db in
-            try db.query("SELECT at_us, process, kind, detail FROM events WHERE job_id = ? ORDER BY id", [.text(job)]).map {
-                (Int64($0["at_us"].int ?? 0), $0["process"].string ?? "", $0["kind"].string ?? "", $0["detail"].string ?? "")
-            }
+            try db.query("SELECT at_us, process, kind, detail FROM events WHERE job_id = ? ORDER BY id", [.text(job)])
+                .map {
+                    (
+                        Int64($0["at_us"].int ?? 0), $0["process"].string ?? "", $0["kind"].string ?? "",
+                        $0["detail"].string ?? ""
+                    )
+                }
         }
     }
 
@@ -386,7 +420,8 @@ public final class JobStore: @unchecked Sendable {
     private static func record(_ row: Row) -> JobRecord {
         JobRecord(
             id: row["id"].string ?? "", state: JobState(rawValue: row["state"].string ?? "") ?? .queued,
-            parties: (row["parties"].string ?? "").split(separator: ",").map(String.init), modelID: row["model_id"].string,
+            parties: (row["parties"].string ?? "").split(separator: ",").map(String.init),
+            modelID: row["model_id"].string,
             createdAt: Int64(row["created_us"].int ?? 0), startedAt: row["started_us"].int.map(Int64.init),
             finishedAt: row["finished_us"].int.map(Int64.init), attempts: row["attempts"].int ?? 0,
             error: row["error"].string, customers: row["customers"].int, scored: row["scored"].int,

@@ -17,6 +17,26 @@ enum Commands {
 
     static let all: [Command] = [
         Command(
+            name: "run", summary: "the local all-in-one: ingest, workers (and the API), supervised",
+            usage: """
+                vfl run [--spool DIR] [--db FILE] [--workers N] [--model FILE]
+                  --spool DIR     the spool (VFL_SPOOL; default ./spool)
+                  --db FILE       the job store (VFL_DB; default <spool>/vfl.sqlite)
+                  --workers N     worker processes (VFL_WORKERS; default 2)
+                  --model FILE    the model (VFL_MODEL; default: the shipped model)
+                Ctrl-C or SIGTERM stops every process cleanly.
+                """, run: runAll),
+        Command(
+            name: "ingest", summary: "watch the spool inbox and record complete batches as jobs",
+            usage: "vfl ingest [--spool DIR] [--db FILE] [--model FILE]", run: ingest),
+        Command(
+            name: "worker", summary: "claim and score jobs until SIGTERM",
+            usage: """
+                vfl worker [--spool DIR] [--db FILE] [--model FILE] [--threads N] [--lease S] [--max-attempts N]
+                  --lease S          seconds a claim holds without renewal (VFL_LEASE_SECONDS; default 30)
+                  --max-attempts N   claims before a job fails (VFL_MAX_ATTEMPTS; default 5)
+                """, run: worker),
+        Command(
             name: "score", summary: "score one batch folder into scores.csv (no database)",
             usage: """
                 vfl score BATCH_DIR --out FILE [--model FILE] [--threads N] [--max-reject-share S] [--no-reasons]

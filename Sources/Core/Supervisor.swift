@@ -1,0 +1,132 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Runs child processes of this executable, restarts any that dies (with backoff), and stops them all on request.
+///
+/// Used by `vfl run`: one ingest, N workers and the API as separate processes, the same commands docker-compose
+/// and Kubernetes run. Not thread-safe: driven from one thread.
+public final class Supervisor {
+    /// A child to keep running.
+    public struct Child: Sendable {
+        /// A label for logs.
+        public var name: String
+        /// The `vfl` arguments (for example `["worker"]`).
+        public var arguments: [String]
+        /// Extra environment variables for it.
+        public var environment: [String: String]
+
+        /// Creates a child spec.
+        public init(name: String, arguments: [String], environment: [String: String] = [:]) {
+            self.name = name
+            self.arguments = arguments
+            self.environment = environment
+        }
+    }
+
+    private struct Running {
+        var child: Child
+        var pid: pid_t
+        var startedAt: Double
+        var restarts: Int
+        var restartAt: Double?
+    }
+
+    private var running: [Running] = []
+    private let executable: String
+    private let logger: Logger
+
+    /// Creates a supervisor for children of `executable` (default: this program).
+    public init(executable: String = "/proc/self/exe", logger: Logger) {
+        self.executable = executable
+        self.logger = logger
+    }
+
+    /// The children's process ids (0 while waiting for a restart).
+    public var pids: [(name: String, pid: Int32)] { running.map { ($0.child.name, $0.pid) } }
+
+    /// Starts the children.
+    ///
+    /// - Throws: ``SystemError`` when one cannot be spawned.
+    public func start(_ children: [Child]) throws {
+        for child in children {
+            running.append(Running(child: child, pid: try spawn(child), startedAt: Timestamp.monotonicSeconds(), restarts: 0))
+        }
+    }
+
+    private func spawn(_ child: Child) throws -> pid_t {
+        var environment: [String] = []
+        var index = 0
+        while let entry = environ[index] {
+            let text = String(cString: entry)
+            let key = String(text.prefix { $0 != "=" })
+            if child.environment[key] == nil { environment.append(text) }
+            index += 1
+        }
+        for (key, value) in child.environment { environment.append("\(key)=\(value)") }
+        let argv: [UnsafeMutablePointer<CChar>?] = (["vfl"] + child.arguments).map { strdup($0) } + [nil]
+        let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup($0) } + [nil]
+        defer {
+            for p in argv { free(p) }
+            for p in envp { free(p) }
+        }
+        var pid: pid_t = 0
+        let code = posix_spawn(&pid, executable, nil, nil, argv, envp)
+        guard code == 0 else { throw SystemError(errno: code, call: "posix_spawn", path: executable) }
+        logger.info("child started", metadata: [("child", child.name), ("pid", "\(pid)")])
+        return pid
+    }
+
+    /// Reaps children that exited and restarts them after a backoff (1 s doubling to 30 s; reset after a minute up).
+    public func poll() {
+        let now = Timestamp.monotonicSeconds()
+        while true {
+            var status: Int32 = 0
+            let pid = waitpid(-1, &status, WNOHANG)
+            guard pid > 0 else { break }
+            guard let i = running.firstIndex(where: { $0.pid == pid }) else { continue }
+            let uptime = now - running[i].startedAt
+            if uptime > 60 { running[i].restarts = 0 }
+            let delay = min(30, pow2(running[i].restarts))
+            running[i].restarts += 1
+            running[i].pid = 0
+            running[i].restartAt = now + delay
+            logger.warning(
+                "child exited; restarting",
+                metadata: [("child", running[i].child.name), ("status", "\(status)"), ("restart_in_s", "\(delay)")])
+        }
+        for i in running.indices where running[i].pid == 0 {
+            if let at = running[i].restartAt, at <= now, let pid = try? spawn(running[i].child) {
+                running[i].pid = pid
+                running[i].startedAt = now
+                running[i].restartAt = nil
+            }
+        }
+    }
+
+    private func pow2(_ n: Int) -> Double {
+        var v = 1.0
+        for _ in 0..<min(n, 10) { v *= 2 }
+        return v
+    }
+
+    /// Sends SIGTERM to every child, waits up to `grace` seconds, then SIGKILLs what is left.
+    public func stopAll(grace: Double) {
+        for r in running where r.pid > 0 { kill(r.pid, SIGTERM) }
+        let deadline = Timestamp.monotonicSeconds() + grace
+        var alive = Set(running.map(\.pid).filter { $0 > 0 })
+        while !alive.isEmpty && Timestamp.monotonicSeconds() < deadline {
+            for pid in alive {
+                var status: Int32 = 0
+                if waitpid(pid, &status, WNOHANG) == pid { alive.remove(pid) }
+            }
+            usleep(20_000)
+        }
+        for pid in alive {
+            kill(pid, SIGKILL)
+            var status: Int32 = 0
+            waitpid(pid, &status, 0)
+        }
+        running.removeAll()
+    }
+}

@@ -1,0 +1,204 @@
+public import Core
+public import Model
+public import Store
+import Dispatch
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A worker's settings.
+public struct WorkerConfiguration: Sendable {
+    /// The spool.
+    public var spool: Spool
+    /// Scoring settings (threads, reject share).
+    public var scoring: ScoringOptions
+    /// Seconds a claim holds without renewal; renewed every third of it.
+    public var leaseSeconds: Double
+    /// Claims of a task before its job fails.
+    public var maxAttempts: Int
+    /// First retry delay after a transient failure; doubled each attempt (with jitter), capped at 60 s.
+    public var backoffSeconds: Double
+    /// Sleep between polls when idle.
+    public var pollSeconds: Double
+    /// After SIGTERM, how long the current task may run before it is handed back.
+    public var graceSeconds: Double
+
+    /// Creates settings.
+    public init(
+        spool: Spool, scoring: ScoringOptions = ScoringOptions(), leaseSeconds: Double = 30, maxAttempts: Int = 5,
+        backoffSeconds: Double = 1, pollSeconds: Double = 0.5, graceSeconds: Double = 25
+    ) {
+        self.spool = spool
+        self.scoring = scoring
+        self.leaseSeconds = leaseSeconds
+        self.maxAttempts = maxAttempts
+        self.backoffSeconds = backoffSeconds
+        self.pollSeconds = pollSeconds
+        self.graceSeconds = graceSeconds
+    }
+}
+
+/// The worker loop: claim a task with a lease, score its batch into a private folder while a heartbeat renews the
+/// lease, record completion only while still holding the lease, then publish the results by rename.
+///
+/// A worker that loses its lease (paused, partitioned) finds its completion refused and discards its result; the
+/// task was rescued by another worker. Bad data fails the job at once; other failures retry with exponential backoff
+/// and jitter; a task claimed `maxAttempts` times (a batch that kills its workers) fails its job. On SIGTERM
+/// (``stop()``) the worker stops claiming, finishes its task within the grace period or hands it back, and returns.
+public final class WorkerService: @unchecked Sendable {
+    // `stopping` is atomic; everything else is used on the worker's own thread.
+    private let configuration: WorkerConfiguration
+    private let store: JobStore
+    private let model: SplitModel
+    private let logger: Logger
+    private let name: String
+    private let stopping = Flag()
+
+    /// Creates a worker named `name` (unique per process, e.g. `worker-<host>-<pid>`).
+    public init(configuration: WorkerConfiguration, store: JobStore, model: SplitModel, name: String, logger: Logger) {
+        self.configuration = configuration
+        self.store = store
+        self.model = model
+        self.name = name
+        self.logger = logger.with("worker", name)
+    }
+
+    /// Asks the loop to stop (from a signal handler's queue).
+    public func stop() { stopping.set() }
+
+    /// Publishes results that a crash left unpublished (job done, folder still in `work/`).
+    ///
+    /// - Throws: ``StoreError``.
+    public func recover() throws {
+        try configuration.spool.create()
+        for (job, path) in try store.doneResultPaths() {
+            let target = configuration.spool.results + "/" + job
+            if !FileIO.exists(target) && FileIO.exists(path) {
+                try? FileIO.rename(path, to: target)
+                logger.info("results published after a restart", metadata: [("job.id", job)])
+            }
+        }
+    }
+
+    /// Runs until ``stop()``.
+    public func run() throws {
+        try recover()
+        var lastBeat = 0.0
+        while !stopping.isSet {
+            let now = Timestamp.monotonicSeconds()
+            if now - lastBeat > 5 {
+                try? store.heartbeat(worker: name)
+                lastBeat = now
+            }
+            let owner = "\(name)-\(UInt64.random(in: 0...UInt64.max))"
+            let task: ClaimedTask?
+            do {
+                task = try store.claimTask(
+                    owner: owner, leaseSeconds: configuration.leaseSeconds, maxAttempts: configuration.maxAttempts)
+            } catch {
+                logger.warning("claim failed", metadata: [("error", "\(error)")])
+                task = nil
+            }
+            guard let task else {
+                usleep(UInt32(configuration.pollSeconds * 1e6))
+                continue
+            }
+            process(task)
+        }
+    }
+
+    /// Runs one task while a heartbeat renews its lease.
+    public func process(_ task: ClaimedTask) {
+        let log = logger.with("job.id", task.jobID).with("attempt", "\(task.attempt)")
+        let privateDirectory = configuration.spool.work + "/" + task.jobID + "." + task.owner
+        let lost = Flag()
+        let finished = Flag()
+        let heartbeat = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "vfl.heartbeat"))
+        let interval = configuration.leaseSeconds / 3
+        heartbeat.schedule(deadline: .now() + interval, repeating: interval)
+        let store = self.store
+        let lease = configuration.leaseSeconds
+        heartbeat.setEventHandler {
+            if (try? store.renewLease(task, leaseSeconds: lease)) == false { lost.set() }
+        }
+        heartbeat.resume()
+        // The grace period after SIGTERM: hand the task back if it is still running then.
+        let grace = configuration.graceSeconds
+        let stopping = self.stopping
+        let watchdog = DispatchQueue(label: "vfl.grace")
+        watchdog.async {
+            while !finished.isSet {
+                if stopping.isSet {
+                    let deadline = Timestamp.monotonicSeconds() + grace
+                    while !finished.isSet && Timestamp.monotonicSeconds() < deadline { usleep(50_000) }
+                    if !finished.isSet {
+                        try? store.releaseTask(task)
+                        log.info("task handed back at the end of the grace period")
+                        exit(0)
+                    }
+                    return
+                }
+                usleep(100_000)
+            }
+        }
+        defer {
+            heartbeat.cancel()
+            finished.set()
+        }
+        log.info("task started")
+        let started = Timestamp.monotonicSeconds()
+        do {
+            try? FileManager.default.removeItem(atPath: privateDirectory)
+            try FileIO.makeDirectories(privateDirectory)
+            let scorer = BatchScorer(model: model, options: configuration.scoring, logger: log)
+            let outcome = try scorer.score(
+                batchDirectory: configuration.spool.batches + "/" + task.jobID,
+                results: ResultPaths(besideScores: privateDirectory + "/scores.csv"))
+            guard !lost.isSet,
+                try store.completeTask(
+                    task, customers: outcome.customers, scored: outcome.scored, rejectedRows: outcome.rejectedRows,
+                    resultPath: privateDirectory)
+            else {
+                log.warning("lease lost; result discarded")
+                try? FileManager.default.removeItem(atPath: privateDirectory)
+                return
+            }
+            publish(privateDirectory, job: task.jobID)
+            let seconds = Timestamp.monotonicSeconds() - started
+            log.info(
+                "task done",
+                metadata: [
+                    ("rows", "\(outcome.customers)"), ("seconds", "\((seconds * 1000).rounded() / 1000)"),
+                    ("rows_per_s", "\(Int(Double(outcome.customers) / max(seconds, 1e-6)))"),
+                ])
+        } catch let error as ScoringError where error.code != .io {
+            // Bad data: retrying cannot help. Publish what explains it (rejects.csv, summary.json).
+            if (try? store.failTask(task, reason: error.message, retryAfter: nil)) == true {
+                publish(privateDirectory, job: task.jobID)
+            } else {
+                try? FileManager.default.removeItem(atPath: privateDirectory)
+            }
+            log.info("task failed", metadata: [("error", error.message)])
+        } catch {
+            let base = configuration.backoffSeconds * pow(2, Double(task.attempt - 1))
+            let delay = min(60, base * Double.random(in: 0.5...1.5))
+            _ = try? store.failTask(task, reason: "\(error)", retryAfter: delay)
+            try? FileManager.default.removeItem(atPath: privateDirectory)
+            log.warning("task failed; will retry", metadata: [("error", "\(error)"), ("retry_in_s", "\(delay)")])
+        }
+    }
+
+    private func publish(_ directory: String, job: String) {
+        let target = configuration.spool.results + "/" + job
+        do {
+            try FileIO.rename(directory, to: target)
+            try FileIO.sync(configuration.spool.results)
+        } catch {
+            logger.warning("publish failed; retried at restart", metadata: [("job.id", job), ("error", "\(error)")])
+        }
+    }
+}
+

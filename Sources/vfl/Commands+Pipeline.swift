@@ -1,0 +1,136 @@
+import Core
+import Dispatch
+import Ingest
+import Model
+import Store
+import Worker
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The pipeline's roles: `vfl ingest`, `vfl worker`, and the all-in-one `vfl run`.
+extension Commands {
+    static let pipelineOptions: Set<String> = ["spool", "db", "model", "threads", "workers", "port", "lease", "max-attempts"]
+
+    struct PipelineSettings {
+        var spool: Spool
+        var database: String
+        var modelPath: String
+    }
+
+    static func pipelineSettings(_ options: ParsedArguments, _ environment: [String: String]) throws -> PipelineSettings {
+        let spool = Spool(root: options.value("spool", environment: environment, variable: "VFL_SPOOL") ?? "spool")
+        let database = options.value("db", environment: environment, variable: "VFL_DB") ?? spool.root + "/vfl.sqlite"
+        return PipelineSettings(spool: spool, database: database, modelPath: modelPath(options, environment))
+    }
+
+    /// Calls `body` when SIGTERM or SIGINT arrives (the signals are then no longer fatal).
+    static func onTerminate(_ body: @escaping @Sendable () -> Void) -> [any DispatchSourceSignal] {
+        [SIGTERM, SIGINT].map { signalNumber in
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler(handler: body)
+            source.resume()
+            return source
+        }
+    }
+
+    static func ingest(_ arguments: [String], _ environment: [String: String], _ logger: Logger) throws -> Int32 {
+        let options = try ParsedArguments(arguments, valued: pipelineOptions)
+        let settings = try pipelineSettings(options, environment)
+        let model = try loadModel(settings.modelPath)
+        try settings.spool.create()
+        let store = try JobStore(path: settings.database, process: "ingest-\(getpid())")
+        let ingestor = Ingestor(
+            configuration: IngestConfiguration(spool: settings.spool), store: store, model: model,
+            logger: logger.with("role", "ingest"))
+        let stop = Flag()
+        let sources = onTerminate { stop.set() }
+        logger.info("ingest watching", metadata: [("inbox", settings.spool.inbox)])
+        try ingestor.run { stop.isSet }
+        _ = sources
+        return 0
+    }
+
+    static func worker(_ arguments: [String], _ environment: [String: String], _ logger: Logger) throws -> Int32 {
+        let options = try ParsedArguments(arguments, valued: pipelineOptions)
+        let settings = try pipelineSettings(options, environment)
+        let threads = try options.int(
+            "threads", environment: environment, variable: "VFL_THREADS", default: ScoringOptions.cores, range: 1...256)
+        let lease = try options.double("lease", environment: environment, variable: "VFL_LEASE_SECONDS", default: 30, range: 1...3600)
+        let attempts = try options.int("max-attempts", environment: environment, variable: "VFL_MAX_ATTEMPTS", default: 5, range: 1...100)
+        let model = try loadModel(settings.modelPath)
+        try checkBLAS(logger)
+        try settings.spool.create()
+        let name = "worker-\(hostName())-\(getpid())"
+        let store = try JobStore(path: settings.database, process: name)
+        let service = WorkerService(
+            configuration: WorkerConfiguration(
+                spool: settings.spool, scoring: ScoringOptions(threads: threads), leaseSeconds: lease, maxAttempts: attempts),
+            store: store, model: model, name: name, logger: logger.with("role", "worker"))
+        let sources = onTerminate { service.stop() }
+        logger.info("worker ready", metadata: [("worker", name), ("threads", "\(threads)")])
+        try service.run()
+        _ = sources
+        logger.info("worker stopped", metadata: [("worker", name)])
+        return 0
+    }
+
+    static func runAll(_ arguments: [String], _ environment: [String: String], _ logger: Logger) throws -> Int32 {
+        let options = try ParsedArguments(arguments, valued: pipelineOptions)
+        let settings = try pipelineSettings(options, environment)
+        let workers = try options.int("workers", environment: environment, variable: "VFL_WORKERS", default: 2, range: 1...64)
+        _ = try loadModel(settings.modelPath)  // fail fast on a bad model
+        try settings.spool.create()
+        let store = try JobStore(path: settings.database, process: "run-\(getpid())")
+        // Worker threads x workers never above the cores.
+        let threads = max(1, ScoringOptions.cores / workers)
+        let shared = ["VFL_SPOOL": settings.spool.root, "VFL_DB": settings.database, "VFL_MODEL": settings.modelPath]
+        var children = [Supervisor.Child(name: "ingest", arguments: ["ingest"], environment: shared)]
+        for i in 1...workers {
+            children.append(
+                Supervisor.Child(name: "worker-\(i)", arguments: ["worker"], environment: shared.merging(["VFL_THREADS": "\(threads)"]) { $1 }))
+        }
+        let supervisor = Supervisor(logger: logger.with("role", "run"))
+        try supervisor.start(children)
+        let stop = Flag()
+        let sources = onTerminate { stop.set() }
+        say("vfl run: drop batches into \(settings.spool.inbox)/<batch-id>/ (shards first, manifest.json last);")
+        say("         results appear in \(settings.spool.results)/<batch-id>/. Ctrl-C stops.")
+        var seen: [String: JobState] = [:]
+        while !stop.isSet {
+            supervisor.poll()
+            if let jobs = try? store.jobs(limit: 500) {
+                for job in jobs.reversed() where seen[job.id] != job.state {
+                    seen[job.id] = job.state
+                    var line = "job \(job.id): \(job.state.rawValue)"
+                    if job.state == .done, let rows = job.customers, let start = job.startedAt, let end = job.finishedAt {
+                        let seconds = max(Double(end - start) / 1e6, 1e-6)
+                        line += " (\(rows) customers, \(Int(Double(rows) / seconds)) rows/s)"
+                    }
+                    if let error = job.error, job.state == .failed || job.state == .rejected { line += ": \(error)" }
+                    say(line)
+                }
+            }
+            usleep(200_000)
+        }
+        say("vfl run: stopping")
+        supervisor.stopAll(grace: 30)
+        _ = sources
+        return 0
+    }
+
+    static func hostName() -> String {
+        var buffer = [UInt8](repeating: 0, count: 256)
+        _ = buffer.withUnsafeMutableBufferPointer { gethostname($0.baseAddress!, 255) }
+        return String(decoding: buffer.prefix { $0 != 0 }, as: UTF8.self)
+    }
+
+    /// Writes a line to standard output at once (unbuffered, for progress lines).
+    static func say(_ text: String) {
+        var line = text + "\n"
+        line.withUTF8 { bytes in _ = write(1, bytes.baseAddress, bytes.count) }
+    }
+}
+
