@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// `vfl inspect csv`: parses a file strictly and writes its records as one JSON array of arrays of strings, or the

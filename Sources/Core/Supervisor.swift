@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// Runs child processes of this executable, restarts any that dies (with backoff), and stops them all on request.
@@ -50,7 +50,8 @@ public final class Supervisor {
     /// - Throws: ``SystemError`` when one cannot be spawned.
     public func start(_ children: [Child]) throws {
         for child in children {
-            running.append(Running(child: child, pid: try spawn(child), startedAt: Timestamp.monotonicSeconds(), restarts: 0))
+            running.append(
+                Running(child: child, pid: try spawn(child), startedAt: Timestamp.monotonicSeconds(), restarts: 0))
         }
     }
 

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// Wakes ingest early when something changes in the inbox or a batch folder in it (inotify(7)); the periodic

@@ -1,10 +1,10 @@
 public import Core
+import Foundation
 public import Model
 public import Store
-import Foundation
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// Ingest's settings.
@@ -20,7 +20,8 @@ public struct IngestConfiguration: Sendable {
     public var settleSeconds: Double
 
     /// Creates settings.
-    public init(spool: Spool, rescanInterval: Double = 1.0, maxShardBytes: Int = 64 << 30, settleSeconds: Double = 1.0) {
+    public init(spool: Spool, rescanInterval: Double = 1.0, maxShardBytes: Int = 64 << 30, settleSeconds: Double = 1.0)
+    {
         self.spool = spool
         self.rescanInterval = rescanInterval
         self.maxShardBytes = maxShardBytes
@@ -65,8 +66,11 @@ public final class Ingestor: @unchecked Sendable {
         try configuration.spool.create()
         for name in try listDirectory(configuration.spool.batches) where BatchID.isValid(name) {
             if try !store.jobExists(name) {
-                let manifest = try? Manifest(parsing: Data(FileIO.readFile(configuration.spool.batches + "/" + name + "/manifest.json", limit: 1 << 20)))
-                try store.createJob(id: name, parties: manifest?.parties ?? [], modelID: model.id, modelName: model.name, tasks: 1)
+                let manifest = try? Manifest(
+                    parsing: Data(
+                        FileIO.readFile(configuration.spool.batches + "/" + name + "/manifest.json", limit: 1 << 20)))
+                try store.createJob(
+                    id: name, parties: manifest?.parties ?? [], modelID: model.id, modelName: model.name, tasks: 1)
                 logger.info("batch recovered", metadata: [("job.id", name)])
             }
         }
@@ -131,7 +135,8 @@ public final class Ingestor: @unchecked Sendable {
         }
         guard kind == S_IFDIR else {
             let what = kind == S_IFLNK ? "a symbolic link" : kind == S_IFREG ? "a file" : "not a folder"
-            return try reject(entry: name, id: name, parties: [], reason: "the inbox entry is \(what), not a batch folder")
+            return try reject(
+                entry: name, id: name, parties: [], reason: "the inbox entry is \(what), not a batch folder")
         }
         let directory = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
         guard directory >= 0 else { return .notReady }
@@ -147,10 +152,12 @@ public final class Ingestor: @unchecked Sendable {
             do { manifest = try Manifest(parsing: Data(manifestBytes)) } catch { throw Rejection(reason: "\(error)") }
             parties = manifest.parties
             guard manifest.batch == name else {
-                throw Rejection(reason: "manifest.json: field \"batch\" is \"\(manifest.batch)\", the folder is \(name)")
+                throw Rejection(
+                    reason: "manifest.json: field \"batch\" is \"\(manifest.batch)\", the folder is \(name)")
             }
             if try store.jobExists(name) || FileIO.exists(configuration.spool.batches + "/" + name) {
-                return try reject(entry: name, id: name, parties: parties, reason: "duplicate batch id: \(name) was seen before")
+                return try reject(
+                    entry: name, id: name, parties: parties, reason: "duplicate batch id: \(name) was seen before")
             }
             for party in manifest.parties {
                 guard let p = model.partyIndex(party) else {
@@ -174,7 +181,8 @@ public final class Ingestor: @unchecked Sendable {
     private func openEntry(_ directory: Int32, _ name: String, limit: Int) throws -> (Int32, Int) {
         let fd = openat(directory, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else {
-            let reason = errno == ELOOP ? "is a symbolic link" : "cannot be opened (\(String(cString: strerror(errno))))"
+            let reason =
+                errno == ELOOP ? "is a symbolic link" : "cannot be opened (\(String(cString: strerror(errno))))"
             throw Rejection(reason: "\(name) \(reason)")
         }
         var info = stat()
@@ -236,9 +244,12 @@ public final class Ingestor: @unchecked Sendable {
             guard try reader.next() else { throw Rejection(reason: "\(file) is empty; a shard needs a header row") }
             header = reader.recordStrings()
         } catch let error as CSVError {
-            throw Rejection(reason: "\(file) line \(error.line), column \(error.column): \(error.message) (\(error.kind))")
+            throw Rejection(
+                reason: "\(file) line \(error.line), column \(error.column): \(error.message) (\(error.kind))")
         }
-        let needed = [model.key] + (hasRaw ? spec.features.map(\.name) : (1...spec.representationWidth).map { "r\($0)" } + ["model"])
+        let needed =
+            [model.key]
+            + (hasRaw ? spec.features.map(\.name) : (1...spec.representationWidth).map { "r\($0)" } + ["model"])
         for column in needed where !header.contains(column) {
             throw Rejection(reason: "party \(spec.name): \(file) has no column \"\(column)\"")
         }
@@ -270,7 +281,8 @@ public final class Ingestor: @unchecked Sendable {
             "batch": id.map { .string($0) } ?? .null, "reason": .string(reason),
             "rejected_at": .string(Timestamp(microseconds: stamp).iso8601),
         ]
-        let errorPath = FileIO.isDirectory(target) && !isSymlink(target) ? target + "/error.json" : target + ".error.json"
+        let errorPath =
+            FileIO.isDirectory(target) && !isSymlink(target) ? target + "/error.json" : target + ".error.json"
         try FileIO.writeAtomically(errorPath, Array((error.text + "\n").utf8))
         let jobID = id ?? "invalid.\(stamp)"
         try store.recordRejected(id: jobID, parties: parties, reason: reason)

@@ -51,7 +51,8 @@ struct ShardLoader {
             throw ScoringError(.io, "party \(spec.name): \(error.message)")
         }
         func csvFailure(_ error: CSVError) -> ScoringError {
-            ScoringError(
+            if error.kind == .io { return ScoringError(.io, "party \(spec.name): \(file): \(error.message)") }
+            return ScoringError(
                 .csv,
                 "party \(spec.name): \(file) line \(error.line), column \(error.column): \(error.message) (\(error.kind))"
             )

@@ -1,12 +1,12 @@
 public import Core
-public import Model
-public import Store
 import Dispatch
 import Foundation
+public import Model
+public import Store
 import Synchronization
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// A worker's settings.
@@ -201,4 +201,3 @@ public final class WorkerService: @unchecked Sendable {
         }
     }
 }
-

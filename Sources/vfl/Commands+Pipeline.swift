@@ -6,12 +6,14 @@ import Store
 import Worker
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// The pipeline's roles: `vfl ingest`, `vfl worker`, and the all-in-one `vfl run`.
 extension Commands {
-    static let pipelineOptions: Set<String> = ["spool", "db", "model", "threads", "workers", "port", "lease", "max-attempts"]
+    static let pipelineOptions: Set<String> = [
+        "spool", "db", "model", "threads", "workers", "port", "lease", "max-attempts",
+    ]
 
     struct PipelineSettings {
         var spool: Spool
@@ -19,7 +21,8 @@ extension Commands {
         var modelPath: String
     }
 
-    static func pipelineSettings(_ options: ParsedArguments, _ environment: [String: String]) throws -> PipelineSettings {
+    static func pipelineSettings(_ options: ParsedArguments, _ environment: [String: String]) throws -> PipelineSettings
+    {
         let spool = Spool(root: options.value("spool", environment: environment, variable: "VFL_SPOOL") ?? "spool")
         let database = options.value("db", environment: environment, variable: "VFL_DB") ?? spool.root + "/vfl.sqlite"
         return PipelineSettings(spool: spool, database: database, modelPath: modelPath(options, environment))
@@ -58,8 +61,10 @@ extension Commands {
         let settings = try pipelineSettings(options, environment)
         let threads = try options.int(
             "threads", environment: environment, variable: "VFL_THREADS", default: ScoringOptions.cores, range: 1...256)
-        let lease = try options.double("lease", environment: environment, variable: "VFL_LEASE_SECONDS", default: 30, range: 1...3600)
-        let attempts = try options.int("max-attempts", environment: environment, variable: "VFL_MAX_ATTEMPTS", default: 5, range: 1...100)
+        let lease = try options.double(
+            "lease", environment: environment, variable: "VFL_LEASE_SECONDS", default: 30, range: 1...3600)
+        let attempts = try options.int(
+            "max-attempts", environment: environment, variable: "VFL_MAX_ATTEMPTS", default: 5, range: 1...100)
         let model = try loadModel(settings.modelPath)
         try checkBLAS(logger)
         try settings.spool.create()
@@ -67,7 +72,8 @@ extension Commands {
         let store = try JobStore(path: settings.database, process: name)
         let service = WorkerService(
             configuration: WorkerConfiguration(
-                spool: settings.spool, scoring: ScoringOptions(threads: threads), leaseSeconds: lease, maxAttempts: attempts),
+                spool: settings.spool, scoring: ScoringOptions(threads: threads), leaseSeconds: lease,
+                maxAttempts: attempts),
             store: store, model: model, name: name, logger: logger.with("role", "worker"))
         let sources = onTerminate { service.stop() }
         logger.info("worker ready", metadata: [("worker", name), ("threads", "\(threads)")])
@@ -80,7 +86,8 @@ extension Commands {
     static func runAll(_ arguments: [String], _ environment: [String: String], _ logger: Logger) throws -> Int32 {
         let options = try ParsedArguments(arguments, valued: pipelineOptions)
         let settings = try pipelineSettings(options, environment)
-        let workers = try options.int("workers", environment: environment, variable: "VFL_WORKERS", default: 2, range: 1...64)
+        let workers = try options.int(
+            "workers", environment: environment, variable: "VFL_WORKERS", default: 2, range: 1...64)
         _ = try loadModel(settings.modelPath)  // fail fast on a bad model
         try settings.spool.create()
         let store = try JobStore(path: settings.database, process: "run-\(getpid())")
@@ -90,7 +97,9 @@ extension Commands {
         var children = [Supervisor.Child(name: "ingest", arguments: ["ingest"], environment: shared)]
         for i in 1...workers {
             children.append(
-                Supervisor.Child(name: "worker-\(i)", arguments: ["worker"], environment: shared.merging(["VFL_THREADS": "\(threads)"]) { $1 }))
+                Supervisor.Child(
+                    name: "worker-\(i)", arguments: ["worker"],
+                    environment: shared.merging(["VFL_THREADS": "\(threads)"]) { $1 }))
         }
         let supervisor = Supervisor(logger: logger.with("role", "run"))
         try supervisor.start(children)
@@ -105,7 +114,8 @@ extension Commands {
                 for job in jobs.reversed() where seen[job.id] != job.state {
                     seen[job.id] = job.state
                     var line = "job \(job.id): \(job.state.rawValue)"
-                    if job.state == .done, let rows = job.customers, let start = job.startedAt, let end = job.finishedAt {
+                    if job.state == .done, let rows = job.customers, let start = job.startedAt, let end = job.finishedAt
+                    {
                         let seconds = max(Double(end - start) / 1e6, 1e-6)
                         line += " (\(rows) customers, \(Int(Double(rows) / seconds)) rows/s)"
                     }
@@ -133,4 +143,3 @@ extension Commands {
         line.withUTF8 { bytes in _ = write(1, bytes.baseAddress, bytes.count) }
     }
 }
-

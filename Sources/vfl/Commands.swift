@@ -163,7 +163,9 @@ enum Commands {
             throw ParsedArguments.UsageError("expected: vfl inspect csv FILE")
         }
         if options.options["stats"] != nil {
-            print(try CSVInspector.statistics(path: options.positionals[1], numbers: options.options["numbers"] != nil).text)
+            print(
+                try CSVInspector.statistics(path: options.positionals[1], numbers: options.options["numbers"] != nil)
+                    .text)
             return 0
         }
         let output = BufferedFileWriter(fileDescriptor: 1, name: "stdout")

@@ -1,0 +1,109 @@
+import Core
+import Foundation
+import Store
+import Synchronization
+import Testing
+
+@Suite struct JobStoreTests {
+    let directory = NSTemporaryDirectory() + "vfl-store-" + UUID().uuidString
+
+    func makeStore(_ process: String = "test") throws -> JobStore {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        return try JobStore(path: directory + "/vfl.sqlite", process: process)
+    }
+
+    @Test func claimTask_returnsNilWhenQueueIsEmpty() throws {
+        let store = try makeStore()
+        #expect(try store.claimTask(owner: "a", leaseSeconds: 10, maxAttempts: 3) == nil)
+    }
+
+    @Test func createJob_twiceIsAConstraintError() throws {
+        let store = try makeStore()
+        try store.createJob(id: "b1", parties: ["x"], modelID: "m", modelName: "n", tasks: 1)
+        #expect { try store.createJob(id: "b1", parties: ["x"], modelID: "m", modelName: "n", tasks: 1) } throws: {
+            ($0 as? StoreError)?.code == .constraint
+        }
+        // Reopening applies no migration twice.
+        _ = try JobStore(path: directory + "/vfl.sqlite", process: "again")
+        #expect(try store.integrityCheck() == "ok")
+    }
+
+    @Test func completeTask_onlyByTheLeaseHolder() throws {
+        let store = try makeStore()
+        try store.createJob(id: "b1", parties: ["x"], modelID: "m", modelName: "n", tasks: 1)
+        let first = try #require(try store.claimTask(owner: "a", leaseSeconds: 0.2, maxAttempts: 3))
+        #expect(try store.job("b1")?.state == .running)
+        // Nothing else is runnable while the lease holds.
+        #expect(try store.claimTask(owner: "b", leaseSeconds: 10, maxAttempts: 3) == nil)
+        usleep(300_000)
+        // The lease expired (a worker paused past it): another worker rescues the task...
+        let second = try #require(try store.claimTask(owner: "b", leaseSeconds: 10, maxAttempts: 3))
+        #expect(second.attempt == 2)
+        // ...and the stale worker can neither renew nor record its result.
+        #expect(try store.renewLease(first, leaseSeconds: 10) == false)
+        #expect(try store.completeTask(first, customers: 1, scored: 1, rejectedRows: 0, resultPath: "/x") == false)
+        #expect(try store.completeTask(second, customers: 5, scored: 4, rejectedRows: 1, resultPath: "/y"))
+        let job = try #require(try store.job("b1"))
+        #expect(job.state == .done)
+        #expect(job.scored == 4)
+        let kinds = try store.events(job: "b1").map(\.kind)
+        #expect(kinds == ["queued", "claimed", "lease_expired", "claimed", "task_done", "done"])
+    }
+
+    @Test func failTask_retriesThenGivesUpAfterMaxAttempts() throws {
+        let store = try makeStore()
+        try store.createJob(id: "poison", parties: [], modelID: "m", modelName: "n", tasks: 1)
+        for attempt in 1...3 {
+            let task = try #require(try store.claimTask(owner: "w\(attempt)", leaseSeconds: 10, maxAttempts: 3))
+            #expect(task.attempt == attempt)
+            #expect(try store.failTask(task, reason: "disk error", retryAfter: 0))
+        }
+        #expect(try store.claimTask(owner: "w4", leaseSeconds: 10, maxAttempts: 3) == nil)
+        let job = try #require(try store.job("poison"))
+        #expect(job.state == .failed)
+        #expect(job.error?.contains("3 attempts") == true)
+    }
+
+    @Test func failTask_withoutRetryFailsTheJobAtOnce() throws {
+        let store = try makeStore()
+        try store.createJob(id: "bad", parties: [], modelID: "m", modelName: "n", tasks: 1)
+        let task = try #require(try store.claimTask(owner: "w", leaseSeconds: 10, maxAttempts: 3))
+        #expect(try store.failTask(task, reason: "party a: a.csv has no column \"x\"", retryAfter: nil))
+        #expect(try store.job("bad")?.state == .failed)
+        #expect(try store.job("bad")?.error == "party a: a.csv has no column \"x\"")
+    }
+
+    @Test func releaseTask_makesItClaimableAtOnceWithoutCountingTheAttempt() throws {
+        let store = try makeStore()
+        try store.createJob(id: "b", parties: [], modelID: "m", modelName: "n", tasks: 1)
+        let task = try #require(try store.claimTask(owner: "w", leaseSeconds: 100, maxAttempts: 3))
+        try store.releaseTask(task)
+        let again = try #require(try store.claimTask(owner: "v", leaseSeconds: 100, maxAttempts: 3))
+        #expect(again.attempt == 1)
+    }
+
+    @Test func recordRejected_keepsTheReasonAndDuplicatesBecomeEvents() throws {
+        let store = try makeStore()
+        try store.recordRejected(id: "r", parties: ["a"], reason: "a.csv is a symbolic link")
+        #expect(try store.job("r")?.state == .rejected)
+        try store.recordRejected(id: "r", parties: ["a"], reason: "duplicate batch id")
+        #expect(try store.events(job: "r").map(\.kind) == ["rejected", "duplicate_rejected"])
+        #expect(try store.jobs(state: .rejected).count == 1)
+    }
+
+    @Test func concurrentClaims_fromTwoConnectionsNeverShareATask() throws {
+        let a = try makeStore("a")
+        let b = try JobStore(path: directory + "/vfl.sqlite", process: "b")
+        for i in 0..<40 { try a.createJob(id: "j\(i)", parties: [], modelID: "m", modelName: "n", tasks: 1) }
+        let claimed = Mutex<[String]>([])
+        DispatchQueue.concurrentPerform(iterations: 2) { i in
+            let store = i == 0 ? a : b
+            while let task = try? store.claimTask(owner: "w\(i)-\(UUID())", leaseSeconds: 60, maxAttempts: 3) {
+                claimed.withLock { $0.append(task.jobID) }
+            }
+        }
+        let all = claimed.withLock { $0 }
+        #expect(all.count == 40)
+        #expect(Set(all).count == 40)
+    }
+}

@@ -1,0 +1,213 @@
+import Core
+import Fixtures
+import Foundation
+import Model
+import Store
+import Testing
+import Worker
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The pipeline with real processes, files and SQLite: `vfl ingest` and `vfl worker` on a temporary spool.
+@Suite(.serialized) struct PipelineTests {
+    let temp = TemporaryDirectory()
+    let modelText = RandomModel.json(seed: 42, parties: RandomModel.fourParties, top: [8, 4])
+    var spool: Spool { Spool(root: temp.file("spool")) }
+    var modelPath: String { temp.file("model.json") }
+
+    init() throws {
+        try modelText.write(toFile: temp.file("model.json"), atomically: true, encoding: .utf8)
+        try Spool(root: temp.file("spool")).create()
+    }
+
+    var model: SplitModel { try! SplitModel(bytes: Array(modelText.utf8)) }
+
+    func start(_ role: String, _ extra: [String] = []) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CommandLineTests.binary)
+        process.arguments = [role, "--spool", spool.root, "--model", modelPath] + extra
+        process.environment = ProcessInfo.processInfo.environment.merging([
+            "VFL_LOG_LEVEL": "error", "VFL_THREADS": "1",
+        ]) { $1 }
+        process.standardError = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// Writes a batch into a staging folder, then drops it the protocol's way: shards as .part renamed, manifest last.
+    @discardableResult
+    func drop(_ id: String, customers: Int, seed: UInt64) throws -> String {
+        let staging = temp.file("staging/\(id)")
+        _ = try TestBatch.write(directory: staging, model: model, customers: customers, seed: seed)
+        try Manifest(batch: id, parties: model.parties.map(\.name)).jsonText.write(
+            toFile: staging + "/manifest.json", atomically: true, encoding: .utf8)
+        let target = spool.inbox + "/" + id
+        try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+        for party in model.parties.map(\.name) {
+            try FileManager.default.copyItem(atPath: staging + "/\(party).csv", toPath: target + "/\(party).csv.part")
+            try FileIO.rename(target + "/\(party).csv.part", to: target + "/\(party).csv")
+        }
+        try FileManager.default.copyItem(atPath: staging + "/manifest.json", toPath: target + "/manifest.json.part")
+        try FileIO.rename(target + "/manifest.json.part", to: target + "/manifest.json")
+        return staging
+    }
+
+    /// What `vfl score` writes for a batch folder.
+    func expectedScores(_ staging: String) throws -> Data {
+        let out = temp.file("expected-\(UUID().uuidString)/scores.csv")
+        try FileManager.default.createDirectory(atPath: FileIO.directory(of: out), withIntermediateDirectories: true)
+        _ = try BatchScorer(model: model, options: ScoringOptions(threads: 1)).score(
+            batchDirectory: staging, results: ResultPaths(besideScores: out))
+        return try Data(contentsOf: URL(fileURLWithPath: out))
+    }
+
+    func waitUntil(seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if try condition() { return true }
+            usleep(100_000)
+        }
+        return try condition()
+    }
+
+    func terminal(_ store: JobStore, _ ids: [String]) throws -> Bool {
+        try ids.allSatisfy { id in
+            guard let state = try store.job(id)?.state else { return false }
+            return state == .done || state == .failed || state == .rejected
+        }
+    }
+
+    @Test func pipeline_scoresDroppedBatchesExactlyAsVflScoreAndRefusesHostileEntries() throws {
+        let ingest = try start("ingest")
+        let workers = try (0..<2).map { _ in try start("worker", ["--lease", "3"]) }
+        defer {
+            for p in [ingest] + workers where p.isRunning { p.terminate() }
+        }
+        var stagings: [String: String] = [:]
+        for i in 0..<4 { stagings["good-\(i)"] = try drop("good-\(i)", customers: 400 + 100 * i, seed: UInt64(i)) }
+        // Hostile entries: a symlink, a FIFO, a bad name, a shard that is a symlink, a hard-linked shard.
+        try FileManager.default.createSymbolicLink(atPath: spool.inbox + "/link", withDestinationPath: "/etc")
+        mkfifo(spool.inbox + "/fifo", 0o644)
+        try FileManager.default.createDirectory(atPath: spool.inbox + "/bad name!", withIntermediateDirectories: true)
+        let sneaky = try drop("sneaky", customers: 50, seed: 9)
+        _ = sneaky
+        try FileManager.default.removeItem(atPath: spool.inbox + "/sneaky/credit_card.csv")
+        try FileManager.default.createSymbolicLink(
+            atPath: spool.inbox + "/sneaky/credit_card.csv", withDestinationPath: "/etc/passwd")
+        try drop("linked", customers: 50, seed: 10)
+        try FileManager.default.linkItem(
+            atPath: spool.inbox + "/linked/auto_loans.csv", toPath: temp.file("outside.csv"))
+
+        let store = try JobStore(path: spool.root + "/vfl.sqlite", process: "test")
+        let ids = Array(stagings.keys) + ["link", "fifo", "sneaky", "linked"]
+        #expect(try waitUntil(seconds: 60) { try terminal(store, ids) })
+        for (id, staging) in stagings {
+            #expect(try store.job(id)?.state == .done)
+            let published = try Data(contentsOf: URL(fileURLWithPath: spool.results + "/\(id)/scores.csv"))
+            #expect(published == (try expectedScores(staging)), "\(id)")
+            #expect(FileManager.default.fileExists(atPath: spool.results + "/\(id)/summary.json"))
+        }
+        for id in ["link", "fifo", "sneaky", "linked"] {
+            #expect(try store.job(id)?.state == .rejected, "\(id)")
+        }
+        #expect(try store.job("sneaky")?.error?.contains("symbolic link") == true)
+        #expect(try store.job("linked")?.error?.contains("hard links") == true)
+        #expect(FileManager.default.fileExists(atPath: spool.rejected + "/sneaky/error.json"))
+        #expect(try store.jobs(state: .rejected).contains { $0.error?.contains("not a valid batch id") == true })
+        // /etc/passwd was never read: nothing of it reached any result or error file.
+        // A duplicate drop of a done batch is refused and kept.
+        try drop("good-0", customers: 10, seed: 99)
+        #expect(
+            try waitUntil(seconds: 20) { try store.events(job: "good-0").contains { $0.kind == "duplicate_rejected" } })
+        #expect(try store.job("good-0")?.state == .done)
+        #expect(try store.integrityCheck() == "ok")
+    }
+
+    @Test func pipeline_filesWrittenInPlaceAreNotReadHalfWritten() throws {
+        let ingest = try start("ingest")
+        let worker = try start("worker")
+        defer { for p in [ingest, worker] where p.isRunning { p.terminate() } }
+        let staging = temp.file("staging/slow")
+        _ = try TestBatch.write(directory: staging, model: model, customers: 300, seed: 5)
+        let target = spool.inbox + "/slow"
+        try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+        for party in model.parties.map(\.name) {
+            try FileManager.default.copyItem(atPath: staging + "/\(party).csv", toPath: target + "/\(party).csv")
+        }
+        // The manifest written in place, in two halves with a pause: never read half-written.
+        let manifest = Array(Manifest(batch: "slow", parties: model.parties.map(\.name)).jsonText.utf8)
+        let handle = try #require(
+            FileHandle(
+                forWritingAtPath: {
+                    FileManager.default.createFile(atPath: target + "/manifest.json", contents: nil);
+                    return target + "/manifest.json"
+                }()))
+        handle.write(Data(manifest[0..<manifest.count / 2]))
+        usleep(600_000)
+        handle.write(Data(manifest[(manifest.count / 2)...]))
+        try handle.close()
+        let store = try JobStore(path: spool.root + "/vfl.sqlite", process: "test")
+        #expect(try waitUntil(seconds: 30) { try terminal(store, ["slow"]) })
+        #expect(try store.job("slow")?.state == .done)
+    }
+
+    @Test func pipeline_poisonBatchFailsAfterMaxAttemptsWhileOthersComplete() throws {
+        let ingest = try start("ingest")
+        defer { if ingest.isRunning { ingest.terminate() } }
+        try drop("poison", customers: 100, seed: 1)
+        let store = try JobStore(path: spool.root + "/vfl.sqlite", process: "test")
+        #expect(try waitUntil(seconds: 20) { try store.job("poison") != nil })
+        // After ingest accepted it, its shard turns into something unreadable: every attempt fails.
+        let shard = spool.batches + "/poison/home_loans.csv"
+        try FileManager.default.removeItem(atPath: shard)
+        try FileManager.default.createDirectory(atPath: shard, withIntermediateDirectories: true)
+        let worker = try start("worker", ["--max-attempts", "2"])
+        defer { if worker.isRunning { worker.terminate() } }
+        let staging = try drop("healthy", customers: 200, seed: 2)
+        #expect(try waitUntil(seconds: 40) { try terminal(store, ["poison", "healthy"]) })
+        #expect(try store.job("healthy")?.state == .done)
+        let poison = try #require(try store.job("poison"))
+        #expect(poison.state == .failed)
+        #expect(poison.attempts == 2)
+        #expect(
+            try Data(contentsOf: URL(fileURLWithPath: spool.results + "/healthy/scores.csv")) == expectedScores(staging)
+        )
+    }
+
+    @Test func pipeline_survivesWorkersKilledAtRandom() throws {
+        let ingest = try start("ingest")
+        var workers = try (0..<3).map { _ in try start("worker", ["--lease", "2"]) }
+        defer { for p in [ingest] + workers where p.isRunning { p.terminate() } }
+        var stagings: [String: String] = [:]
+        for i in 0..<8 {
+            stagings["crash-\(i)"] = try drop("crash-\(i)", customers: 3000 + 500 * i, seed: UInt64(100 + i))
+        }
+        let store = try JobStore(path: spool.root + "/vfl.sqlite", process: "test")
+        var kills = 0
+        let deadline = Date().addingTimeInterval(90)
+        while try !terminal(store, Array(stagings.keys)) && Date() < deadline {
+            usleep(UInt32.random(in: 50_000...300_000))
+            let victim = Int.random(in: 0..<workers.count)
+            kill(workers[victim].processIdentifier, SIGKILL)
+            workers[victim].waitUntilExit()
+            kills += 1
+            workers[victim] = try start("worker", ["--lease", "2"])
+        }
+        #expect(kills > 0)
+        print("pipeline crash test: \(kills) workers killed with SIGKILL")
+        for (id, staging) in stagings {
+            #expect(try store.job(id)?.state == .done, "\(id)")
+            let published = try Data(contentsOf: URL(fileURLWithPath: spool.results + "/\(id)/scores.csv"))
+            #expect(published == (try expectedScores(staging)), "\(id)")
+        }
+        #expect(try store.integrityCheck() == "ok")
+        for p in [ingest] + workers {
+            p.terminate()
+            p.waitUntilExit()
+            #expect(p.terminationStatus == 0, "a stopped process exits 0 on SIGTERM")
+        }
+    }
+}
