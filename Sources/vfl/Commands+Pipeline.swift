@@ -51,8 +51,7 @@ extension Commands {
         let stop = Flag()
         let sources = onTerminate { stop.set() }
         logger.info("ingest watching", metadata: [("inbox", settings.spool.inbox)])
-        try ingestor.run { stop.isSet }
-        _ = sources
+        try withExtendedLifetime(sources) { try ingestor.run { stop.isSet } }
         return 0
     }
 
@@ -77,8 +76,7 @@ extension Commands {
             store: store, model: model, name: name, logger: logger.with("role", "worker"))
         let sources = onTerminate { service.stop() }
         logger.info("worker ready", metadata: [("worker", name), ("threads", "\(threads)")])
-        try service.run()
-        _ = sources
+        try withExtendedLifetime(sources) { try service.run() }
         logger.info("worker stopped", metadata: [("worker", name)])
         return 0
     }
@@ -105,6 +103,7 @@ extension Commands {
         try supervisor.start(children)
         let stop = Flag()
         let sources = onTerminate { stop.set() }
+        defer { withExtendedLifetime(sources) {} }
         say("vfl run: drop batches into \(settings.spool.inbox)/<batch-id>/ (shards first, manifest.json last);")
         say("         results appear in \(settings.spool.results)/<batch-id>/. Ctrl-C stops.")
         var seen: [String: JobState] = [:]
@@ -127,7 +126,6 @@ extension Commands {
         }
         say("vfl run: stopping")
         supervisor.stopAll(grace: 30)
-        _ = sources
         return 0
     }
 

@@ -139,12 +139,8 @@ import Glibc
         }
         // The manifest written in place, in two halves with a pause: never read half-written.
         let manifest = Array(Manifest(batch: "slow", parties: model.parties.map(\.name)).jsonText.utf8)
-        let handle = try #require(
-            FileHandle(
-                forWritingAtPath: {
-                    FileManager.default.createFile(atPath: target + "/manifest.json", contents: nil);
-                    return target + "/manifest.json"
-                }()))
+        #expect(FileManager.default.createFile(atPath: target + "/manifest.json", contents: nil))
+        let handle = try #require(FileHandle(forWritingAtPath: target + "/manifest.json"))
         handle.write(Data(manifest[0..<manifest.count / 2]))
         usleep(600_000)
         handle.write(Data(manifest[(manifest.count / 2)...]))
