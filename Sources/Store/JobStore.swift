@@ -347,6 +347,43 @@ public final class JobStore: @unchecked Sendable {
         }
     }
 
+    /// Queues a failed job again (an operator's retry after fixing its cause): its tasks restart with no attempts.
+    ///
+    /// - Returns: `false` when the job does not exist or is not failed.
+    /// - Throws: ``StoreError``.
+    public func retryJob(_ id: String) throws -> Bool {
+        try sync { db in
+            try db.withImmediateTransaction {
+                let now = Timestamp.now().microseconds
+                try db.execute(
+                    """
+                    UPDATE jobs SET state = 'queued', error = NULL, finished_us = NULL, attempts = 0, updated_us = ?
+                    WHERE id = ? AND state = 'failed'
+                    """, [.integer(now), .text(id)])
+                guard db.changes == 1 else { return false }
+                try db.execute(
+                    """
+                    UPDATE tasks SET state = 'queued', owner = NULL, attempts = 0, not_before_us = 0, error = NULL
+                    WHERE job_id = ? AND state != 'done'
+                    """, [.text(id)])
+                try event(db, job: id, task: nil, kind: "retried", detail: "queued again by an operator")
+                return true
+            }
+        }
+    }
+
+    /// The owner tokens of tasks currently running (to tell live private result folders from abandoned ones).
+    ///
+    /// - Throws: ``StoreError``.
+    public func runningOwners() throws -> Set<String> {
+        try sync { db in
+            Set(
+                try db.query("SELECT owner FROM tasks WHERE state = 'running' AND owner IS NOT NULL").compactMap {
+                    $0["owner"].string
+                })
+        }
+    }
+
     /// Records a worker's heartbeat (for metrics: live workers).
     ///
     /// - Throws: ``StoreError``.

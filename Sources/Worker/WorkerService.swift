@@ -74,6 +74,14 @@ public final class WorkerService: @unchecked Sendable {
     /// - Throws: ``StoreError``.
     public func recover() throws {
         try configuration.spool.create()
+        // Private folders of claims that no longer run (killed workers, lost leases) are abandoned: remove them.
+        let live = try store.runningOwners()
+        let published = Set(try store.doneResultPaths().map(\.path))
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: configuration.spool.work)) ?? [] {
+            let path = configuration.spool.work + "/" + entry
+            let owner = entry.split(separator: "@", maxSplits: 1).dropFirst().first.map(String.init) ?? ""
+            if !live.contains(owner) && !published.contains(path) { try? FileManager.default.removeItem(atPath: path) }
+        }
         for (job, path) in try store.doneResultPaths() {
             let target = configuration.spool.results + "/" + job
             if !FileIO.exists(target) && FileIO.exists(path) {
@@ -113,7 +121,8 @@ public final class WorkerService: @unchecked Sendable {
     /// Runs one task while a heartbeat renews its lease.
     public func process(_ task: ClaimedTask) {
         let log = logger.with("job.id", task.jobID).with("attempt", "\(task.attempt)")
-        let privateDirectory = configuration.spool.work + "/" + task.jobID + "." + task.owner
+        // `@` cannot occur in a batch id: the owner token follows it.
+        let privateDirectory = configuration.spool.work + "/" + task.jobID + "@" + task.owner
         let lost = Flag()
         let finished = Flag()
         let heartbeat = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "vfl.heartbeat"))
@@ -175,7 +184,13 @@ public final class WorkerService: @unchecked Sendable {
                     ("rows_per_s", "\(Int(Double(outcome.customers) / max(seconds, 1e-6)))"),
                 ])
         } catch let error as ScoringError where error.code != .io {
-            // Bad data: retrying cannot help. Publish what explains it (rejects.csv, summary.json).
+            // Bad data: retrying cannot help. Publish what explains it: error.json, and rejects.csv and
+            // summary.json when the reject share was exceeded.
+            let explanation: JSONValue = [
+                "batch": .string(task.jobID), "error": .string(error.message), "code": .string(error.code.rawValue),
+            ]
+            try? FileIO.makeDirectories(privateDirectory)
+            try? FileIO.writeAtomically(privateDirectory + "/error.json", Array((explanation.text + "\n").utf8))
             if (try? store.failTask(task, reason: error.message, retryAfter: nil)) == true {
                 publish(privateDirectory, job: task.jobID)
             } else {
@@ -194,6 +209,12 @@ public final class WorkerService: @unchecked Sendable {
     private func publish(_ directory: String, job: String) {
         let target = configuration.spool.results + "/" + job
         do {
+            // A retried job replaces the explanation its failure published.
+            if FileIO.exists(target) {
+                let aside = configuration.spool.work + "/replaced-" + job + "-\(Timestamp.now().microseconds)"
+                try FileIO.rename(target, to: aside)
+                try? FileManager.default.removeItem(atPath: aside)
+            }
             try FileIO.rename(directory, to: target)
             try FileIO.sync(configuration.spool.results)
         } catch {

@@ -129,6 +129,19 @@ extension Commands {
         return 0
     }
 
+    static func retry(_ arguments: [String], _ environment: [String: String], _ logger: Logger) throws -> Int32 {
+        let options = try ParsedArguments(arguments, valued: pipelineOptions)
+        guard options.positionals.count == 1 else { throw ParsedArguments.UsageError("give exactly one JOB_ID") }
+        let settings = try pipelineSettings(options, environment)
+        let store = try JobStore(path: settings.database, process: "retry-\(getpid())")
+        guard try store.retryJob(options.positionals[0]) else {
+            printError("job \(options.positionals[0]) does not exist or has not failed")
+            return 1
+        }
+        say("job \(options.positionals[0]) queued again")
+        return 0
+    }
+
     static func hostName() -> String {
         var buffer = [UInt8](repeating: 0, count: 256)
         _ = buffer.withUnsafeMutableBufferPointer { gethostname($0.baseAddress!, 255) }

@@ -37,6 +37,9 @@ enum Commands {
                   --max-attempts N   claims before a job fails (VFL_MAX_ATTEMPTS; default 5)
                 """, run: worker),
         Command(
+            name: "retry", summary: "queue a failed job again after fixing its cause",
+            usage: "vfl retry JOB_ID [--spool DIR] [--db FILE]", run: retry),
+        Command(
             name: "score", summary: "score one batch folder into scores.csv (no database)",
             usage: """
                 vfl score BATCH_DIR --out FILE [--model FILE] [--threads N] [--max-reject-share S] [--no-reasons]

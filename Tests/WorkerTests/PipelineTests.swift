@@ -207,3 +207,33 @@ import Glibc
         }
     }
 }
+
+extension PipelineTests {
+    @Test func retry_queuesAFailedJobAgainAndReplacesItsPublishedExplanation() throws {
+        let ingest = try start("ingest")
+        let worker = try start("worker")
+        defer { for p in [ingest, worker] where p.isRunning { p.terminate() } }
+        let staging = try drop("fixme", customers: 300, seed: 4)
+        let store = try JobStore(path: spool.root + "/vfl.sqlite", process: "test")
+        #expect(try waitUntil(seconds: 20) { try store.job("fixme") != nil })
+        // Break the accepted batch: a required column disappears; the job fails at once (bad data is not retried).
+        let shard = spool.batches + "/fixme/credit_card.csv"
+        let original = try String(contentsOfFile: shard, encoding: .utf8)
+        try original.replacingOccurrences(of: "credit_card_f1", with: "oops").write(
+            toFile: shard, atomically: true, encoding: .utf8)
+        #expect(try waitUntil(seconds: 20) { try store.job("fixme")?.state == .failed })
+        #expect(try store.job("fixme")?.attempts == 1)
+        let explanation = try JSONValue(
+            parsing: Data(contentsOf: URL(fileURLWithPath: spool.results + "/fixme/error.json")))
+        #expect(explanation["code"]?.string == "columns")
+        // The operator fixes the shard and retries.
+        try original.write(toFile: shard, atomically: true, encoding: .utf8)
+        let run = try CommandLineTests().vfl(["retry", "fixme", "--spool", spool.root])
+        #expect(run.status == 0)
+        #expect(try waitUntil(seconds: 20) { try store.job("fixme")?.state == .done })
+        let published = try Data(contentsOf: URL(fileURLWithPath: spool.results + "/fixme/scores.csv"))
+        #expect(published == (try expectedScores(staging)))
+        #expect(try store.events(job: "fixme").map(\.kind).contains("retried"))
+        #expect(try CommandLineTests().vfl(["retry", "fixme", "--spool", spool.root]).status == 1)
+    }
+}
