@@ -77,6 +77,13 @@ public enum FileIO {
         try retryingSyscall("rename", path: to) { Glibc.rename(from, to) }
     }
 
+    /// Creates a hard link `to` for the file `from` (the same file under a second name).
+    ///
+    /// - Throws: ``SystemError`` when the link fails.
+    public static func link(_ from: String, to: String) throws {
+        try retryingSyscall("link", path: to) { Glibc.link(from, to) }
+    }
+
     /// Writes `bytes` to `path` atomically: a temporary name in the same directory, fsync, rename, directory fsync.
     ///
     /// - Throws: ``SystemError`` on any failure; the temporary file is removed.

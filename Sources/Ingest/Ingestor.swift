@@ -15,6 +15,8 @@ public struct IngestConfiguration: Sendable {
     public var rescanInterval: Double
     /// The largest shard accepted, in bytes.
     public var maxShardBytes: Int
+    /// The memory a worker may use for one task, in bytes: larger batches are split into tasks (default 512 MB).
+    public var memoryBound: Int = 512_000_000
     /// How long the manifest and shards must have been unchanged before a batch is taken, in seconds: a file written
     /// in place (without the `.part`-and-rename discipline) is never read half-written.
     public var settleSeconds: Double
@@ -66,11 +68,20 @@ public final class Ingestor: @unchecked Sendable {
         try configuration.spool.create()
         for name in try listDirectory(configuration.spool.batches) where BatchID.isValid(name) {
             if try !store.jobExists(name) {
-                let manifest = try? Manifest(
-                    parsing: Data(
-                        FileIO.readFile(configuration.spool.batches + "/" + name + "/manifest.json", limit: 1 << 20)))
-                try store.createJob(
-                    id: name, parties: manifest?.parties ?? [], modelID: model.id, modelName: model.name, tasks: 1)
+                let folder = configuration.spool.batches + "/" + name
+                let manifest = try? Manifest(parsing: Data(FileIO.readFile(folder + "/manifest.json", limit: 1 << 20)))
+                let parties = manifest?.parties ?? []
+                var bytes = 0
+                for party in parties {
+                    for file in [party + ".csv", party + ".repr.csv"] {
+                        var info = stat()
+                        if stat(folder + "/" + file, &info) == 0 { bytes += Int(info.st_size) }
+                    }
+                }
+                let tasks = TaskPlan.tasks(
+                    parties: parties.count,
+                    buckets: TaskPlan.buckets(shardBytes: bytes, memoryBound: configuration.memoryBound))
+                try store.createJob(id: name, parties: parties, modelID: model.id, modelName: model.name, tasks: tasks)
                 logger.info("batch recovered", metadata: [("job.id", name)])
             }
         }
@@ -170,8 +181,20 @@ public final class Ingestor: @unchecked Sendable {
         } catch is NotSettled {
             return .notReady
         }
+        var shardBytes = 0
+        for party in parties {
+            var info = stat()
+            if fstatat(directory, party + ".csv", &info, AT_SYMLINK_NOFOLLOW) == 0
+                || fstatat(directory, party + ".repr.csv", &info, AT_SYMLINK_NOFOLLOW) == 0
+            {
+                shardBytes += Int(info.st_size)
+            }
+        }
+        let tasks = TaskPlan.tasks(
+            parties: parties.count,
+            buckets: TaskPlan.buckets(shardBytes: shardBytes, memoryBound: configuration.memoryBound))
         try FileIO.rename(path, to: configuration.spool.batches + "/" + name)
-        try store.createJob(id: name, parties: parties, modelID: model.id, modelName: model.name, tasks: 1)
+        try store.createJob(id: name, parties: parties, modelID: model.id, modelName: model.name, tasks: tasks)
         logger.info("batch accepted", metadata: [("job.id", name), ("parties", parties.joined(separator: ","))])
         return .accepted
     }

@@ -47,6 +47,21 @@ public struct JobRecord: Sendable {
     public var tasksDone: Int
 }
 
+/// One task of a job: its stage and its part within the stage. A task runs only when every task of an earlier
+/// stage of its job is done.
+public struct TaskSpec: Sendable, Equatable {
+    /// The stage (see the worker's task kinds).
+    public var stage: Int
+    /// The part within the stage (a party's index, a bucket's number).
+    public var part: Int
+
+    /// Creates a spec.
+    public init(stage: Int, part: Int) {
+        self.stage = stage
+        self.part = part
+    }
+}
+
 /// A task claimed by a worker, with its lease.
 public struct ClaimedTask: Sendable {
     /// The job (batch) id.
@@ -57,6 +72,10 @@ public struct ClaimedTask: Sendable {
     public var owner: String
     /// Which claim this is (1 for the first).
     public var attempt: Int
+    /// The task's stage.
+    public var stage: Int = 0
+    /// The task's part within its stage.
+    public var part: Int = 0
 }
 
 /// The SQLite job store: jobs, their tasks, the models seen, and an append-only event log.
@@ -108,6 +127,15 @@ public final class JobStore: @unchecked Sendable {
     ///
     /// - Throws: ``StoreError`` of code `constraint` when the id exists.
     public func createJob(id: String, parties: [String], modelID: String, modelName: String, tasks: Int) throws {
+        try createJob(
+            id: id, parties: parties, modelID: modelID, modelName: modelName,
+            tasks: (0..<tasks).map { TaskSpec(stage: 0, part: $0) })
+    }
+
+    /// Records a new job and its staged tasks in one transaction.
+    ///
+    /// - Throws: ``StoreError`` of code `constraint` when the id exists.
+    public func createJob(id: String, parties: [String], modelID: String, modelName: String, tasks: [TaskSpec]) throws {
         try sync { db in
             try db.withImmediateTransaction {
                 let now = Timestamp.now().microseconds
@@ -121,14 +149,16 @@ public final class JobStore: @unchecked Sendable {
                     """,
                     [
                         .text(id), .text(parties.joined(separator: ",")), .text(modelID), .integer(now), .integer(now),
-                        .integer(Int64(tasks)),
+                        .integer(Int64(tasks.count)),
                     ])
-                for seq in 0..<tasks {
+                for (seq, task) in tasks.enumerated() {
                     try db.execute(
-                        "INSERT INTO tasks(job_id, seq, state, attempts, not_before_us) VALUES (?, ?, 'queued', 0, 0)",
-                        [.text(id), .integer(Int64(seq))])
+                        """
+                        INSERT INTO tasks(job_id, seq, state, attempts, not_before_us, stage, part)
+                        VALUES (?, ?, 'queued', 0, 0, ?, ?)
+                        """, [.text(id), .integer(Int64(seq)), .integer(Int64(task.stage)), .integer(Int64(task.part))])
                 }
-                try event(db, job: id, task: nil, kind: "queued", detail: "batch accepted with \(tasks) task(s)")
+                try event(db, job: id, task: nil, kind: "queued", detail: "batch accepted with \(tasks.count) task(s)")
             }
         }
     }
@@ -177,8 +207,10 @@ public final class JobStore: @unchecked Sendable {
                 while true {
                     let rows = try db.query(
                         """
-                        SELECT job_id, seq, attempts, state, owner FROM tasks
-                        WHERE (state = 'queued' AND not_before_us <= ?) OR (state = 'running' AND lease_expires_us < ?)
+                        SELECT job_id, seq, attempts, state, owner, stage, part FROM tasks AS t
+                        WHERE ((state = 'queued' AND not_before_us <= ?) OR (state = 'running' AND lease_expires_us < ?))
+                        AND NOT EXISTS (
+                            SELECT 1 FROM tasks AS u WHERE u.job_id = t.job_id AND u.stage < t.stage AND u.state != 'done')
                         ORDER BY not_before_us, job_id, seq LIMIT 1
                         """, [.integer(now), .integer(now)])
                     guard let row = rows.first else { return nil }
@@ -210,7 +242,9 @@ public final class JobStore: @unchecked Sendable {
                         attempts = attempts + 1 WHERE id = ?
                         """, [.integer(now), .integer(now), .text(job)])
                     try event(db, job: job, task: seq, kind: "claimed", detail: "attempt \(attempts + 1)")
-                    return ClaimedTask(jobID: job, sequence: seq, owner: owner, attempt: attempts + 1)
+                    return ClaimedTask(
+                        jobID: job, sequence: seq, owner: owner, attempt: attempts + 1, stage: row["stage"].int ?? 0,
+                        part: row["part"].int ?? 0)
                 }
             }
         }
@@ -381,6 +415,17 @@ public final class JobStore: @unchecked Sendable {
                 try db.query("SELECT owner FROM tasks WHERE state = 'running' AND owner IS NOT NULL").compactMap {
                     $0["owner"].string
                 })
+        }
+    }
+
+    /// How many tasks of `stage` a job has (a split job's bucket count).
+    ///
+    /// - Throws: ``StoreError``.
+    public func taskCount(job: String, stage: Int) throws -> Int {
+        try sync { db in
+            try db.query(
+                "SELECT COUNT(*) AS n FROM tasks WHERE job_id = ? AND stage = ?", [.text(job), .integer(Int64(stage))]
+            ).first?["n"].int ?? 0
         }
     }
 

@@ -33,7 +33,14 @@ enum Migrations {
                 "CREATE INDEX events_by_job ON events(job_id, id)",
                 "CREATE TABLE workers(name TEXT PRIMARY KEY, seen_us INTEGER NOT NULL)",
             ]
-        )
+        ),
+        (
+            "v2-task-stages",
+            [
+                "ALTER TABLE tasks ADD COLUMN stage INTEGER NOT NULL DEFAULT 0",
+                "ALTER TABLE tasks ADD COLUMN part INTEGER NOT NULL DEFAULT 0",
+            ]
+        ),
     ]
 
     /// Applies the migrations not yet recorded, each in its own transaction.

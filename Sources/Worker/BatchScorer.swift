@@ -220,6 +220,7 @@ public struct BatchScorer: Sendable {
             ("scored", .number(Double(join.count - rejectedIndices.count))),
             ("rejected_customers", .number(Double(rejectedCustomers))),
             ("rejected_rows", .number(Double(rejectedRows))),
+            ("keyless_rows", .number(Double(keylessRows))),
             ("reject_share", .number(rejectShare)),
             ("max_reject_share", .number(options.maxRejectShare)),
         ]

@@ -10,6 +10,9 @@ import Glibc
 struct ShardLoader {
     let model: SplitModel
 
+    /// The column the partition stage adds to bucket files: the row's line in the original shard.
+    static let lineColumnName = "__vfl_line"
+
     /// How one input is read: its column, its value map (an index into the maps, or -1) and its statistics.
     private struct ColumnStep {
         var column: Int
@@ -80,6 +83,8 @@ struct ShardLoader {
             return i
         }
         let keyColumn = try column(model.key)
+        // Bucket files written by the partition stage carry each row's line in the original shard.
+        let lineColumn = positions[ShardLoader.lineColumnName]
         var columns: [Int] = []
         var names: [String] = []
         var maps: [ValueMap?] = []
@@ -117,7 +122,7 @@ struct ShardLoader {
         defer { plan.deallocate() }
         _ = plan.initialize(from: steps)
         let valueMaps = mapList
-        let used = Set(columns + [keyColumn] + (modelColumn.map { [$0] } ?? []))
+        let used = Set(columns + [keyColumn] + (modelColumn.map { [$0] } ?? []) + (lineColumn.map { [$0] } ?? []))
         table.extraColumns = header.indices.filter { !used.contains($0) }.map { header[$0] }
         let modelID = Array(model.id.utf8)
         let isRepresentation = input == .representation
@@ -136,7 +141,12 @@ struct ShardLoader {
                     table.reserve(rows: estimate)
                 }
                 let key = reader.field(keyColumn)
-                table.appendRow(key: key, line: reader.recordLine)
+                var line = reader.recordLine
+                if let lineColumn {
+                    line = 0
+                    for digit in reader.field(lineColumn) { line = line &* 10 &+ Int(digit &- 48) }
+                }
+                table.appendRow(key: key, line: line)
                 var problem: PartyTable.Problem? = key.count == 0 ? .emptyKey : nil
                 var problemFeature = -1  // -1: the key column
                 if let modelColumn, problem == nil {

@@ -79,6 +79,14 @@ public final class WorkerService: @unchecked Sendable {
         let published = Set(try store.doneResultPaths().map(\.path))
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: configuration.spool.work)) ?? [] {
             let path = configuration.spool.work + "/" + entry
+            if entry.hasSuffix(".staged") {
+                // A split job's intermediate files: kept while the job may still run.
+                let state = try store.job(String(entry.dropLast(".staged".count)))?.state
+                if state == .done || state == .failed || state == nil {
+                    try? FileManager.default.removeItem(atPath: path)
+                }
+                continue
+            }
             let owner = entry.split(separator: "@", maxSplits: 1).dropFirst().first.map(String.init) ?? ""
             if !live.contains(owner) && !published.contains(path) { try? FileManager.default.removeItem(atPath: path) }
         }
@@ -157,15 +165,34 @@ public final class WorkerService: @unchecked Sendable {
             heartbeat.cancel()
             finished.set()
         }
-        log.info("task started")
+        log.info("task started", metadata: [("stage", "\(task.stage)"), ("part", "\(task.part)")])
         let started = Timestamp.monotonicSeconds()
         do {
             try? FileManager.default.removeItem(atPath: privateDirectory)
             try FileIO.makeDirectories(privateDirectory)
-            let scorer = BatchScorer(model: model, options: configuration.scoring, logger: log)
-            let outcome = try scorer.score(
-                batchDirectory: configuration.spool.batches + "/" + task.jobID,
-                results: ResultPaths(besideScores: privateDirectory + "/scores.csv"))
+            switch StagedScoring.Stage(rawValue: task.stage) ?? .whole {
+            case .partition, .bucket:
+                try runIntermediate(task, privateDirectory: privateDirectory)
+                guard !lost.isSet,
+                    try store.completeTask(task, customers: 0, scored: 0, rejectedRows: 0, resultPath: "")
+                else {
+                    log.warning("lease lost; the (identical) output stays")
+                    return
+                }
+                log.info("task done", metadata: [("seconds", "\(Timestamp.monotonicSeconds() - started)")])
+                return
+            case .whole, .merge:
+                break
+            }
+            let outcome: BatchOutcome
+            if task.stage == StagedScoring.Stage.merge.rawValue {
+                outcome = try merge(task, privateDirectory: privateDirectory)
+            } else {
+                let scorer = BatchScorer(model: model, options: configuration.scoring, logger: log)
+                outcome = try scorer.score(
+                    batchDirectory: configuration.spool.batches + "/" + task.jobID,
+                    results: ResultPaths(besideScores: privateDirectory + "/scores.csv"))
+            }
             guard !lost.isSet,
                 try store.completeTask(
                     task, customers: outcome.customers, scored: outcome.scored, rejectedRows: outcome.rejectedRows,
@@ -176,6 +203,7 @@ public final class WorkerService: @unchecked Sendable {
                 return
             }
             publish(privateDirectory, job: task.jobID)
+            try? FileManager.default.removeItem(atPath: stagedDirectory(task.jobID))
             let seconds = Timestamp.monotonicSeconds() - started
             log.info(
                 "task done",
@@ -204,6 +232,86 @@ public final class WorkerService: @unchecked Sendable {
             try? FileManager.default.removeItem(atPath: privateDirectory)
             log.warning("task failed; will retry", metadata: [("error", "\(error)"), ("retry_in_s", "\(delay)")])
         }
+    }
+
+    /// Where a split job's intermediate files live: `work/<job>.staged/`.
+    func stagedDirectory(_ job: String) -> String { configuration.spool.work + "/" + job + ".staged" }
+
+    private func manifest(_ job: String) throws -> Manifest {
+        let path = configuration.spool.batches + "/" + job + "/manifest.json"
+        do { return try Manifest(parsing: Data(FileIO.readFile(path, limit: 1 << 20))) } catch {
+            throw ScoringError(.manifest, "cannot read \(path): \(error)")
+        }
+    }
+
+    /// The job's bucket count: its number of bucket tasks, as ingest planned them.
+    private func buckets(_ job: String, _ manifest: Manifest) throws -> Int {
+        max(1, try store.taskCount(job: job, stage: TaskPlan.Stage.bucket.rawValue))
+    }
+
+    /// A partition or bucket task: writes into the private folder, then renames it into the job's staged folder
+    /// (a rescued duplicate writes identical bytes, so whichever rename lands first is kept).
+    private func runIntermediate(_ task: ClaimedTask, privateDirectory: String) throws {
+        let manifest = try manifest(task.jobID)
+        let buckets = try buckets(task.jobID, manifest)
+        let staged = stagedDirectory(task.jobID)
+        try FileIO.makeDirectories(staged)
+        let batch = configuration.spool.batches + "/" + task.jobID
+        let target: String
+        if task.stage == StagedScoring.Stage.partition.rawValue {
+            let party = manifest.parties[task.part]
+            let raw = batch + "/" + party + ".csv"
+            try StagedScoring.partition(
+                shard: FileIO.exists(raw) ? raw : batch + "/" + party + ".repr.csv", party: party, key: model.key,
+                buckets: buckets, expectedRows: manifest.rows[party], output: privateDirectory)
+            target = staged + "/partition-" + party
+        } else {
+            // The bucket's batch folder: each party's bucket file under its shard name, and a manifest.
+            for party in manifest.parties {
+                let name = FileIO.exists(batch + "/" + party + ".csv") ? party + ".csv" : party + ".repr.csv"
+                try FileIO.link(staged + "/partition-" + party + "/\(task.part).csv", to: privateDirectory + "/" + name)
+            }
+            try FileIO.writeAtomically(
+                privateDirectory + "/manifest.json",
+                Array(Manifest(batch: task.jobID, parties: manifest.parties).jsonText.utf8))
+            var options = configuration.scoring
+            options.maxRejectShare = 1  // the batch's share is checked when the buckets are merged
+            try FileIO.makeDirectories(privateDirectory + "/out")
+            _ = try BatchScorer(model: model, options: options, logger: logger).score(
+                batchDirectory: privateDirectory,
+                results: ResultPaths(besideScores: privateDirectory + "/out/scores.csv"))
+            target = staged + "/bucket-\(task.part)"
+        }
+        do { try FileIO.rename(privateDirectory, to: target) } catch {
+            // Already there from a rescued attempt: identical content.
+            try? FileManager.default.removeItem(atPath: privateDirectory)
+        }
+    }
+
+    /// The merge task: the buckets' results merged by key, the summaries summed, the batch's reject share checked.
+    private func merge(_ task: ClaimedTask, privateDirectory: String) throws -> BatchOutcome {
+        let manifest = try manifest(task.jobID)
+        let buckets = try buckets(task.jobID, manifest)
+        let staged = stagedDirectory(task.jobID)
+        let outputs = (0..<buckets).map { staged + "/bucket-\($0)/out" }
+        var summaries: [JSONValue] = []
+        for output in outputs {
+            summaries.append(try JSONValue(parsing: Data(FileIO.readFile(output + "/summary.json", limit: 1 << 24))))
+        }
+        let merged = StagedScoring.mergeSummaries(
+            summaries, batch: manifest.batch, model: model, maxRejectShare: configuration.scoring.maxRejectShare)
+        try StagedScoring.mergeByKey(outputs.map { $0 + "/rejects.csv" }, into: privateDirectory + "/rejects.csv")
+        try FileIO.writeAtomically(privateDirectory + "/summary.json", Array((merged.summary.text + "\n").utf8))
+        if merged.rejectShare > configuration.scoring.maxRejectShare {
+            throw ScoringError(
+                .tooManyRejects,
+                "\(merged.rejectedCustomers) of \(merged.population) customers rejected, more than the allowed share "
+                    + "\(configuration.scoring.maxRejectShare); see rejects.csv")
+        }
+        try StagedScoring.mergeByKey(outputs.map { $0 + "/scores.csv" }, into: privateDirectory + "/scores.csv")
+        return BatchOutcome(
+            customers: merged.summary["customers"]?.int ?? 0, scored: merged.summary["scored"]?.int ?? 0,
+            rejectedRows: merged.summary["rejected_rows"]?.int ?? 0, summary: merged.summary)
     }
 
     private func publish(_ directory: String, job: String) {

@@ -12,7 +12,7 @@ import Glibc
 /// The pipeline's roles: `vfl ingest`, `vfl worker`, and the all-in-one `vfl run`.
 extension Commands {
     static let pipelineOptions: Set<String> = [
-        "spool", "db", "model", "threads", "workers", "port", "lease", "max-attempts",
+        "spool", "db", "model", "threads", "workers", "port", "lease", "max-attempts", "memory-mb",
     ]
 
     struct PipelineSettings {
@@ -45,8 +45,14 @@ extension Commands {
         let model = try loadModel(settings.modelPath)
         try settings.spool.create()
         let store = try JobStore(path: settings.database, process: "ingest-\(getpid())")
+        var configuration = IngestConfiguration(spool: settings.spool)
+        configuration.memoryBound =
+            try options.int(
+                "memory-mb", environment: environment, variable: "VFL_WORKER_MEMORY_MB", default: 512,
+                range: 1...1_000_000)
+            * 1_000_000
         let ingestor = Ingestor(
-            configuration: IngestConfiguration(spool: settings.spool), store: store, model: model,
+            configuration: configuration, store: store, model: model,
             logger: logger.with("role", "ingest"))
         let stop = Flag()
         let sources = onTerminate { stop.set() }
@@ -92,7 +98,12 @@ extension Commands {
         // Worker threads x workers never above the cores.
         let threads = max(1, ScoringOptions.cores / workers)
         let shared = ["VFL_SPOOL": settings.spool.root, "VFL_DB": settings.database, "VFL_MODEL": settings.modelPath]
-        var children = [Supervisor.Child(name: "ingest", arguments: ["ingest"], environment: shared)]
+        var children = [
+            Supervisor.Child(
+                name: "ingest",
+                arguments: ["ingest"] + (options.options["memory-mb"].map { ["--memory-mb", $0] } ?? []),
+                environment: shared)
+        ]
         for i in 1...workers {
             children.append(
                 Supervisor.Child(

@@ -19,7 +19,7 @@ enum Commands {
         Command(
             name: "run", summary: "the local all-in-one: ingest, workers (and the API), supervised",
             usage: """
-                vfl run [--spool DIR] [--db FILE] [--workers N] [--model FILE]
+                vfl run [--spool DIR] [--db FILE] [--workers N] [--model FILE] [--memory-mb M]
                   --spool DIR     the spool (VFL_SPOOL; default ./spool)
                   --db FILE       the job store (VFL_DB; default <spool>/vfl.sqlite)
                   --workers N     worker processes (VFL_WORKERS; default 2)
@@ -28,7 +28,11 @@ enum Commands {
                 """, run: runAll),
         Command(
             name: "ingest", summary: "watch the spool inbox and record complete batches as jobs",
-            usage: "vfl ingest [--spool DIR] [--db FILE] [--model FILE]", run: ingest),
+            usage: """
+                vfl ingest [--spool DIR] [--db FILE] [--model FILE] [--memory-mb M]
+                  --memory-mb M   a worker's memory bound per task (VFL_WORKER_MEMORY_MB; default 512): larger
+                                  batches are split into partition, bucket and merge tasks
+                """, run: ingest),
         Command(
             name: "worker", summary: "claim and score jobs until SIGTERM",
             usage: """

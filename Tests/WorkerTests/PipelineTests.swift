@@ -39,9 +39,16 @@ import Glibc
 
     /// Writes a batch into a staging folder, then drops it the protocol's way: shards as .part renamed, manifest last.
     @discardableResult
-    func drop(_ id: String, customers: Int, seed: UInt64) throws -> String {
+    func drop(_ id: String, customers: Int, seed: UInt64, spoil: Bool = false) throws -> String {
         let staging = temp.file("staging/\(id)")
         _ = try TestBatch.write(directory: staging, model: model, customers: customers, seed: seed)
+        if spoil {
+            // Two bad values in one shard (under the 1% reject limit).
+            let path = staging + "/home_loans.csv"
+            var lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
+            for line in [7, 30] { lines[line] = lines[line].replacingOccurrences(of: ".", with: "x") }
+            try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        }
         try Manifest(batch: id, parties: model.parties.map(\.name)).jsonText.write(
             toFile: staging + "/manifest.json", atomically: true, encoding: .utf8)
         let target = spool.inbox + "/" + id
@@ -235,5 +242,51 @@ extension PipelineTests {
         #expect(published == (try expectedScores(staging)))
         #expect(try store.events(job: "fixme").map(\.kind).contains("retried"))
         #expect(try CommandLineTests().vfl(["retry", "fixme", "--spool", spool.root]).status == 1)
+    }
+}
+
+extension PipelineTests {
+    @Test func splitJobs_giveVflScoreBytesThroughKillsAndKeepRejects() throws {
+        // A tiny memory bound splits every batch into partition, bucket and merge tasks.
+        let ingest = try start("ingest", ["--memory-mb", "1"])
+        var workers = try (0..<3).map { _ in try start("worker", ["--lease", "2", "--max-attempts", "50"]) }
+        defer { for p in [ingest] + workers where p.isRunning { p.terminate() } }
+        var stagings: [String: String] = [:]
+        for i in 0..<3 {
+            stagings["split-\(i)"] = try drop("split-\(i)", customers: 6000 + 1000 * i, seed: UInt64(200 + i))
+        }
+        // One batch with bad values: its rejects.csv must match vfl score's too.
+        let spoiled = try drop("split-bad", customers: 4000, seed: 7, spoil: true)
+        stagings["split-bad"] = spoiled
+        let store = try JobStore(path: spool.root + "/vfl.sqlite", process: "test")
+        #expect(try waitUntil(seconds: 20) { try store.job("split-0") != nil })
+        #expect(try store.job("split-0")!.tasksTotal > 3)
+        var kills = 0
+        let deadline = Date().addingTimeInterval(90)
+        while try !terminal(store, Array(stagings.keys)) && Date() < deadline {
+            usleep(UInt32.random(in: 100_000...400_000))
+            let victim = Int.random(in: 0..<workers.count)
+            kill(workers[victim].processIdentifier, SIGKILL)
+            workers[victim].waitUntilExit()
+            kills += 1
+            workers[victim] = try start("worker", ["--lease", "2", "--max-attempts", "50"])
+        }
+        print("split-job test: \(kills) workers killed with SIGKILL")
+        for (id, staging) in stagings {
+            let job = try store.job(id)
+            #expect(job?.state == .done, "\(id): \(job?.error ?? "")")
+            let out = temp.file("expected-\(id)/scores.csv")
+            try FileManager.default.createDirectory(
+                atPath: FileIO.directory(of: out), withIntermediateDirectories: true)
+            _ = try BatchScorer(model: model, options: ScoringOptions(threads: 1)).score(
+                batchDirectory: staging, results: ResultPaths(besideScores: out))
+            for file in ["scores.csv", "rejects.csv"] {
+                let published = try Data(contentsOf: URL(fileURLWithPath: spool.results + "/\(id)/\(file)"))
+                let expected = try Data(contentsOf: URL(fileURLWithPath: FileIO.directory(of: out) + "/" + file))
+                #expect(published == expected, "\(id) \(file)")
+            }
+        }
+        #expect(try readCSV(spool.results + "/split-bad/rejects.csv").count == 3)
+        #expect(try store.integrityCheck() == "ok")
     }
 }

@@ -1,0 +1,194 @@
+import Core
+import Foundation
+import Model
+public import Store
+
+/// The stages of a split job (``TaskPlan``).
+///
+/// A small batch is one task (`whole`): `BatchScorer` on the batch folder. A batch whose shards are larger than a
+/// worker's memory bound allows is split so that each worker's peak memory stays bounded and several workers share
+/// it: `partition` tasks (one per party) hash each shard's rows by key into buckets (with each row's original line),
+/// `bucket` tasks score one bucket each with `BatchScorer`, and one `merge` task merges the buckets' results in key
+/// order. A customer's rows all land in one bucket and scores do not depend on how customers are grouped into blocks,
+/// so the merged `scores.csv` and `rejects.csv` are byte-identical to `vfl score`'s on the whole batch.
+public enum StagedScoring {
+    /// The stages (``TaskPlan/Stage``).
+    public typealias Stage = TaskPlan.Stage
+
+    // MARK: - Partition
+
+    /// Hash-partitions one party's shard into `buckets` files `<b>.csv` in `output`, each with the shard's header plus
+    /// the original line column; verifies the manifest's row count.
+    ///
+    /// - Throws: ``ScoringError`` for malformed CSV (file, line, column) or a row count that differs.
+    static func partition(
+        shard: String, party: String, key keyName: String, buckets: Int, expectedRows: Int?, output: String
+    ) throws {
+        let file = String(shard.split(separator: "/").last ?? "")
+        let reader: CSVReader
+        do { reader = try CSVReader(path: shard) } catch { throw ScoringError(.io, "party \(party): \(error.message)") }
+        let writers = try (0..<buckets).map { try BufferedFileWriter(path: output + "/\($0).csv") }
+        var rows = 0
+        do {
+            guard try reader.next() else {
+                throw ScoringError(.columns, "party \(party): \(file) is empty; a shard needs a header row")
+            }
+            let header = ByteBuffer(capacity: 1024)
+            for i in 0..<reader.fieldCount {
+                header.appendCell(reader.field(i))
+                header.append(UInt8(ascii: ","))
+            }
+            header.append(Array((ShardLoader.lineColumnName + "\n").utf8))
+            for writer in writers { try writer.write(header.bytes) }
+            guard let keyColumn = reader.recordStrings().firstIndex(of: keyName) else {
+                throw ScoringError(.columns, "party \(party): \(file) has no column \"\(keyName)\"")
+            }
+            let buffers = (0..<buckets).map { _ in ByteBuffer(capacity: 1 << 20) }
+            let fields = reader.fieldCount
+            while try reader.next() {
+                rows += 1
+                let bucket = Int(fnv1a(reader.field(keyColumn)) % UInt64(buckets))
+                let out = buffers[bucket]
+                for i in 0..<fields {
+                    out.appendCell(reader.field(i))
+                    out.append(UInt8(ascii: ","))
+                }
+                var digits: [UInt8] = []
+                ScoreText.appendInteger(UInt64(reader.recordLine), to: &digits)
+                out.append(digits)
+                out.append(UInt8(ascii: "\n"))
+                if out.count > (1 << 20) {
+                    try writers[bucket].write(out.bytes)
+                    out.removeAll()
+                }
+            }
+            for b in 0..<buckets { try writers[b].write(buffers[b].bytes) }
+        } catch let error as CSVError {
+            if error.kind == .io { throw ScoringError(.io, "party \(party): \(file): \(error.message)") }
+            throw ScoringError(
+                .csv,
+                "party \(party): \(file) line \(error.line), column \(error.column): \(error.message) (\(error.kind))")
+        }
+        for writer in writers { try writer.close(sync: true) }
+        if let expectedRows, expectedRows != rows {
+            throw ScoringError(
+                .verification, "party \(party): manifest.json says \(expectedRows) rows, \(file) has \(rows)")
+        }
+    }
+
+    /// FNV-1a, 64 bits: a stable hash of a key's bytes.
+    static func fnv1a(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in bytes {
+            hash ^= UInt64(b)
+            hash = hash &* 0x100_0000_01b3
+        }
+        return hash
+    }
+
+    // MARK: - Merge
+
+    /// Merges the buckets' `scores.csv` (or `rejects.csv`) files by key into `output`, re-encoding each record the way
+    /// the scorer writes it; each key lives in one bucket, so the result is the whole batch's file.
+    static func mergeByKey(_ inputs: [String], into output: String) throws {
+        let readers = try inputs.map { path -> CSVReader in
+            do { return try CSVReader(path: path) } catch { throw ScoringError(.io, "cannot read \(path): \(error)") }
+        }
+        let writer = try BufferedFileWriter(path: output)
+        let out = ByteBuffer(capacity: 1 << 20)
+        func emit(_ reader: CSVReader) throws {
+            for i in 0..<reader.fieldCount {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                out.appendCell(reader.field(i))
+            }
+            out.append(UInt8(ascii: "\n"))
+            if out.count > (1 << 20) {
+                try writer.write(out.bytes)
+                out.removeAll()
+            }
+        }
+        do {
+            var live: [Int] = []
+            for (i, reader) in readers.enumerated() where try reader.next() {
+                if i == 0 { try emit(reader) }  // the header, once
+                if try reader.next() { live.append(i) }
+            }
+            while !live.isEmpty {
+                var best = live[0]
+                for i in live.dropFirst() where compareBytes(readers[i].field(0), readers[best].field(0)) < 0 {
+                    best = i
+                }
+                try emit(readers[best])
+                if try !readers[best].next() { live.removeAll { $0 == best } }
+            }
+        } catch let error as CSVError {
+            throw ScoringError(.io, "cannot merge bucket results: \(error)")
+        }
+        try writer.write(out.bytes)
+        try writer.close(sync: true)
+    }
+
+    static func compareBytes(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Int {
+        PartyTable.compareBytes(a, b)
+    }
+
+    /// Sums the buckets' summaries into the batch's.
+    static func mergeSummaries(
+        _ summaries: [JSONValue], batch: String, model: SplitModel, maxRejectShare: Double
+    )
+        -> (summary: JSONValue, rejectShare: Double, rejectedCustomers: Int, population: Int)
+    {
+        func sum(_ key: String) -> Int { summaries.reduce(0) { $0 + ($1[key]?.int ?? 0) } }
+        let customers = sum("customers")
+        let rejectedCustomers = sum("rejected_customers")
+        let population = customers + sum("keyless_rows")
+        let share = population == 0 ? 0 : Double(rejectedCustomers) / Double(population)
+        var parties: [(String, JSONValue)] = []
+        for party in model.parties {
+            let all = summaries.compactMap { $0["parties"]?[party.name] }
+            let known = all.reduce(0) { $0 + ($1["known"]?.int ?? 0) }
+            var members: [(String, JSONValue)] = [
+                ("input", all.first?["input"] ?? "absent"),
+                ("rows", .number(Double(all.reduce(0) { $0 + ($1["rows"]?.int ?? 0) }))),
+                ("known", .number(Double(known))),
+                ("coverage", .number(customers == 0 ? 0 : Double(known) / Double(customers))),
+            ]
+            if let extra = all.first?["extra_columns"] { members.append(("extra_columns", extra)) }
+            parties.append((party.name, .object(members)))
+        }
+        var perCustomer: [(String, JSONValue)] = []
+        for k in 0...model.parties.count {
+            perCustomer.append(
+                (
+                    String(k),
+                    .number(Double(summaries.reduce(0) { $0 + ($1["parties_per_customer"]?[String(k)]?.int ?? 0) }))
+                ))
+        }
+        var bins: [Int: Int] = [:]
+        for summary in summaries {
+            for bin in summary["score_histogram"]?["bins"]?.array ?? [] {
+                bins[bin["from"]?.int ?? 0, default: 0] += bin["count"]?.int ?? 0
+            }
+        }
+        let summary: JSONValue = .object([
+            ("batch", .string(batch)), ("model", ["id": .string(model.id), "name": .string(model.name)]),
+            ("customers", .number(Double(customers))), ("scored", .number(Double(sum("scored")))),
+            ("rejected_customers", .number(Double(rejectedCustomers))),
+            ("rejected_rows", .number(Double(sum("rejected_rows")))),
+            ("keyless_rows", .number(Double(sum("keyless_rows")))), ("reject_share", .number(share)),
+            ("max_reject_share", .number(maxRejectShare)), ("parties", .object(parties)),
+            ("parties_per_customer", .object(perCustomer)),
+            ("status", .string(share > maxRejectShare ? "failed" : "done")),
+            (
+                "score_histogram",
+                [
+                    "bin_width": 10,
+                    "bins": .array(
+                        bins.keys.sorted().map { ["from": .number(Double($0)), "count": .number(Double(bins[$0]!))] }),
+                ]
+            ),
+            ("buckets", .number(Double(summaries.count))),
+        ])
+        return (summary, share, rejectedCustomers, population)
+    }
+}
