@@ -66,6 +66,15 @@ public final class CSVReader {
     public private(set) var recordNumber = 0
     /// The file offset where the current record starts.
     public private(set) var recordOffset = 0
+    private var rawStart = 0
+    private var rawEnd = 0
+    private var rawIntact = false
+
+    /// The current record's bytes as they were in the file, without its line end, or `nil` when a quoted field held
+    /// `""` (unescaped in place). Valid only until the next call to ``next()``.
+    public var rawRecord: UnsafeBufferPointer<UInt8>? {
+        rawIntact ? UnsafeBufferPointer(start: buffer + rawStart, count: rawEnd - rawStart) : nil
+    }
 
     /// Opens a file for reading.
     ///
@@ -167,6 +176,14 @@ public final class CSVReader {
                 } else {
                     expectedFieldCount = fieldCount
                 }
+                rawStart = start
+                rawEnd = next
+                if rawEnd > rawStart && buffer[rawEnd - 1] == UInt8(ascii: "\n") {
+                    rawEnd -= 1
+                    if rawEnd > rawStart && buffer[rawEnd - 1] == UInt8(ascii: "\r") { rawEnd -= 1 }
+                }
+                rawIntact = true
+                for i in 0..<fieldCount where escaped[i] { rawIntact = false }
                 finishRecord()
                 recordLine = line
                 recordNumber += 1

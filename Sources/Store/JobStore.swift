@@ -257,6 +257,25 @@ public final class JobStore: @unchecked Sendable {
         try event(db, job: job, task: nil, kind: "failed", detail: reason)
     }
 
+    /// Whether some task could be claimed now (a read, without the write lock).
+    ///
+    /// - Throws: ``StoreError``.
+    public func hasRunnableTask() throws -> Bool {
+        try sync { db in
+            let now = Timestamp.now().microseconds
+            return
+                !(try db.query(
+                    """
+                    SELECT 1 FROM tasks AS t
+                    WHERE ((state = 'queued' AND not_before_us <= ?) OR (state = 'running' AND lease_expires_us < ?))
+                    AND NOT EXISTS (
+                        SELECT 1 FROM tasks AS u WHERE u.job_id = t.job_id AND u.stage < t.stage AND u.state != 'done')
+                    LIMIT 1
+                    """, [.integer(now), .integer(now)]
+                ).isEmpty)
+        }
+    }
+
     /// Extends a lease.
     ///
     /// - Returns: `false` when the claim was lost (another worker rescued the task).

@@ -49,9 +49,14 @@ public enum StagedScoring {
                 rows += 1
                 let bucket = Int(fnv1a(reader.field(keyColumn)) % UInt64(buckets))
                 let out = buffers[bucket]
-                for i in 0..<fields {
-                    out.appendCell(reader.field(i))
+                if let raw = reader.rawRecord {
+                    out.append(raw)
                     out.append(UInt8(ascii: ","))
+                } else {
+                    for i in 0..<fields {
+                        out.appendCell(reader.field(i))
+                        out.append(UInt8(ascii: ","))
+                    }
                 }
                 var digits: [UInt8] = []
                 ScoreText.appendInteger(UInt64(reader.recordLine), to: &digits)

@@ -29,7 +29,7 @@ public struct WorkerConfiguration: Sendable {
     /// Creates settings.
     public init(
         spool: Spool, scoring: ScoringOptions = ScoringOptions(), leaseSeconds: Double = 30, maxAttempts: Int = 5,
-        backoffSeconds: Double = 1, pollSeconds: Double = 0.5, graceSeconds: Double = 25
+        backoffSeconds: Double = 1, pollSeconds: Double = 0.2, graceSeconds: Double = 25
     ) {
         self.spool = spool
         self.scoring = scoring
@@ -111,6 +111,11 @@ public final class WorkerService: @unchecked Sendable {
             }
             let owner = "\(name)-\(UInt64.random(in: 0...UInt64.max))"
             let task: ClaimedTask?
+            // A read-only look first, so that idle workers do not take the write lock at every poll.
+            if (try? store.hasRunnableTask()) == false {
+                usleep(UInt32(configuration.pollSeconds * 1e6))
+                continue
+            }
             do {
                 task = try store.claimTask(
                     owner: owner, leaseSeconds: configuration.leaseSeconds, maxAttempts: configuration.maxAttempts)

@@ -70,3 +70,15 @@ import Testing
         #expect(try reader.next() == false)
     }
 }
+
+extension CSVReaderTests {
+    @Test func rawRecord_isTheFileBytesWithoutTheLineEnd() throws {
+        let reader = CSVReader(bytes: Array("a,\"b,c\"\r\n1,\"x\"\"y\"\nlast,2".utf8))
+        _ = try reader.next()
+        #expect(reader.rawRecord.map { Array($0) } == Array("a,\"b,c\"".utf8))
+        _ = try reader.next()
+        #expect(reader.rawRecord == nil)  // "" was unescaped in place
+        _ = try reader.next()
+        #expect(reader.rawRecord.map { Array($0) } == Array("last,2".utf8))
+    }
+}

@@ -149,7 +149,7 @@ import Glibc
         #expect(FileManager.default.createFile(atPath: target + "/manifest.json", contents: nil))
         let handle = try #require(FileHandle(forWritingAtPath: target + "/manifest.json"))
         handle.write(Data(manifest[0..<manifest.count / 2]))
-        usleep(600_000)
+        usleep(300_000)
         handle.write(Data(manifest[(manifest.count / 2)...]))
         try handle.close()
         let store = try JobStore(path: spool.root + "/vfl.sqlite", process: "test")
