@@ -74,7 +74,9 @@ public enum StagedScoring {
                 .csv,
                 "party \(party): \(file) line \(error.line), column \(error.column): \(error.message) (\(error.kind))")
         }
-        for writer in writers { try writer.close(sync: true) }
+        // Intermediate files are not fsynced: a machine crash during a split job may need `vfl retry` (a process
+        // crash loses nothing: the page cache survives it).
+        for writer in writers { try writer.close(sync: false) }
         if let expectedRows, expectedRows != rows {
             throw ScoringError(
                 .verification, "party \(party): manifest.json says \(expectedRows) rows, \(file) has \(rows)")
