@@ -290,3 +290,31 @@ extension PipelineTests {
         #expect(try store.integrityCheck() == "ok")
     }
 }
+
+extension PipelineTests {
+    @Test func stoppedWorker_pastItsLeaseCannotRecordItsStaleResult() throws {
+        let ingest = try start("ingest")
+        defer { if ingest.isRunning { ingest.terminate() } }
+        let staging = try drop("paused", customers: 40000, seed: 11)
+        let store = try JobStore(path: spool.root + "/vfl.sqlite", process: "test")
+        #expect(try waitUntil(seconds: 20) { try store.job("paused") != nil })
+        let first = try start("worker", ["--lease", "1"])
+        defer { if first.isRunning { kill(first.processIdentifier, SIGCONT); first.terminate() } }
+        // Freeze the first worker as soon as it holds the task, past its lease.
+        #expect(try waitUntil(seconds: 20) { try store.events(job: "paused").contains { $0.kind == "claimed" } })
+        kill(first.processIdentifier, SIGSTOP)
+        usleep(1_500_000)
+        let second = try start("worker", ["--lease", "5"])
+        defer { if second.isRunning { second.terminate() } }
+        #expect(try waitUntil(seconds: 60) { try store.job("paused")?.state == .done })
+        // The first worker wakes up with a stale result: it must not record it.
+        kill(first.processIdentifier, SIGCONT)
+        usleep(2_000_000)
+        let events = try store.events(job: "paused")
+        #expect(events.filter { $0.kind == "task_done" }.count == 1)
+        #expect(events.filter { $0.kind == "done" }.count == 1)
+        #expect(events.contains { $0.kind == "lease_expired" })
+        let published = try Data(contentsOf: URL(fileURLWithPath: spool.results + "/paused/scores.csv"))
+        #expect(published == (try expectedScores(staging)))
+    }
+}
