@@ -71,8 +71,20 @@ public final class Supervisor {
             for p in argv { free(p) }
             for p in envp { free(p) }
         }
+        // Children start with no blocked signals and default dispositions, whatever this thread's state.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signalNumber in [SIGTERM, SIGINT, SIGPIPE, SIGCHLD] { sigaddset(&defaults, signalNumber) }
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var pid: pid_t = 0
-        let code = posix_spawn(&pid, executable, nil, nil, argv, envp)
+        let code = posix_spawn(&pid, executable, nil, &attributes, argv, envp)
         guard code == 0 else { throw SystemError(errno: code, call: "posix_spawn", path: executable) }
         logger.info("child started", metadata: [("child", child.name), ("pid", "\(pid)")])
         return pid

@@ -55,10 +55,14 @@ public final class WorkerService: @unchecked Sendable {
     private let model: SplitModel
     private let logger: Logger
     private let name: String
-    private let stopping = Flag()
+    private let stopping: Flag
 
-    /// Creates a worker named `name` (unique per process, e.g. `worker-<host>-<pid>`).
-    public init(configuration: WorkerConfiguration, store: JobStore, model: SplitModel, name: String, logger: Logger) {
+    /// Creates a worker named `name` (unique per process, e.g. `worker-<host>-<pid>`) that stops when `stop` is set.
+    public init(
+        configuration: WorkerConfiguration, store: JobStore, model: SplitModel, name: String, logger: Logger,
+        stop: Flag = Flag()
+    ) {
+        self.stopping = stop
         self.configuration = configuration
         self.store = store
         self.model = model
@@ -66,7 +70,7 @@ public final class WorkerService: @unchecked Sendable {
         self.logger = logger.with("worker", name)
     }
 
-    /// Asks the loop to stop (from a signal handler's queue).
+    /// Asks the loop to stop.
     public func stop() { stopping.set() }
 
     /// Publishes results that a crash left unpublished (job done, folder still in `work/`).

@@ -28,17 +28,6 @@ extension Commands {
         return PipelineSettings(spool: spool, database: database, modelPath: modelPath(options, environment))
     }
 
-    /// Calls `body` when SIGTERM or SIGINT arrives (the signals are then no longer fatal).
-    static func onTerminate(_ body: @escaping @Sendable () -> Void) -> [any DispatchSourceSignal] {
-        [SIGTERM, SIGINT].map { signalNumber in
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler(handler: body)
-            source.resume()
-            return source
-        }
-    }
-
     static func ingest(_ arguments: [String], _ environment: [String: String], _ logger: Logger) throws -> Int32 {
         let options = try ParsedArguments(arguments, valued: pipelineOptions)
         let settings = try pipelineSettings(options, environment)
@@ -54,10 +43,9 @@ extension Commands {
         let ingestor = Ingestor(
             configuration: configuration, store: store, model: model,
             logger: logger.with("role", "ingest"))
-        let stop = Flag()
-        let sources = onTerminate { stop.set() }
+        installTerminationHandler()
         logger.info("ingest watching", metadata: [("inbox", settings.spool.inbox)])
-        try withExtendedLifetime(sources) { try ingestor.run { stop.isSet } }
+        try ingestor.run { terminationRequested.isSet }
         return 0
     }
 
@@ -79,10 +67,10 @@ extension Commands {
             configuration: WorkerConfiguration(
                 spool: settings.spool, scoring: ScoringOptions(threads: threads), leaseSeconds: lease,
                 maxAttempts: attempts),
-            store: store, model: model, name: name, logger: logger.with("role", "worker"))
-        let sources = onTerminate { service.stop() }
+            store: store, model: model, name: name, logger: logger.with("role", "worker"), stop: terminationRequested)
+        installTerminationHandler()
         logger.info("worker ready", metadata: [("worker", name), ("threads", "\(threads)")])
-        try withExtendedLifetime(sources) { try service.run() }
+        try service.run()
         logger.info("worker stopped", metadata: [("worker", name)])
         return 0
     }
@@ -112,9 +100,8 @@ extension Commands {
         }
         let supervisor = Supervisor(logger: logger.with("role", "run"))
         try supervisor.start(children)
-        let stop = Flag()
-        let sources = onTerminate { stop.set() }
-        defer { withExtendedLifetime(sources) {} }
+        installTerminationHandler()
+        let stop = terminationRequested
         say("vfl run: drop batches into \(settings.spool.inbox)/<batch-id>/ (shards first, manifest.json last);")
         say("         results appear in \(settings.spool.results)/<batch-id>/. Ctrl-C stops.")
         var seen: [String: JobState] = [:]
