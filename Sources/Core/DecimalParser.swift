@@ -51,6 +51,26 @@ public enum DecimalParser {
         return ((v & 0x0000_FFFF_0000_FFFF) &* 42_949_672_960_001) >> 32
     }
 
+    /// Appends the run of digits at `p` to `mantissa` (eight at a time while it can), counting them in `digits`; past
+    /// 19 digits the mantissa wraps and the caller takes the general path.
+    @inlinable @inline(__always)
+    static func accumulateDigits(
+        _ start: UnsafePointer<UInt8>, _ count: Int, _ p: inout Int, _ mantissa: inout UInt64, _ digits: inout Int
+    ) {
+        while count - p >= 8, digits <= 11, let eight = eightDigits(start + p) {
+            mantissa = mantissa &* 100_000_000 &+ eight
+            digits += 8
+            p += 8
+        }
+        while p < count {
+            let d = start[p] &- UInt8(ascii: "0")
+            if d > 9 { break }
+            mantissa = mantissa &* 10 &+ UInt64(d)
+            digits += 1
+            p += 1
+        }
+    }
+
     /// Parses `count` bytes at `start` as a decimal number; see ``parse(_:)``.
     ///
     /// The fast path reads up to 19 digits (eight at a time where it can); longer or odd inputs take
@@ -66,34 +86,12 @@ public enum DecimalParser {
         }
         var mantissa: UInt64 = 0
         var digits = 0
-        while count - p >= 8, digits <= 11, let eight = eightDigits(start + p) {
-            mantissa = mantissa &* 100_000_000 &+ eight
-            digits += 8
-            p += 8
-        }
-        while p < count {
-            let d = start[p] &- UInt8(ascii: "0")
-            if d > 9 { break }
-            mantissa = mantissa &* 10 &+ UInt64(d)
-            digits += 1
-            p += 1
-        }
+        accumulateDigits(start, count, &p, &mantissa, &digits)
         var exponent = 0
         if p < count && start[p] == UInt8(ascii: ".") {
             p += 1
             let fractionStart = digits
-            while count - p >= 8, digits <= 11, let eight = eightDigits(start + p) {
-                mantissa = mantissa &* 100_000_000 &+ eight
-                digits += 8
-                p += 8
-            }
-            while p < count {
-                let d = start[p] &- UInt8(ascii: "0")
-                if d > 9 { break }
-                mantissa = mantissa &* 10 &+ UInt64(d)
-                digits += 1
-                p += 1
-            }
+            accumulateDigits(start, count, &p, &mantissa, &digits)
             exponent = fractionStart - digits
         }
         guard digits > 0, digits <= 19, p == count else { return parseGeneral(start, count: count) }

@@ -80,6 +80,24 @@ import Glibc
         return try condition()
     }
 
+    /// SIGKILLs a random worker every 0.05-0.4 s and starts a new one, until the jobs are terminal (or 90 s).
+    ///
+    /// - Returns: The number of kills.
+    func killAtRandom(_ workers: inout [Process], until ids: [String], store: JobStore, restart: [String]) throws -> Int
+    {
+        var kills = 0
+        let deadline = Date().addingTimeInterval(90)
+        while try !terminal(store, ids) && Date() < deadline {
+            usleep(UInt32.random(in: 50_000...400_000))
+            let victim = Int.random(in: 0..<workers.count)
+            kill(workers[victim].processIdentifier, SIGKILL)
+            workers[victim].waitUntilExit()
+            kills += 1
+            workers[victim] = try start("worker", restart)
+        }
+        return kills
+    }
+
     func terminal(_ store: JobStore, _ ids: [String]) throws -> Bool {
         try ids.allSatisfy { id in
             guard let state = try store.job(id)?.state else { return false }
@@ -189,16 +207,7 @@ import Glibc
             stagings["crash-\(i)"] = try drop("crash-\(i)", customers: 3000 + 500 * i, seed: UInt64(100 + i))
         }
         let store = try JobStore(path: spool.root + "/vfl.sqlite", process: "test")
-        var kills = 0
-        let deadline = Date().addingTimeInterval(90)
-        while try !terminal(store, Array(stagings.keys)) && Date() < deadline {
-            usleep(UInt32.random(in: 50_000...300_000))
-            let victim = Int.random(in: 0..<workers.count)
-            kill(workers[victim].processIdentifier, SIGKILL)
-            workers[victim].waitUntilExit()
-            kills += 1
-            workers[victim] = try start("worker", ["--lease", "2"])
-        }
+        let kills = try killAtRandom(&workers, until: Array(stagings.keys), store: store, restart: ["--lease", "2"])
         #expect(kills > 0)
         print("pipeline crash test: \(kills) workers killed with SIGKILL")
         for (id, staging) in stagings {
@@ -261,16 +270,8 @@ extension PipelineTests {
         let store = try JobStore(path: spool.root + "/vfl.sqlite", process: "test")
         #expect(try waitUntil(seconds: 20) { try store.job("split-0") != nil })
         #expect(try store.job("split-0")!.tasksTotal > 3)
-        var kills = 0
-        let deadline = Date().addingTimeInterval(90)
-        while try !terminal(store, Array(stagings.keys)) && Date() < deadline {
-            usleep(UInt32.random(in: 100_000...400_000))
-            let victim = Int.random(in: 0..<workers.count)
-            kill(workers[victim].processIdentifier, SIGKILL)
-            workers[victim].waitUntilExit()
-            kills += 1
-            workers[victim] = try start("worker", ["--lease", "2", "--max-attempts", "50"])
-        }
+        let kills = try killAtRandom(
+            &workers, until: Array(stagings.keys), store: store, restart: ["--lease", "2", "--max-attempts", "50"])
         print("split-job test: \(kills) workers killed with SIGKILL")
         for (id, staging) in stagings {
             let job = try store.job(id)
