@@ -52,8 +52,10 @@ final class PartyTable: @unchecked Sendable {
     private let keyBytes = GrowableBuffer<UInt8>(capacity: 1 << 10)
     private let keyEnds = GrowableBuffer<UInt32>(capacity: 1 << 10)
     let values: GrowableBuffer<Float>
-    /// (row, extra lines) from which on a row's line is `row + 2 + extra`.
-    private var lineBreaks: [(row: Int, extra: Int)] = []
+    /// Rows from which on a row's line is `row + 2 + extra` (ascending), and those extras: a few entries for a shard
+    /// with line breaks inside quoted fields, one per row for bucket files (which carry their original lines).
+    private var breakRows: [UInt32] = []
+    private var breakExtras: [Int32] = []
     /// 0 for a good row, else a ``Problem`` raw value.
     let problems = GrowableBuffer<UInt8>(capacity: 1 << 16)
     /// For rows with a problem: the column name at fault, by row.
@@ -82,7 +84,10 @@ final class PartyTable: @unchecked Sendable {
     func appendRow(key: UnsafeBufferPointer<UInt8>, line: Int) {
         let row = rows
         let extra = line - row - 2
-        if extra != (lineBreaks.last?.extra ?? 0) { lineBreaks.append((row, extra)) }
+        if extra != Int(breakExtras.last ?? 0) {
+            breakRows.append(UInt32(truncatingIfNeeded: row))
+            breakExtras.append(Int32(truncatingIfNeeded: extra))
+        }
         var high: UInt64 = 0
         var low: UInt32 = 0
         let n = key.count
@@ -118,12 +123,14 @@ final class PartyTable: @unchecked Sendable {
 
     /// The 1-based line where `row` starts.
     func line(_ row: Int) -> Int {
-        var extra = 0
-        for breakpoint in lineBreaks {
-            if breakpoint.row > row { break }
-            extra = breakpoint.extra
+        // The last breakpoint at or before `row` (binary search).
+        var low = 0
+        var high = breakRows.count
+        while low < high {
+            let mid = (low + high) / 2
+            if Int(breakRows[mid]) <= row { low = mid + 1 } else { high = mid }
         }
-        return row + 2 + extra
+        return row + 2 + (low == 0 ? 0 : Int(breakExtras[low - 1]))
     }
 
     /// Row `row`'s values.

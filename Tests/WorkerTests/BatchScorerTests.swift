@@ -217,3 +217,23 @@ import Worker
         #expect(lines[0].hasPrefix("\"a,b\",") && lines[1].hasPrefix("\"c\"\"d\",") && lines[2].hasPrefix("plain,"))
     }
 }
+
+extension BatchScorerTests {
+    @Test func rejects_givePhysicalLinesAfterQuotedLineBreaks() throws {
+        let dir = temp.file("lines")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let features = model.parties[3].features.map(\.name)
+        let text =
+            "tax_id,note," + features.joined(separator: ",") + "\n"
+            + "k1,\"two\nlines\",1,2,3\n" + "k2,plain,1,oops,3\n" + "k3,\"three\r\nlines\nhere\",1,2,3\n"
+            + "k4,x,bad,2,3\n"
+        try text.write(toFile: dir + "/credit_card.csv", atomically: true, encoding: .utf8)
+        try Manifest(batch: "lines", parties: ["credit_card"]).jsonText.write(
+            toFile: dir + "/manifest.json", atomically: true, encoding: .utf8)
+        let rejects = try readCSV(try score(dir, maxRejectShare: 1).rejects)
+        #expect(
+            rejects.dropFirst().map { [$0[0], $0[2], $0[3]] } == [
+                ["k2", "4", "credit_card_f1"], ["k4", "8", "credit_card_f0"],
+            ])
+    }
+}
