@@ -22,12 +22,14 @@ let package = Package(
         .target(name: "Model", dependencies: ["Core", "COpenBLAS"]),
         .target(name: "Store", dependencies: ["Core", "CSQLite"]),
         .target(name: "Ingest", dependencies: ["Core", "Store", "Model"]),
+        .target(name: "StatusAPI", dependencies: ["Core", "Store"]),
         .target(name: "Worker", dependencies: ["Core", "Store", "Model"]),
-        .executableTarget(name: "vfl", dependencies: ["Core", "Model", "Store", "Ingest", "Worker"]),
+        .executableTarget(name: "vfl", dependencies: ["Core", "Model", "Store", "Ingest", "StatusAPI", "Worker"]),
         .target(name: "Fixtures", dependencies: ["Core", "Model"], path: "Tests/Fixtures"),
         .testTarget(name: "CoreTests", dependencies: ["Core"]),
         .testTarget(name: "ModelTests", dependencies: ["Core", "Model", "Fixtures"]),
         .testTarget(name: "StoreTests", dependencies: ["Core", "Store"]),
+        .testTarget(name: "StatusAPITests", dependencies: ["Core", "Store", "StatusAPI"]),
         .testTarget(name: "WorkerTests", dependencies: ["Core", "Model", "Store", "Ingest", "Worker", "Fixtures"]),
     ]
 )

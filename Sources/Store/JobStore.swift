@@ -448,6 +448,32 @@ public final class JobStore: @unchecked Sendable {
         }
     }
 
+    /// Counts for `/metrics`: jobs and tasks by state, customers scored, rows rejected, live workers.
+    ///
+    /// - Throws: ``StoreError``.
+    public func metrics(
+        liveWithinSeconds: Double = 30
+    ) throws -> (
+        jobs: [String: Int], tasks: [String: Int], scored: Int, rejectedRows: Int, liveWorkers: Int
+    ) {
+        try sync { db in
+            var jobs: [String: Int] = [:]
+            for row in try db.query("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state") {
+                jobs[row["state"].string ?? ""] = row["n"].int ?? 0
+            }
+            var tasks: [String: Int] = [:]
+            for row in try db.query("SELECT state, COUNT(*) AS n FROM tasks GROUP BY state") {
+                tasks[row["state"].string ?? ""] = row["n"].int ?? 0
+            }
+            let totals = try db.query(
+                "SELECT COALESCE(SUM(scored), 0) AS s, COALESCE(SUM(rejected_rows), 0) AS r FROM jobs WHERE state = 'done'"
+            )
+            let since = Timestamp.now().microseconds - Int64(liveWithinSeconds * 1e6)
+            let live = try db.query("SELECT COUNT(*) AS n FROM workers WHERE seen_us >= ?", [.integer(since)])
+            return (jobs, tasks, totals[0]["s"].int ?? 0, totals[0]["r"].int ?? 0, live[0]["n"].int ?? 0)
+        }
+    }
+
     /// Records a worker's heartbeat (for metrics: live workers).
     ///
     /// - Throws: ``StoreError``.

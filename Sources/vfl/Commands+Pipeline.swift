@@ -2,6 +2,7 @@ import Core
 import Dispatch
 import Ingest
 import Model
+import StatusAPI
 import Store
 import Worker
 
@@ -92,6 +93,8 @@ extension Commands {
                 arguments: ["ingest"] + (options.options["memory-mb"].map { ["--memory-mb", $0] } ?? []),
                 environment: shared)
         ]
+        let port = options.value("port", environment: environment, variable: "VFL_PORT") ?? "5001"
+        children.append(Supervisor.Child(name: "api", arguments: ["api", "--port", port], environment: shared))
         for i in 1...workers {
             children.append(
                 Supervisor.Child(
@@ -103,7 +106,8 @@ extension Commands {
         installTerminationHandler()
         let stop = terminationRequested
         say("vfl run: drop batches into \(settings.spool.inbox)/<batch-id>/ (shards first, manifest.json last);")
-        say("         results appear in \(settings.spool.results)/<batch-id>/. Ctrl-C stops.")
+        say("         results appear in \(settings.spool.results)/<batch-id>/ and at http://localhost:\(port)/jobs.")
+        say("         Ctrl-C stops.")
         var seen: [String: JobState] = [:]
         while !stop.isSet {
             supervisor.poll()
@@ -124,6 +128,23 @@ extension Commands {
         }
         say("vfl run: stopping")
         supervisor.stopAll(grace: 30)
+        return 0
+    }
+
+    static func api(_ arguments: [String], _ environment: [String: String], _ logger: Logger) throws -> Int32 {
+        let options = try ParsedArguments(arguments, valued: pipelineOptions)
+        let settings = try pipelineSettings(options, environment)
+        let port = try options.int(
+            "port", environment: environment, variable: "VFL_PORT", default: 5001, range: 0...65535)
+        let modelLoaded = (try? loadModel(settings.modelPath)) != nil
+        try settings.spool.create()
+        let store = try JobStore(path: settings.database, process: "api-\(getpid())")
+        let token = environment["VFL_API_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        let router = StatusRouter(store: store, spool: settings.spool, token: token, modelLoaded: modelLoaded)
+        let server = try HTTPServer(configuration: HTTPServer.Configuration(port: port)) { router.handle($0) }
+        installTerminationHandler()
+        logger.info("api listening", metadata: [("port", "\(server.port)")])
+        server.run(until: terminationRequested)
         return 0
     }
 

@@ -17,12 +17,13 @@ enum Commands {
 
     static let all: [Command] = [
         Command(
-            name: "run", summary: "the local all-in-one: ingest, workers (and the API), supervised",
+            name: "run", summary: "the local all-in-one: ingest, workers and the status API, supervised",
             usage: """
-                vfl run [--spool DIR] [--db FILE] [--workers N] [--model FILE] [--memory-mb M]
+                vfl run [--spool DIR] [--db FILE] [--workers N] [--port P] [--model FILE] [--memory-mb M]
                   --spool DIR     the spool (VFL_SPOOL; default ./spool)
                   --db FILE       the job store (VFL_DB; default <spool>/vfl.sqlite)
                   --workers N     worker processes (VFL_WORKERS; default 2)
+                  --port P        the status API's port (VFL_PORT; default 5001)
                   --model FILE    the model (VFL_MODEL; default: the shipped model)
                 Ctrl-C or SIGTERM stops every process cleanly.
                 """, run: runAll),
@@ -40,6 +41,12 @@ enum Commands {
                   --lease S          seconds a claim holds without renewal (VFL_LEASE_SECONDS; default 30)
                   --max-attempts N   claims before a job fails (VFL_MAX_ATTEMPTS; default 5)
                 """, run: worker),
+        Command(
+            name: "api", summary: "serve /health, /ready, /jobs, results and /metrics on port 5001",
+            usage: """
+                vfl api [--port P] [--spool DIR] [--db FILE] [--model FILE]
+                  --port P   the port (VFL_PORT; default 5001); VFL_API_TOKEN protects /jobs/{id}/results
+                """, run: api),
         Command(
             name: "retry", summary: "queue a failed job again after fixing its cause",
             usage: "vfl retry JOB_ID [--spool DIR] [--db FILE]", run: retry),

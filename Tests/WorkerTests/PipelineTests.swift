@@ -227,8 +227,7 @@ import Glibc
 extension PipelineTests {
     @Test func retry_queuesAFailedJobAgainAndReplacesItsPublishedExplanation() throws {
         let ingest = try start("ingest")
-        let worker = try start("worker")
-        defer { for p in [ingest, worker] where p.isRunning { p.terminate() } }
+        defer { if ingest.isRunning { ingest.terminate() } }
         let staging = try drop("fixme", customers: 300, seed: 4)
         let store = try JobStore(path: spool.root + "/vfl.sqlite", process: "test")
         #expect(try waitUntil(seconds: 20) { try store.job("fixme") != nil })
@@ -237,6 +236,9 @@ extension PipelineTests {
         let original = try String(contentsOfFile: shard, encoding: .utf8)
         try original.replacingOccurrences(of: "credit_card_f1", with: "oops").write(
             toFile: shard, atomically: true, encoding: .utf8)
+        // The worker starts only now, so it sees the broken shard.
+        let worker = try start("worker")
+        defer { if worker.isRunning { worker.terminate() } }
         #expect(try waitUntil(seconds: 20) { try store.job("fixme")?.state == .failed })
         #expect(try store.job("fixme")?.attempts == 1)
         let explanation = try JSONValue(

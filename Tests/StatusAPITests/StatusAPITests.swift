@@ -1,0 +1,139 @@
+import Core
+import Foundation
+import StatusAPI
+import Store
+import Testing
+
+@Suite struct HTTPParserTests {
+    func parse(_ text: String) -> Int {
+        do {
+            _ = try HTTPParser.parse(head: Array(text.utf8))
+            return 200
+        } catch {
+            return error.status
+        }
+    }
+
+    @Test func parse_acceptsAWellFormedRequestWithQuery() throws {
+        let request = try HTTPParser.parse(
+            head: Array("GET /jobs?state=done&limit=5 HTTP/1.1\r\nHost: x\r\nX-A: b".utf8))
+        #expect(request.path == "/jobs")
+        #expect(request.query == ["state": "done", "limit": "5"])
+        #expect(request.headers["x-a"] == "b")
+        #expect(request.keepAlive)
+    }
+
+    @Test func parse_givesTheRFC9112Answers() {
+        #expect(parse("GET / HTTP/1.1") == 400)  // no Host
+        #expect(parse("GET / HTTP/1.1\r\nHost: a\r\nHost: b") == 400)  // duplicate Host
+        #expect(parse("GET / HTTP/1.1\r\nHost : a") == 400)  // space before the colon
+        #expect(parse("GET / HTTP/2.0\r\nHost: a") == 505)
+        #expect(parse("GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip") == 501)
+        #expect(parse("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5") == 413)
+        #expect(parse("GET /" + String(repeating: "a", count: 9000) + " HTTP/1.1\r\nHost: a") == 414)
+        #expect(parse("GET / HTTP/1.1\r\nHost: a\r\nX: " + String(repeating: "b", count: 9000)) == 431)
+        #expect(parse("GET / HTTP/1.1\r\nHost: a" + String(repeating: "\r\nX: y", count: 120)) == 431)
+        #expect(parse("GET / HTTP/1.0") == 200)
+    }
+}
+
+@Suite struct StatusRouterTests {
+    let directory = NSTemporaryDirectory() + "vfl-api-" + UUID().uuidString
+
+    func makeRouter(token: String? = nil) throws -> (StatusRouter, JobStore, Spool) {
+        let spool = Spool(root: directory)
+        try spool.create()
+        let store = try JobStore(path: directory + "/vfl.sqlite", process: "test")
+        return (StatusRouter(store: store, spool: spool, token: token, modelLoaded: true), store, spool)
+    }
+
+    func get(_ router: StatusRouter, _ target: String, headers: [String: String] = [:]) throws -> (Int, String) {
+        var request = try HTTPParser.parse(head: Array("GET \(target) HTTP/1.1\r\nHost: t".utf8))
+        for (k, v) in headers { request.headers[k] = v }
+        let response = router.handle(request)
+        switch response.body {
+        case .bytes(let bytes): return (response.status, String(decoding: bytes, as: UTF8.self))
+        case .file(let path, _): return (response.status, try String(contentsOfFile: path, encoding: .utf8))
+        }
+    }
+
+    @Test func routes_answerAsTheContractSays() throws {
+        let (router, store, spool) = try makeRouter(token: "s3cret")
+        try store.createJob(id: "b1", parties: ["a"], modelID: "m", modelName: "n", tasks: 1)
+        let task = try #require(try store.claimTask(owner: "w", leaseSeconds: 30, maxAttempts: 3))
+        try FileIO.makeDirectories(spool.results + "/b1")
+        try "tax_id,score\nk1,700.00\nk2,650.50\n".write(
+            toFile: spool.results + "/b1/scores.csv", atomically: true, encoding: .utf8)
+        #expect(
+            try store.completeTask(task, customers: 2, scored: 2, rejectedRows: 0, resultPath: spool.results + "/b1"))
+        try store.createJob(id: "b2", parties: ["a"], modelID: "m", modelName: "n", tasks: 1)
+
+        #expect(try get(router, "/health").0 == 200)
+        #expect(try get(router, "/ready").0 == 200)
+        let jobs = try JSONValue(parsing: Data(try get(router, "/jobs").1.utf8))
+        #expect(jobs["jobs"]?.array?.map { $0["id"]?.string } == ["b2", "b1"])
+        let done = try JSONValue(parsing: Data(try get(router, "/jobs?state=done").1.utf8))
+        #expect(done["jobs"]?.array?.count == 1)
+        let paged = try JSONValue(parsing: Data(try get(router, "/jobs?limit=1").1.utf8))
+        #expect(paged["next"]?.string == "b2")
+        let second = try JSONValue(parsing: Data(try get(router, "/jobs?limit=1&after=b2").1.utf8))
+        #expect(second["jobs"]?.array?.first?["id"]?.string == "b1")
+        let one = try JSONValue(parsing: Data(try get(router, "/jobs/b1").1.utf8))
+        #expect(one["state"]?.string == "done")
+        #expect(one["events"]?.array?.count == 4)
+        #expect(try get(router, "/jobs/nope").0 == 404)
+        #expect(try get(router, "/nowhere").0 == 404)
+        // Results: 401 without the token (also for a job that does not exist), the CSV with it.
+        #expect(try get(router, "/jobs/b1/results").0 == 401)
+        #expect(try get(router, "/jobs/zzz/results").0 == 401)
+        let csv = try get(router, "/jobs/b1/results", headers: ["authorization": "Bearer s3cret"])
+        #expect(csv.0 == 200 && csv.1.hasPrefix("tax_id,score\n"))
+        let page = try get(
+            router, "/jobs/b1/results?format=json&offset=1&limit=1", headers: ["authorization": "Bearer s3cret"])
+        let rows = try JSONValue(parsing: Data(page.1.utf8))["rows"]?.array
+        #expect(rows?.count == 1 && rows?[0]["tax_id"]?.string == "k2")
+        #expect(try get(router, "/jobs/b2/results", headers: ["authorization": "Bearer s3cret"]).0 == 404)
+        let metrics = try get(router, "/metrics")
+        #expect(metrics.1.contains("vfl_jobs{state=\"done\"} 1"))
+        #expect(metrics.1.contains("vfl_rows_scored_total 2"))
+        var post = try HTTPParser.parse(head: Array("GET /jobs HTTP/1.1\r\nHost: t".utf8))
+        post.method = "DELETE"
+        #expect(router.handle(post).status == 405)
+    }
+
+    @Test func server_answersOverARealSocketWithKeepAliveAndPipelining() throws {
+        let (router, _, _) = try makeRouter()
+        let server = try HTTPServer(configuration: HTTPServer.Configuration(port: 0)) { router.handle($0) }
+        let stop = Flag()
+        let thread = Thread { server.run(until: stop) }
+        thread.start()
+        defer { stop.set() }
+        // Two pipelined requests on one connection, answered in order.
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(server.port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        #expect(connected == 0)
+        let requests =
+            "GET /health HTTP/1.1\r\nHost: a\r\n\r\nGET /nowhere HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"
+        _ = requests.withCString { send(fd, $0, strlen($0), 0) }
+        var received = [UInt8]()
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n <= 0 { break }
+            received += chunk[0..<n]
+        }
+        let text = String(decoding: received, as: UTF8.self)
+        let first = text.range(of: "HTTP/1.1 200 OK")
+        let second = text.range(of: "HTTP/1.1 404 Not Found")
+        #expect(first != nil && second != nil && first!.lowerBound < second!.lowerBound)
+    }
+}
