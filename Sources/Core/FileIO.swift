@@ -162,6 +162,21 @@ public final class BufferedFileWriter {
         if buffer.count >= flushThreshold { try flush() }
     }
 
+    /// Writes out what is buffered, then `bytes` directly (no copy into the buffer: for callers with their own
+    /// large buffers).
+    ///
+    /// - Throws: ``SystemError`` when a write fails.
+    public func writeThrough(_ bytes: UnsafeBufferPointer<UInt8>) throws {
+        try flush()
+        guard let base = bytes.baseAddress else { return }
+        var offset = 0
+        let fd = self.fd
+        while offset < bytes.count {
+            let n = try retryingSyscall("write", path: path) { Glibc.write(fd, base + offset, bytes.count - offset) }
+            offset += n
+        }
+    }
+
     /// Appends a string's UTF-8 bytes.
     ///
     /// - Throws: ``SystemError`` when a write fails.

@@ -66,6 +66,24 @@ final class ByteBuffer {
         append(quoted)
     }
 
+    /// Appends a non-negative integer in decimal.
+    @inline(__always)
+    func appendInteger(_ value: Int) {
+        ensure(20)
+        var v = value
+        var digits = 0
+        repeat {
+            digits += 1
+            v /= 10
+        } while v > 0
+        v = value
+        for i in stride(from: digits - 1, through: 0, by: -1) {
+            base[count + i] = UInt8(ascii: "0") + UInt8(v % 10)
+            v /= 10
+        }
+        count += digits
+    }
+
     /// Appends a score with two decimals (see ``ScoreText/appendTwoDecimals(_:to:)``).
     @inline(__always)
     func appendTwoDecimals(_ value: Double) {

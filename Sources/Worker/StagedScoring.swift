@@ -58,16 +58,14 @@ public enum StagedScoring {
                         out.append(UInt8(ascii: ","))
                     }
                 }
-                var digits: [UInt8] = []
-                ScoreText.appendInteger(UInt64(reader.recordLine), to: &digits)
-                out.append(digits)
+                out.appendInteger(reader.recordLine)
                 out.append(UInt8(ascii: "\n"))
                 if out.count > (1 << 20) {
-                    try writers[bucket].write(out.bytes)
+                    try writers[bucket].writeThrough(out.bytes)
                     out.removeAll()
                 }
             }
-            for b in 0..<buckets { try writers[b].write(buffers[b].bytes) }
+            for b in 0..<buckets { try writers[b].writeThrough(buffers[b].bytes) }
         } catch let error as CSVError {
             if error.kind == .io { throw ScoringError(.io, "party \(party): \(file): \(error.message)") }
             throw ScoringError(
