@@ -59,6 +59,12 @@ public final class Ingestor: @unchecked Sendable {
         public var accepted = 0
         /// Entries refused.
         public var rejected = 0
+
+        /// Creates counts.
+        public init(accepted: Int = 0, rejected: Int = 0) {
+            self.accepted = accepted
+            self.rejected = rejected
+        }
     }
 
     /// Creates the spool folders and records jobs for batches a crash left in `batches/` without one.

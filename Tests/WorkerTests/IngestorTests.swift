@@ -1,0 +1,40 @@
+import Core
+import Fixtures
+import Foundation
+import Ingest
+import Model
+import Store
+import Testing
+
+/// Ingest in-process on a real spool and store, for the settings a process test cannot reach quickly.
+@Suite struct IngestorTests {
+    let temp = TemporaryDirectory()
+
+    @Test func scanOnce_refusesAShardOverTheSizeLimitAndKeepsIt() throws {
+        let model = try SplitModel(
+            bytes: Array(RandomModel.json(seed: 1, parties: RandomModel.fourParties, top: [4]).utf8))
+        let spool = Spool(root: temp.file("spool"))
+        try spool.create()
+        let store = try JobStore(path: spool.root + "/vfl.sqlite", process: "test")
+        var configuration = IngestConfiguration(spool: spool, maxShardBytes: 2_000, settleSeconds: 0)
+        configuration.memoryBound = 512_000_000
+        let ingestor = Ingestor(configuration: configuration, store: store, model: model, logger: .disabled)
+        _ = try TestBatch.write(directory: spool.inbox + "/big", model: model, customers: 500)
+        try Manifest(batch: "big", parties: model.parties.map(\.name)).jsonText.write(
+            toFile: spool.inbox + "/big/manifest.json", atomically: true, encoding: .utf8)
+        _ = try TestBatch.write(directory: spool.inbox + "/small", model: model, customers: 3, coverage: 1)
+        try Manifest(batch: "small", parties: model.parties.map(\.name)).jsonText.write(
+            toFile: spool.inbox + "/small/manifest.json", atomically: true, encoding: .utf8)
+        let outcome = try ingestor.scanOnce()
+        #expect(outcome == Ingestor.ScanOutcome(accepted: 1, rejected: 1))
+        #expect(try store.job("big")?.state == .rejected)
+        #expect(try store.job("big")?.error?.contains("larger than the limit") == true)
+        #expect(FileManager.default.fileExists(atPath: spool.rejected + "/big/auto_loans.csv"))
+        #expect(try store.job("small")?.state == .queued)
+        #expect(FileManager.default.fileExists(atPath: spool.batches + "/small/manifest.json"))
+        // A folder without its manifest is left alone until the manifest arrives.
+        try FileManager.default.createDirectory(atPath: spool.inbox + "/later", withIntermediateDirectories: true)
+        #expect(try ingestor.scanOnce() == Ingestor.ScanOutcome())
+        #expect(FileManager.default.fileExists(atPath: spool.inbox + "/later"))
+    }
+}
