@@ -1,5 +1,6 @@
 public import Core
 import Dispatch
+import Foundation
 import Synchronization
 
 #if canImport(Glibc)
@@ -9,7 +10,7 @@ import Glibc
 /// A small HTTP/1.1 server on POSIX sockets: keep-alive, pipelined requests answered in order, limits on the head,
 /// read and write timeouts, a cap on open connections (beyond it a fast 503), writes without SIGPIPE.
 ///
-/// One dedicated thread accepts; each connection is served on its own dispatch work item.
+/// One dedicated thread accepts; each connection is served on a thread of its own (256 KiB of stack).
 public final class HTTPServer: Sendable {
     /// Settings.
     public struct Configuration: Sendable {
@@ -96,11 +97,15 @@ public final class HTTPServer: Sendable {
                 openConnections.subtract(1, ordering: .relaxed)
                 continue
             }
-            DispatchQueue.global().async { [self] in
+            // A thread per connection (up to the cap), not the shared dispatch pool: a slow or idle client blocks
+            // only its own thread, so it cannot starve /health.
+            let thread = Thread { [self] in
                 serve(client)
                 close(client)
                 openConnections.subtract(1, ordering: .relaxed)
             }
+            thread.stackSize = 256 << 10
+            thread.start()
         }
         close(listener)
     }
