@@ -57,9 +57,7 @@ public enum CSVInspector {
             }
         }
         let seconds = Timestamp.monotonicSeconds() - started
-        let bytes = reader.recordOffset + 0
-        var info = stat()
-        let size = stat(path, &info) == 0 ? Int(info.st_size) : bytes
+        let size = FileIO.size(path)
         var members: [(String, JSONValue)] = [
             ("records", .number(Double(records))), ("fields", .number(Double(fields))),
             ("bytes", .number(Double(size))), ("seconds", .number((seconds * 1e4).rounded() / 1e4)),

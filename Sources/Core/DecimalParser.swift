@@ -77,13 +77,8 @@ public enum DecimalParser {
     /// the general path.
     @inlinable @inline(__always)
     public static func parse(_ start: UnsafePointer<UInt8>, count: Int) -> Double? {
-        var p = 0
-        var negative = false
-        let c0 = start[0]
-        if c0 == UInt8(ascii: "-") || c0 == UInt8(ascii: "+") {
-            negative = c0 == UInt8(ascii: "-")
-            p = 1
-        }
+        let negative = start[0] == UInt8(ascii: "-")
+        var p = negative || start[0] == UInt8(ascii: "+") ? 1 : 0
         var mantissa: UInt64 = 0
         var digits = 0
         accumulateDigits(start, count, &p, &mantissa, &digits)
@@ -116,13 +111,8 @@ public enum DecimalParser {
     /// The general path: any length, exponents, and the `strtod(3)` fallback.
     @usableFromInline
     static func parseGeneral(_ start: UnsafePointer<UInt8>, count: Int) -> Double? {
-        var p = 0
-        var negative = false
-        let c0 = start[0]
-        if c0 == UInt8(ascii: "-") || c0 == UInt8(ascii: "+") {
-            negative = c0 == UInt8(ascii: "-")
-            p = 1
-        }
+        let negative = start[0] == UInt8(ascii: "-")
+        var p = negative || start[0] == UInt8(ascii: "+") ? 1 : 0
         var mantissa: UInt64 = 0
         var significant = 0  // significant digits taken into the mantissa
         var dropped = false  // a non-zero digit beyond 19 significant digits

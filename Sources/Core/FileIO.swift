@@ -42,6 +42,12 @@ public enum FileIO {
         return lstat(path, &info) == 0
     }
 
+    /// The size of a file in bytes (0 when it does not exist or cannot be read).
+    public static func size(_ path: String) -> Int {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int(info.st_size) : 0
+    }
+
     /// Whether a path is a directory.
     public static func isDirectory(_ path: String) -> Bool {
         var info = stat()

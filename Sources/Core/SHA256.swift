@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// SHA-256 (FIPS 180-4), for model ids and manifest checksums.
 ///
 /// Incremental: ``update(_:)`` any number of times, then ``finalize()``. Checked against the NIST example vectors
@@ -28,10 +34,36 @@ public struct SHA256: Sendable {
     public static func hex<Bytes: Sequence>(of bytes: Bytes) -> String where Bytes.Element == UInt8 {
         var hasher = SHA256()
         hasher.update(Array(bytes))
-        return hasher.finalize().map { byte in
-            let digits = Array("0123456789abcdef".utf8)
-            return String(decoding: [digits[Int(byte >> 4)], digits[Int(byte & 15)]], as: UTF8.self)
-        }.joined()
+        return hex(hasher.finalize())
+    }
+
+    /// The hex digest of everything readable from `fileDescriptor` (from its current offset).
+    ///
+    /// - Throws: ``SystemError`` when a read fails.
+    public static func hex(ofFileDescriptor fileDescriptor: Int32) throws -> String {
+        var hasher = SHA256()
+        let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 1 << 20)
+        defer { buffer.deallocate() }
+        while true {
+            let n = try retryingSyscall("read") { read(fileDescriptor, buffer.baseAddress!, buffer.count) }
+            if n == 0 { break }
+            hasher.update(UnsafeBufferPointer(rebasing: buffer[0..<n]))
+        }
+        return hex(hasher.finalize())
+    }
+
+    /// The hex digest of a file.
+    ///
+    /// - Throws: ``SystemError`` when it cannot be opened or read.
+    public static func hex(ofFile path: String) throws -> String {
+        let fd = try retryingSyscall("open", path: path) { open(path, O_RDONLY | O_CLOEXEC) }
+        defer { close(fd) }
+        return try hex(ofFileDescriptor: fd)
+    }
+
+    private static func hex(_ digest: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        return String(decoding: digest.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 15)]] }, as: UTF8.self)
     }
 
     /// Adds bytes to the message.

@@ -42,9 +42,6 @@ public final class Supervisor {
         self.logger = logger
     }
 
-    /// The children's process ids (0 while waiting for a restart).
-    public var pids: [(name: String, pid: Int32)] { running.map { ($0.child.name, $0.pid) } }
-
     /// Starts the children.
     ///
     /// - Throws: ``SystemError`` when one cannot be spawned.

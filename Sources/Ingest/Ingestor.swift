@@ -77,17 +77,9 @@ public final class Ingestor: @unchecked Sendable {
                 let folder = configuration.spool.batches + "/" + name
                 let manifest = try? Manifest(parsing: Data(FileIO.readFile(folder + "/manifest.json", limit: 1 << 20)))
                 let parties = manifest?.parties ?? []
-                var bytes = 0
-                for party in parties {
-                    for file in [party + ".csv", party + ".repr.csv"] {
-                        var info = stat()
-                        if stat(folder + "/" + file, &info) == 0 { bytes += Int(info.st_size) }
-                    }
-                }
-                let tasks = TaskPlan.tasks(
-                    parties: parties.count,
-                    buckets: TaskPlan.buckets(shardBytes: bytes, memoryBound: configuration.memoryBound))
-                try store.createJob(id: name, parties: parties, modelID: model.id, modelName: model.name, tasks: tasks)
+                try store.createJob(
+                    id: name, parties: parties, modelID: model.id, modelName: model.name,
+                    tasks: plan(folder: folder, parties: parties))
                 logger.info("batch recovered", metadata: [("job.id", name)])
             }
         }
@@ -187,22 +179,21 @@ public final class Ingestor: @unchecked Sendable {
         } catch is NotSettled {
             return .notReady
         }
-        var shardBytes = 0
-        for party in parties {
-            var info = stat()
-            if fstatat(directory, party + ".csv", &info, AT_SYMLINK_NOFOLLOW) == 0
-                || fstatat(directory, party + ".repr.csv", &info, AT_SYMLINK_NOFOLLOW) == 0
-            {
-                shardBytes += Int(info.st_size)
-            }
-        }
-        let tasks = TaskPlan.tasks(
-            parties: parties.count,
-            buckets: TaskPlan.buckets(shardBytes: shardBytes, memoryBound: configuration.memoryBound))
+        let tasks = plan(folder: path, parties: parties)
         try FileIO.rename(path, to: configuration.spool.batches + "/" + name)
         try store.createJob(id: name, parties: parties, modelID: model.id, modelName: model.name, tasks: tasks)
         logger.info("batch accepted", metadata: [("job.id", name), ("parties", parties.joined(separator: ","))])
         return .accepted
+    }
+
+    /// The job's tasks, from the size of its (already checked) shards and the memory bound.
+    private func plan(folder: String, parties: [String]) -> [TaskSpec] {
+        let bytes = parties.reduce(0) { total, party in
+            total + FileIO.size(folder + "/" + party + ".csv") + FileIO.size(folder + "/" + party + ".repr.csv")
+        }
+        return TaskPlan.tasks(
+            parties: parties.count, buckets: TaskPlan.buckets(shardBytes: bytes, memoryBound: configuration.memoryBound)
+        )
     }
 
     /// Opens an entry of the batch folder safely and returns its descriptor after checking it is a regular file with
@@ -284,15 +275,7 @@ public final class Ingestor: @unchecked Sendable {
         }
         if let expected = manifest.sha256[spec.name] {
             lseek(fd, 0, SEEK_SET)
-            var hasher = SHA256()
-            let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 1 << 20)
-            defer { buffer.deallocate() }
-            while true {
-                let n = read(fd, buffer.baseAddress!, buffer.count)
-                if n <= 0 { break }
-                hasher.update(UnsafeBufferPointer(rebasing: buffer[0..<n]))
-            }
-            let actual = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+            let actual = try SHA256.hex(ofFileDescriptor: fd)
             guard actual == expected else {
                 throw Rejection(reason: "party \(spec.name): the SHA-256 of \(file) does not match manifest.json")
             }

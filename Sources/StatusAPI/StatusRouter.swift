@@ -135,8 +135,6 @@ public struct StatusRouter: Sendable {
         guard BatchID.isValid(id), let job = try store.job(id), job.state == .done, FileIO.exists(path) else {
             return .error(404, "no results for this job")
         }
-        var info = stat()
-        stat(path, &info)
         if request.query["format"] == "json" {
             let offset = max(Int(request.query["offset"] ?? "") ?? 0, 0)
             let limit = min(max(Int(request.query["limit"] ?? "") ?? 100, 1), 10_000)
@@ -154,7 +152,7 @@ public struct StatusRouter: Sendable {
         }
         return HTTPResponse(
             status: 200, headers: [("Content-Type", "text/csv; charset=utf-8")],
-            body: .file(path: path, size: Int(info.st_size)))
+            body: .file(path: path, size: FileIO.size(path)))
     }
 
     private func metrics() throws -> HTTPResponse {

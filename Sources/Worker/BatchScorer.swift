@@ -276,7 +276,7 @@ public struct BatchScorer: Sendable {
             let name = model.parties[file.party].name
             guard let expected = manifest.sha256[name] else { continue }
             let actual: String
-            do { actual = try FileHash.sha256(path: file.path) } catch {
+            do { actual = try SHA256.hex(ofFile: file.path) } catch {
                 throw ScoringError(.io, "party \(name): cannot read \(file.path): \(error)")
             }
             guard actual == expected else {
@@ -288,7 +288,7 @@ public struct BatchScorer: Sendable {
 
     private func loadTables(_ files: [ShardFile]) throws -> [PartyTable] {
         let loader = ShardLoader(model: model)
-        let order = files.indices.sorted { fileSize(files[$0].path) > fileSize(files[$1].path) }
+        let order = files.indices.sorted { FileIO.size(files[$0].path) > FileIO.size(files[$1].path) }
         let slots = Mutex<[Int: Result<PartyTable, any Error>]>([:])
         let nextIndex = Atomic<Int>(0)
         let threads = min(options.threads, files.count)

@@ -126,7 +126,7 @@ struct ShardLoader {
         table.extraColumns = header.indices.filter { !used.contains($0) }.map { header[$0] }
         let modelID = Array(model.id.utf8)
         let isRepresentation = input == .representation
-        let fileBytes = fileSize(path)
+        let fileBytes = FileIO.size(path)
         let headerBytes = reader.recordOffset
         var sized = false
 
@@ -217,12 +217,6 @@ struct ShardLoader {
         }
         return table
     }
-}
-
-/// The size of a file in bytes (0 when it cannot be read).
-func fileSize(_ path: String) -> Int {
-    var info = stat()
-    return stat(path, &info) == 0 ? Int(info.st_size) : 0
 }
 
 @inline(__always)

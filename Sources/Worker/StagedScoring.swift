@@ -120,7 +120,8 @@ public enum StagedScoring {
             }
             while !live.isEmpty {
                 var best = live[0]
-                for i in live.dropFirst() where compareBytes(readers[i].field(0), readers[best].field(0)) < 0 {
+                for i in live.dropFirst() where PartyTable.compareBytes(readers[i].field(0), readers[best].field(0)) < 0
+                {
                     best = i
                 }
                 try emit(readers[best])
@@ -131,10 +132,6 @@ public enum StagedScoring {
         }
         try writer.write(out.bytes)
         try writer.close(sync: true)
-    }
-
-    static func compareBytes(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Int {
-        PartyTable.compareBytes(a, b)
     }
 
     /// Sums the buckets' summaries into the batch's.

@@ -62,13 +62,13 @@ import Glibc
         return staging
     }
 
-    /// What `vfl score` writes for a batch folder.
-    func expectedScores(_ staging: String) throws -> Data {
+    /// What `vfl score` writes for a batch folder: `file` (scores.csv, rejects.csv) of its results.
+    func expected(_ staging: String, _ file: String = "scores.csv") throws -> Data {
         let out = temp.file("expected-\(UUID().uuidString)/scores.csv")
         try FileManager.default.createDirectory(atPath: FileIO.directory(of: out), withIntermediateDirectories: true)
         _ = try BatchScorer(model: model, options: ScoringOptions(threads: 1)).score(
             batchDirectory: staging, results: ResultPaths(besideScores: out))
-        return try Data(contentsOf: URL(fileURLWithPath: out))
+        return try Data(contentsOf: URL(fileURLWithPath: FileIO.directory(of: out) + "/" + file))
     }
 
     func waitUntil(seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
@@ -132,7 +132,7 @@ import Glibc
         for (id, staging) in stagings {
             #expect(try store.job(id)?.state == .done)
             let published = try Data(contentsOf: URL(fileURLWithPath: spool.results + "/\(id)/scores.csv"))
-            #expect(published == (try expectedScores(staging)), "\(id)")
+            #expect(published == (try expected(staging)), "\(id)")
             #expect(FileManager.default.fileExists(atPath: spool.results + "/\(id)/summary.json"))
         }
         for id in ["link", "fifo", "sneaky", "linked"] {
@@ -142,7 +142,17 @@ import Glibc
         #expect(try store.job("linked")?.error?.contains("hard links") == true)
         #expect(FileManager.default.fileExists(atPath: spool.rejected + "/sneaky/error.json"))
         #expect(try store.jobs(state: .rejected).contains { $0.error?.contains("not a valid batch id") == true })
-        // /etc/passwd was never read: nothing of it reached any result or error file.
+        // /etc/passwd was never read: nothing of it reached any file the pipeline wrote.
+        let passwd = try String(contentsOfFile: "/etc/passwd", encoding: .utf8).split(separator: "\n").first.map(
+            String.init)
+        for case let relative as String in FileManager.default.enumerator(atPath: spool.root)! {
+            let path = spool.root + "/" + relative
+            let type = try FileManager.default.attributesOfItem(atPath: path)[.type] as? FileAttributeType
+            guard type == .typeRegular, !relative.hasSuffix(".sqlite-wal"), let passwd,
+                let text = try? String(contentsOfFile: path, encoding: .utf8)
+            else { continue }
+            #expect(!text.contains(passwd), "\(relative)")
+        }
         // A duplicate drop of a done batch is refused and kept.
         try drop("good-0", customers: 10, seed: 99)
         #expect(
@@ -194,7 +204,7 @@ import Glibc
         #expect(poison.state == .failed)
         #expect(poison.attempts == 2)
         #expect(
-            try Data(contentsOf: URL(fileURLWithPath: spool.results + "/healthy/scores.csv")) == expectedScores(staging)
+            try Data(contentsOf: URL(fileURLWithPath: spool.results + "/healthy/scores.csv")) == expected(staging)
         )
     }
 
@@ -213,7 +223,7 @@ import Glibc
         for (id, staging) in stagings {
             #expect(try store.job(id)?.state == .done, "\(id)")
             let published = try Data(contentsOf: URL(fileURLWithPath: spool.results + "/\(id)/scores.csv"))
-            #expect(published == (try expectedScores(staging)), "\(id)")
+            #expect(published == (try expected(staging)), "\(id)")
         }
         #expect(try store.integrityCheck() == "ok")
         for p in [ingest] + workers {
@@ -250,7 +260,7 @@ extension PipelineTests {
         #expect(run.status == 0)
         #expect(try waitUntil(seconds: 20) { try store.job("fixme")?.state == .done })
         let published = try Data(contentsOf: URL(fileURLWithPath: spool.results + "/fixme/scores.csv"))
-        #expect(published == (try expectedScores(staging)))
+        #expect(published == (try expected(staging)))
         #expect(try store.events(job: "fixme").map(\.kind).contains("retried"))
         #expect(try CommandLineTests().vfl(["retry", "fixme", "--spool", spool.root]).status == 1)
     }
@@ -278,15 +288,9 @@ extension PipelineTests {
         for (id, staging) in stagings {
             let job = try store.job(id)
             #expect(job?.state == .done, "\(id): \(job?.error ?? "")")
-            let out = temp.file("expected-\(id)/scores.csv")
-            try FileManager.default.createDirectory(
-                atPath: FileIO.directory(of: out), withIntermediateDirectories: true)
-            _ = try BatchScorer(model: model, options: ScoringOptions(threads: 1)).score(
-                batchDirectory: staging, results: ResultPaths(besideScores: out))
             for file in ["scores.csv", "rejects.csv"] {
                 let published = try Data(contentsOf: URL(fileURLWithPath: spool.results + "/\(id)/\(file)"))
-                let expected = try Data(contentsOf: URL(fileURLWithPath: FileIO.directory(of: out) + "/" + file))
-                #expect(published == expected, "\(id) \(file)")
+                #expect(published == (try expected(staging, file)), "\(id) \(file)")
             }
         }
         #expect(try readCSV(spool.results + "/split-bad/rejects.csv").count == 3)
@@ -318,6 +322,6 @@ extension PipelineTests {
         #expect(events.filter { $0.kind == "done" }.count == 1)
         #expect(events.contains { $0.kind == "lease_expired" })
         let published = try Data(contentsOf: URL(fileURLWithPath: spool.results + "/paused/scores.csv"))
-        #expect(published == (try expectedScores(staging)))
+        #expect(published == (try expected(staging)))
     }
 }
