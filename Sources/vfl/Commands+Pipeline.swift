@@ -29,8 +29,7 @@ extension Commands {
         return PipelineSettings(spool: spool, database: database, modelPath: modelPath(options, environment))
     }
 
-    static func ingest(_ arguments: [String], _ environment: [String: String], _ logger: Logger) throws -> Int32 {
-        let options = try ParsedArguments(arguments, valued: pipelineOptions)
+    static func ingest(_ options: ParsedArguments, _ environment: [String: String], _ logger: Logger) throws -> Int32 {
         let settings = try pipelineSettings(options, environment)
         let model = try loadModel(settings.modelPath)
         try settings.spool.create()
@@ -50,8 +49,7 @@ extension Commands {
         return 0
     }
 
-    static func worker(_ arguments: [String], _ environment: [String: String], _ logger: Logger) throws -> Int32 {
-        let options = try ParsedArguments(arguments, valued: pipelineOptions)
+    static func worker(_ options: ParsedArguments, _ environment: [String: String], _ logger: Logger) throws -> Int32 {
         let settings = try pipelineSettings(options, environment)
         let threads = try options.int(
             "threads", environment: environment, variable: "VFL_THREADS", default: ScoringOptions.cores, range: 1...256)
@@ -76,8 +74,7 @@ extension Commands {
         return 0
     }
 
-    static func runAll(_ arguments: [String], _ environment: [String: String], _ logger: Logger) throws -> Int32 {
-        let options = try ParsedArguments(arguments, valued: pipelineOptions)
+    static func runAll(_ options: ParsedArguments, _ environment: [String: String], _ logger: Logger) throws -> Int32 {
         let settings = try pipelineSettings(options, environment)
         let workers = try options.int(
             "workers", environment: environment, variable: "VFL_WORKERS", default: 2, range: 1...64)
@@ -131,8 +128,7 @@ extension Commands {
         return 0
     }
 
-    static func api(_ arguments: [String], _ environment: [String: String], _ logger: Logger) throws -> Int32 {
-        let options = try ParsedArguments(arguments, valued: pipelineOptions)
+    static func api(_ options: ParsedArguments, _ environment: [String: String], _ logger: Logger) throws -> Int32 {
         let settings = try pipelineSettings(options, environment)
         let port = try options.int(
             "port", environment: environment, variable: "VFL_PORT", default: 5001, range: 0...65535)
@@ -148,8 +144,7 @@ extension Commands {
         return 0
     }
 
-    static func retry(_ arguments: [String], _ environment: [String: String], _ logger: Logger) throws -> Int32 {
-        let options = try ParsedArguments(arguments, valued: pipelineOptions)
+    static func retry(_ options: ParsedArguments, _ environment: [String: String], _ logger: Logger) throws -> Int32 {
         guard options.positionals.count == 1 else { throw ParsedArguments.UsageError("give exactly one JOB_ID") }
         let settings = try pipelineSettings(options, environment)
         let store = try JobStore(path: settings.database, process: "retry-\(getpid())")

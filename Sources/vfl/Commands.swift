@@ -12,7 +12,11 @@ enum Commands {
         var name: String
         var summary: String
         var usage: String
-        var run: @Sendable ([String], [String: String], Logger) throws -> Int32
+        /// Options that take a value; every command also accepts `--check-args`.
+        var valued: Set<String> = []
+        /// Options that take none.
+        var flags: Set<String> = []
+        var run: @Sendable (ParsedArguments, [String: String], Logger) throws -> Int32
     }
 
     static let all: [Command] = [
@@ -26,30 +30,30 @@ enum Commands {
                   --port P        the status API's port (VFL_PORT; default 5001)
                   --model FILE    the model (VFL_MODEL; default: the shipped model)
                 Ctrl-C or SIGTERM stops every process cleanly.
-                """, run: runAll),
+                """, valued: pipelineOptions, run: runAll),
         Command(
             name: "ingest", summary: "watch the spool inbox and record complete batches as jobs",
             usage: """
                 vfl ingest [--spool DIR] [--db FILE] [--model FILE] [--memory-mb M]
                   --memory-mb M   a worker's memory bound per task (VFL_WORKER_MEMORY_MB; default 512): larger
                                   batches are split into partition, bucket and merge tasks
-                """, run: ingest),
+                """, valued: pipelineOptions, run: ingest),
         Command(
             name: "worker", summary: "claim and score jobs until SIGTERM",
             usage: """
                 vfl worker [--spool DIR] [--db FILE] [--model FILE] [--threads N] [--lease S] [--max-attempts N]
                   --lease S          seconds a claim holds without renewal (VFL_LEASE_SECONDS; default 30)
                   --max-attempts N   claims before a job fails (VFL_MAX_ATTEMPTS; default 5)
-                """, run: worker),
+                """, valued: pipelineOptions, run: worker),
         Command(
             name: "api", summary: "serve /health, /ready, /jobs, results and /metrics on port 5001",
             usage: """
                 vfl api [--port P] [--spool DIR] [--db FILE] [--model FILE]
                   --port P   the port (VFL_PORT; default 5001); VFL_API_TOKEN protects /jobs/{id}/results
-                """, run: api),
+                """, valued: pipelineOptions, run: api),
         Command(
             name: "retry", summary: "queue a failed job again after fixing its cause",
-            usage: "vfl retry JOB_ID [--spool DIR] [--db FILE]", run: retry),
+            usage: "vfl retry JOB_ID [--spool DIR] [--db FILE]", valued: pipelineOptions, run: retry),
         Command(
             name: "score", summary: "score one batch folder into scores.csv (no database)",
             usage: """
@@ -59,13 +63,13 @@ enum Commands {
                   --max-reject-share S    fail when more than this share of rows is rejected (default 0.01)
                   --no-reasons            skip reason codes
                 Writes FILE, and beside it rejects.csv and summary.json (or <stem>.rejects.csv, <stem>.summary.json).
-                """, run: score),
+                """, valued: ["out", "model", "threads", "max-reject-share"], flags: ["no-reasons"], run: score),
         Command(
             name: "embed", summary: "compute one party's representation shard on the bank's own machine",
             usage: """
                 vfl embed --party NAME SHARD.csv --out FILE [--model FILE]
                 Writes KEY,r1..rK,model for every row of the shard (FILE is normally <party>.repr.csv).
-                """, run: embed),
+                """, valued: ["party", "out", "model"], run: embed),
         Command(
             name: "inspect", summary: "parse a CSV file strictly and print its records as JSON",
             usage: """
@@ -73,13 +77,20 @@ enum Commands {
                 Prints a JSON array of arrays of strings, or {"error": KIND, "line": N, "column": N, ...} and exits 1.
                   --stats     print only counts and the reading speed (one thread), for benchmarks
                   --numbers   with --stats, also parse every cell as a decimal number
-                """, run: inspect),
+                """, flags: ["stats", "numbers"], run: inspect),
         Command(
             name: "model", summary: "describe a model file",
             usage: """
                 vfl model info [FILE]
                 Prints the model's id (SHA-256 of the file), parties, features and layer shapes as JSON.
                 """, run: modelInfo),
+        Command(
+            name: "health", summary: "a health check for containers: the api's /health, or the job store",
+            usage: """
+                vfl health [--url URL] [--db FILE] [--spool DIR] [--timeout S]
+                  --url URL   GET it and succeed on 200 (e.g. http://127.0.0.1:5001/health)
+                  (no --url)  succeed when the job store (VFL_DB; default <spool>/vfl.sqlite) opens and answers
+                """, valued: pipelineOptions.union(["url", "timeout"]), run: health),
     ]
 
     static func run(_ arguments: [String], environment: [String: String], logger: Logger) -> Int32 {
@@ -97,7 +108,15 @@ enum Commands {
             return 0
         }
         do {
-            return try command.run(rest, environment, logger)
+            let options = try ParsedArguments(rest, valued: command.valued, flags: command.flags.union(["check-args"]))
+            if options.options["check-args"] != nil {
+                // `vfl COMMAND ... --check-args`: the command line and the settings are valid; nothing runs
+                // (deployment checks).
+                try checkSettings(options, environment)
+                print("vfl \(name): arguments ok")
+                return 0
+            }
+            return try command.run(options, environment, logger)
         } catch let error as ParsedArguments.UsageError {
             printError("\(error.message)\nusage: \(command.usage)")
             return 2
@@ -105,6 +124,20 @@ enum Commands {
             printError("\(error)")
             return 1
         }
+    }
+
+    /// Validates the numeric settings every command may read, from flags or the environment.
+    static func checkSettings(_ options: ParsedArguments, _ environment: [String: String]) throws {
+        let integers: [(String, String, ClosedRange<Int>)] = [
+            ("threads", "VFL_THREADS", 1...256), ("workers", "VFL_WORKERS", 1...64), ("port", "VFL_PORT", 0...65535),
+            ("max-attempts", "VFL_MAX_ATTEMPTS", 1...100), ("memory-mb", "VFL_WORKER_MEMORY_MB", 1...1_000_000),
+        ]
+        for (name, variable, range) in integers {
+            _ = try options.int(
+                name, environment: environment, variable: variable, default: range.lowerBound, range: range)
+        }
+        _ = try options.double(
+            "lease", environment: environment, variable: "VFL_LEASE_SECONDS", default: 30, range: 1...3600)
     }
 
     static func printUsage() {
@@ -129,9 +162,7 @@ enum Commands {
         try SplitModel.load(path: path)
     }
 
-    static func score(_ arguments: [String], _ environment: [String: String], _ logger: Logger) throws -> Int32 {
-        let options = try ParsedArguments(
-            arguments, valued: ["out", "model", "threads", "max-reject-share"], flags: ["no-reasons"])
+    static func score(_ options: ParsedArguments, _ environment: [String: String], _ logger: Logger) throws -> Int32 {
         guard options.positionals.count == 1 else { throw ParsedArguments.UsageError("give exactly one BATCH_DIR") }
         guard let out = options.options["out"] else { throw ParsedArguments.UsageError("--out FILE is required") }
         let threads = try options.int(
@@ -157,8 +188,7 @@ enum Commands {
         return 0
     }
 
-    static func embed(_ arguments: [String], _ environment: [String: String], _ logger: Logger) throws -> Int32 {
-        let options = try ParsedArguments(arguments, valued: ["party", "out", "model"])
+    static func embed(_ options: ParsedArguments, _ environment: [String: String], _ logger: Logger) throws -> Int32 {
         guard options.positionals.count == 1 else { throw ParsedArguments.UsageError("give exactly one SHARD.csv") }
         guard let party = options.options["party"] else { throw ParsedArguments.UsageError("--party NAME is required") }
         guard let out = options.options["out"] else { throw ParsedArguments.UsageError("--out FILE is required") }
@@ -171,8 +201,7 @@ enum Commands {
         return 0
     }
 
-    static func inspect(_ arguments: [String], _ environment: [String: String], _ logger: Logger) throws -> Int32 {
-        let options = try ParsedArguments(arguments, valued: [], flags: ["stats", "numbers"])
+    static func inspect(_ options: ParsedArguments, _ environment: [String: String], _ logger: Logger) throws -> Int32 {
         guard options.positionals.count == 2, options.positionals[0] == "csv" else {
             throw ParsedArguments.UsageError("expected: vfl inspect csv FILE")
         }
@@ -193,8 +222,8 @@ enum Commands {
         return 0
     }
 
-    static func modelInfo(_ arguments: [String], _ environment: [String: String], _ logger: Logger) throws -> Int32 {
-        let options = try ParsedArguments(arguments, valued: [])
+    static func modelInfo(_ options: ParsedArguments, _ environment: [String: String], _ logger: Logger) throws -> Int32
+    {
         guard let sub = options.positionals.first, sub == "info", options.positionals.count <= 2 else {
             throw ParsedArguments.UsageError("expected: vfl model info [FILE]")
         }
