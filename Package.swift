@@ -24,12 +24,15 @@ let package = Package(
         .target(name: "Ingest", dependencies: ["Core", "Store", "Model"]),
         .target(name: "StatusAPI", dependencies: ["Core", "Store"]),
         .target(name: "Worker", dependencies: ["Core", "Store", "Model"]),
-        .executableTarget(name: "vfl", dependencies: ["Core", "Model", "Store", "Ingest", "StatusAPI", "Worker"]),
+        .target(name: "Training", dependencies: ["Core", "Model", "Worker", "COpenBLAS"]),
+        .executableTarget(
+            name: "vfl", dependencies: ["Core", "Model", "Store", "Ingest", "StatusAPI", "Worker", "Training"]),
         .target(name: "Fixtures", dependencies: ["Core", "Model"], path: "Tests/Fixtures"),
         .testTarget(name: "CoreTests", dependencies: ["Core"]),
         .testTarget(name: "ModelTests", dependencies: ["Core", "Model", "Fixtures"]),
         .testTarget(name: "StoreTests", dependencies: ["Core", "Store"]),
         .testTarget(name: "StatusAPITests", dependencies: ["Core", "Store", "StatusAPI"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Core", "Model", "Worker", "Training", "Fixtures"]),
         .testTarget(name: "WorkerTests", dependencies: ["Core", "Model", "Store", "Ingest", "Worker", "Fixtures"]),
     ]
 )

@@ -81,6 +81,7 @@ public enum BLAS {
     /// `VFL_BLAS_CORETYPE` chooses: `auto` (the default) picks the kernel family from the CPU flags and sets
     /// `OPENBLAS_CORETYPE` to it, overriding a value inherited from the environment; `default` leaves the
     /// environment and OpenBLAS's own detection alone; any other value is passed as `OPENBLAS_CORETYPE`.
+    /// `vfl train` uses `Haswell` (AVX2) on any CPU that has it, for the same model bytes everywhere.
     /// `OPENBLAS_NUM_THREADS` is set to 1 unless already set (vfl runs its own threads). Returns only when no
     /// re-execution was needed or it failed.
     public static func prepareEnvironment(arguments: [String]) {
@@ -92,8 +93,13 @@ public enum BLAS {
             changed = true
         }
         let choice = getenv("VFL_BLAS_CORETYPE").map { String(cString: $0) } ?? "auto"
-        let core: String? =
+        var core: String? =
             choice == "auto" ? preferredCoreType(cpuFlags: cpuFlags()) : choice == "default" ? nil : choice
+        // Training pins the AVX2 kernel where the CPU has it: a kernel's summation order shows in the last bits, and
+        // `vfl train` must write the same model file on every AVX2 machine.
+        if choice == "auto", arguments.count > 1, arguments[1] == "train", core != nil, core != "SandyBridge" {
+            core = "Haswell"
+        }
         let current = getenv("OPENBLAS_CORETYPE").map { String(cString: $0) }
         if let core, core != current {
             setenv("OPENBLAS_CORETYPE", core, 1)

@@ -18,6 +18,8 @@ public struct Feature: Sendable {
     public var reason: String
     /// Exact cell texts mapped to numbers (booleans, categories); `nil` for numeric columns.
     public var values: [(text: [UInt8], value: Double)]?
+    /// `signed_log1p`: `sign(x) ln(1 + |x|)` before standardization (heavy-tailed amounts); false: none.
+    public var signedLog = false
 }
 
 /// One layer of a party's or the top network.
@@ -128,6 +130,8 @@ public struct SplitModel: Sendable {
     public var output: OutputKind
     /// Reason code to plain-English text.
     public var reasons: [String: String]
+    /// The training population's distributions for drift indices, when the file has them.
+    public var drift: DriftBaseline?
 
     /// The top network's input width: the representations, plus one flag per party with masks.
     public var topInputWidth: Int {
@@ -193,6 +197,28 @@ public struct SplitModel: Sendable {
             reasons[code] = text
         }
         self.reasons = reasons
+        drift = try Self.parseDrift(json["drift"], parties: parties)
+    }
+
+    private static func parseDrift(_ json: JSONValue?, parties: [Party]) throws -> DriftBaseline? {
+        guard let json else { return nil }
+        func bins(_ item: JSONValue?, _ place: String) throws -> DriftBaseline.Bins? {
+            guard let item else { return nil }
+            guard let edges = item["edges"]?.array?.compactMap(\.double),
+                let shares = item["shares"]?.array?.compactMap(\.double),
+                shares.count == edges.count + 1, zip(edges, edges.dropFirst()).allSatisfy({ $0 < $1 })
+            else {
+                throw ModelError(.field, "drift \(place): \"edges\" must ascend and \"shares\" hold one more number")
+            }
+            return DriftBaseline.Bins(edges: edges, shares: shares)
+        }
+        let score = try bins(json["score"], "score")
+        let features = try parties.map { party in
+            try party.features.map { feature in
+                try bins(json["features"]?[party.name]?[feature.name], "\(party.name) \(feature.name)")
+            }
+        }
+        return DriftBaseline(score: score, features: features)
     }
 
     private static func parseParty(_ json: JSONValue, index: Int) throws -> Party {
@@ -226,13 +252,22 @@ public struct SplitModel: Sendable {
                     return (Array(text.utf8), v)
                 }
             }
+            var signedLog = false
+            if let transform = item["transform"] {
+                guard transform.string == "signed_log1p" else {
+                    throw ModelError(
+                        .unsupported,
+                        "party \(name) feature \(featureName): unknown \"transform\" (known: signed_log1p)")
+                }
+                signedLog = true
+            }
             guard !features.contains(where: { $0.name == featureName }) else {
                 throw ModelError(.field, "party \(name): feature \(featureName) appears twice")
             }
             features.append(
                 Feature(
                     name: featureName, mean: mean, std: std, reason: item["reason"]?.string ?? featureName,
-                    values: values))
+                    values: values, signedLog: signedLog))
         }
         let layers = try parseLayers(json["layers"] ?? .array([]), inputWidth: features.count, owner: "party \(name)")
         return Party(name: name, features: features, layers: layers)

@@ -254,6 +254,12 @@ public struct BatchScorer: Sendable {
         try writeFile(temporaryRejects, rejectLines)
         summaryMembers.append(("status", "done"))
         summaryMembers.append(("score_histogram", histogramJSON(histogram)))
+        if let drift = DriftReport.json(
+            model: model, featureCounts: DriftReport.featureCounts(model: model, tables: tables), histogram: histogram)
+        {
+            summaryMembers.append(("drift", drift))
+            lap("drift")
+        }
         summaryMembers.append(("threads", .number(Double(options.threads))))
         summaryMembers.append(
             ("blas", ["core": .string(BLAS.coreName), "threads_per_worker_thread": .number(Double(BLAS.threads))]))

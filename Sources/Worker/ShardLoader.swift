@@ -19,6 +19,7 @@ struct ShardLoader {
         var map: Int
         var mean: Double
         var std: Double
+        var signedLog: Bool
     }
 
     /// A value map compiled for byte comparison.
@@ -90,6 +91,7 @@ struct ShardLoader {
         var maps: [ValueMap?] = []
         var means: [Double] = []
         var scales: [Double] = []
+        var logs: [Bool] = []
         var modelColumn: Int?
         if input == .representation {
             for j in 1...width {
@@ -98,6 +100,7 @@ struct ShardLoader {
                 maps.append(nil)
                 means.append(0)
                 scales.append(1)
+                logs.append(false)
             }
             modelColumn = try column("model")
         } else {
@@ -107,6 +110,7 @@ struct ShardLoader {
                 maps.append(feature.values.map { ValueMap(entries: $0) })
                 means.append(feature.mean)
                 scales.append(feature.std)
+                logs.append(feature.signedLog)
             }
         }
         var mapList: [ValueMap] = []
@@ -116,7 +120,7 @@ struct ShardLoader {
                 mapList.append(map)
                 mapIndex = mapList.count - 1
             }
-            return ColumnStep(column: columns[f], map: mapIndex, mean: means[f], std: scales[f])
+            return ColumnStep(column: columns[f], map: mapIndex, mean: means[f], std: scales[f], signedLog: logs[f])
         }
         let plan = UnsafeMutableBufferPointer<ColumnStep>.allocate(capacity: max(width, 1))
         defer { plan.deallocate() }
@@ -204,6 +208,7 @@ struct ShardLoader {
                         out[f] = 0
                         continue
                     }
+                    if step.signedLog { value = value < 0 ? -log1p(-value) : log1p(value) }
                     out[f] = Float((value - step.mean) / step.std)
                 }
                 table.values.commit(width)

@@ -172,7 +172,11 @@ public enum StagedScoring {
                 bins[bin["from"]?.int ?? 0, default: 0] += bin["count"]?.int ?? 0
             }
         }
-        let summary: JSONValue = .object([
+        var counts: [[[Int]?]] = []
+        for summary in summaries {
+            counts = DriftReport.add(counts, DriftReport.featureCounts(from: summary, model: model))
+        }
+        var members: [(String, JSONValue)] = [
             ("batch", .string(batch)), ("model", ["id": .string(model.id), "name": .string(model.name)]),
             ("customers", .number(Double(customers))), ("scored", .number(Double(sum("scored")))),
             ("rejected_customers", .number(Double(rejectedCustomers))),
@@ -190,7 +194,11 @@ public enum StagedScoring {
                 ]
             ),
             ("buckets", .number(Double(summaries.count))),
-        ])
+        ]
+        if let drift = DriftReport.json(model: model, featureCounts: counts, histogram: bins) {
+            members.append(("drift", drift))
+        }
+        let summary = JSONValue.object(members)
         return (summary, share, rejectedCustomers, population)
     }
 }

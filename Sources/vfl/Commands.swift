@@ -85,6 +85,36 @@ enum Commands {
                 Prints the model's id (SHA-256 of the file), parties, features and layer shapes as JSON.
                 """, run: modelInfo),
         Command(
+            name: "gen", summary: "write a synthetic, realistic four-party batch (and labels.csv with --labels)",
+            usage: """
+                vfl gen --customers N --out DIR [--seed S] [--labels] [--parties P,...] [--batch ID] [--threads N]
+                  --labels          also write labels.csv (tax_id,credit_score: the documented ground truth)
+                  --parties P,...   only these of auto_loans,digital_savings,home_loans,credit_card
+                  --score-column    add the true credit_score to every shard (what the replaced system's models read)
+                  --shift S         shift utilization up and payment history down by S of their ranges (drift tests)
+                Same seed, same bytes. Streams in constant memory.
+                """, valued: ["customers", "out", "seed", "parties", "batch", "threads", "shift"],
+            flags: ["labels", "score-column"], run: gen),
+        Command(
+            name: "train", summary: "fit the split network (and a linear model to compare) to a labelled batch",
+            usage: """
+                vfl train --data DIR --out FILE [--seed S] [--epochs E] [--hidden W,...] [--representation K]
+                          [--top-hidden W,...] [--holdout SHARE] [--name NAME] [--no-linear]
+                  --data DIR           a batch folder with manifest.json, the party shards and labels.csv
+                  --hidden W,...       hidden widths of each bank's bottom network (default 32)
+                  --representation K   width of each bank's representation (default 8)
+                  --top-hidden W,...   hidden widths of the top network (default 32)
+                  --epochs E           passes over the training rows (default 8)
+                  --holdout SHARE      customers held out for the figures and the drift baseline (default 0.2)
+                  --no-linear          skip the linear model trained for comparison
+                Prints progress lines, then holdout MAE, RMSE and R2 overall and by number of parties present.
+                Same data and seed, same model file.
+                """,
+            valued: [
+                "data", "out", "seed", "epochs", "hidden", "representation", "top-hidden", "holdout", "name",
+                "batch-size", "learning-rate", "threads",
+            ], flags: ["no-linear"], run: train),
+        Command(
             name: "health", summary: "a health check for containers: the api's /health, or the job store",
             usage: """
                 vfl health [--url URL] [--db FILE] [--spool DIR] [--timeout S]
