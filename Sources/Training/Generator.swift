@@ -370,7 +370,7 @@ public struct Generator: Sendable {
 
     /// Customers generated per window: each window's values are computed once (in parallel), then every file writes
     /// the window's rows in its own keyed order.
-    static let window = 16_384
+    static let window = 2048
 
     /// One window's values: per customer the shared columns, every party's own columns, membership and the truth.
     final class Window: @unchecked Sendable {
@@ -507,41 +507,66 @@ public struct Generator: Sendable {
         let emptyThreshold = UInt64(options.emptyShare * 0x1p64.nextDown)
         let bit: UInt8 = party < 0 ? 0 : [1, 2, 4, 8][party]
         let sw = window.sharedWidth
+        // The columns as a flat plan: source (>= 0 a shared column, < 0 the party's own slot -1-source) and format
+        // (>= 0 decimals, -1 integer, <= -2 category list -2-format).
+        var labels: [[[UInt8]]] = []
+        let steps: [(source: Int, format: Int)] = columns.map { column in
+            let source = column.shared.map(\.rawValue) ?? (-1 - column.own)
+            switch column.format {
+            case .fixed(let digits): return (source, digits)
+            case .integer: return (source, -1)
+            case .category(let texts):
+                labels.append(texts.map { Array($0.utf8) })
+                return (source, -1 - labels.count)
+            }
+        }
+        let plan = UnsafeMutableBufferPointer<(source: Int, format: Int)>.allocate(capacity: max(steps.count, 1))
+        defer { plan.deallocate() }
+        _ = plan.initialize(from: steps)
+        // A local copy of the buffer: no exclusivity checks on the class's stored property in the per-cell loop.
+        var buffer = output.buffer
+        var rows = 0
         window.shared.withUnsafeBufferPointer { shared in
             window.own.withUnsafeBufferPointer { own in
                 for position in 0..<window.count {
                     let k = party < 0 ? position : Int(order(UInt64(position)))
                     if party >= 0 && window.member[k] & bit == 0 { continue }
                     let i = window.start + UInt64(k)
-                    output.buffer.reserve(2048)
-                    output.buffer.appendKey(keys(i))
+                    buffer.reserve(2048)
+                    buffer.appendKey(keys(i))
                     if party < 0 {
-                        output.buffer.append(44)
-                        output.buffer.appendInteger(Int64(window.truth[k]))
+                        buffer.append(44)
+                        buffer.appendInteger(Int64(window.truth[k]))
                     } else {
                         var empties = RandomStream(seed: options.seed, customer: i, stream: UInt64(10 + party))
-                        for column in columns {
-                            output.buffer.append(44)
+                        let sharedRow = shared.baseAddress! + k * sw
+                        let ownRow = own.baseAddress! + (k * 4 + party) * 14
+                        for c in 0..<plan.count {
+                            buffer.append(44)
                             if empties.next() < emptyThreshold { continue }
-                            let value =
-                                column.shared.map { shared[k * sw + $0.rawValue] }
-                                ?? own[(k * 4 + party) * 14 + column.own]
-                            switch column.format {
-                            case .fixed(let digits): output.buffer.appendFixed(value, digits: digits)
-                            case .integer: output.buffer.appendInteger(Int64(value.rounded()))
-                            case .category(let labels): output.buffer.append(labels[Int(value)])
+                            let step = plan[c]
+                            let value = step.source >= 0 ? sharedRow[step.source] : ownRow[-1 - step.source]
+                            if step.format >= 0 {
+                                buffer.appendFixed(value, digits: step.format)
+                            } else if step.format == -1 {
+                                buffer.appendInteger(Int64(value.rounded()))
+                            } else {
+                                let text = labels[-2 - step.format][Int(value)]
+                                buffer.append(text)
                             }
                         }
                         if options.scoreColumn {
-                            output.buffer.append(44)
-                            output.buffer.appendInteger(Int64(window.truth[k]))
+                            buffer.append(44)
+                            buffer.appendInteger(Int64(window.truth[k]))
                         }
                     }
-                    output.buffer.append(10)
-                    output.rows += 1
+                    buffer.append(10)
+                    rows += 1
                 }
             }
         }
+        output.buffer = buffer
+        output.rows += rows
         if output.buffer.count > (1 << 19) { try output.drain() }
     }
 }
@@ -574,6 +599,14 @@ struct ByteWriter {
         count += 1
     }
 
+    @inline(__always)
+    mutating func append(_ bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { bytes in
+            (base + count).update(from: bytes.baseAddress!, count: bytes.count)
+            count += bytes.count
+        }
+    }
+
     mutating func append(_ text: String) {
         var text = text
         reserve(text.utf8.count)
@@ -596,34 +629,53 @@ struct ByteWriter {
         count += 11
     }
 
+    /// "00" to "99".
+    private static let pairs: [UInt8] = {
+        var table: [UInt8] = []
+        for n in 0..<100 {
+            table.append(UInt8(48 + n / 10))
+            table.append(UInt8(48 + n % 10))
+        }
+        return table
+    }()
+
     @inline(__always)
     mutating func appendInteger(_ value: Int64) {
-        var v = value
-        if v < 0 {
-            append(45)
-            v = -v
-        }
+        var v = UInt64(value < 0 ? -value : value)
+        if value < 0 { append(45) }
         var digits = 1
-        var limit: Int64 = 10
-        while v >= limit && digits < 18 {
-            digits += 1
+        var limit: UInt64 = 10
+        while v >= limit && digits < 19 {
+            digits &+= 1
             limit &*= 10
         }
-        var k = count + digits - 1
-        repeat {
-            base[k] = 48 + UInt8(v % 10)
-            v /= 10
-            k -= 1
-        } while v > 0
-        count += digits
+        var k = count &+ digits
+        Self.pairs.withUnsafeBufferPointer { pairs in
+            while v >= 100 {
+                let pair = Int(v % 100) &* 2
+                v /= 100
+                k &-= 2
+                base[k] = pairs[pair]
+                base[k &+ 1] = pairs[pair &+ 1]
+            }
+            if v >= 10 {
+                k &-= 2
+                base[k] = pairs[Int(v) &* 2]
+                base[k &+ 1] = pairs[Int(v) &* 2 &+ 1]
+            } else {
+                base[k &- 1] = 48 &+ UInt8(v)
+            }
+        }
+        count &+= digits
     }
 
-    private static let powers: [Int64] = [1, 10, 100, 1000, 10_000, 100_000, 1_000_000]
+    private static let powers: [Double] = [1, 10, 100, 1000, 10_000, 100_000, 1_000_000]
+    private static let integerPowers: [Int64] = [1, 10, 100, 1000, 10_000, 100_000, 1_000_000]
 
-    /// `value` with at most `digits` decimals (trailing zeros dropped).
+    /// `value` with at most `digits` decimals (trailing zeros dropped), rounded half away from zero.
     @inline(__always)
     mutating func appendFixed(_ value: Double, digits: Int) {
-        var scaled = Int64((abs(value) * Double(Self.powers[digits])).rounded())
+        var scaled = Int64(abs(value) * Self.powers[digits] + 0.5)
         if scaled == 0 {
             append(48)
             return
@@ -632,20 +684,20 @@ struct ByteWriter {
         var decimals = digits
         while decimals > 0 && scaled % 10 == 0 {
             scaled /= 10
-            decimals -= 1
+            decimals &-= 1
         }
-        let unit = Self.powers[decimals]
+        let unit = Self.integerPowers[decimals]
         appendInteger(scaled / unit)
         guard decimals > 0 else { return }
         append(46)
         var fraction = scaled % unit
-        var k = count + decimals - 1
+        var k = count &+ decimals &- 1
         for _ in 0..<decimals {
-            base[k] = 48 + UInt8(fraction % 10)
+            base[k] = 48 &+ UInt8(fraction % 10)
             fraction /= 10
-            k -= 1
+            k &-= 1
         }
-        count += decimals
+        count &+= decimals
     }
 }
 

@@ -6,6 +6,9 @@ import Glibc
 /// customer's values can be drawn in any order, on any thread, and always come out the same.
 public struct RandomStream {
     private var state: UInt64
+    /// The second normal of the last Box-Muller pair, when unused.
+    private var spare = 0.0
+    private var hasSpare = false
 
     /// The stream of `customer`'s values in `stream` (0: the shared columns, 1...: a party's own columns, ...).
     public init(seed: UInt64, customer: UInt64, stream: UInt64) {
@@ -41,12 +44,20 @@ public struct RandomStream {
     @inline(__always)
     public mutating func below(_ bound: Int) -> Int { Int(uniform() * Double(bound)) }
 
-    /// Standard normal (Box-Muller, one of the pair).
+    /// Standard normal (Box-Muller; the pair's second value serves the next call).
     @inline(__always)
     public mutating func normal() -> Double {
+        if hasSpare {
+            hasSpare = false
+            return spare
+        }
         let u = uniform()
         let v = uniform()
-        return (-2 * log(u)).squareRoot() * cos(2 * Double.pi * v)
+        let radius = (-2 * log(u)).squareRoot()
+        let angle = 2 * Double.pi * v
+        spare = radius * sin(angle)
+        hasSpare = true
+        return radius * cos(angle)
     }
 
     /// Normal with the given mean and standard deviation.

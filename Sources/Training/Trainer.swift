@@ -200,9 +200,13 @@ public struct Trainer {
             // Which rows are training rows, and their labels.
             var rowLabel = [Float](repeating: .nan, count: rows)
             var rowTraining = [Bool](repeating: false, count: rows)
+            // Statistics visit rows in key order, so the model does not depend on the files' row order.
+            var keyOrder: [Int] = []
+            keyOrder.reserveCapacity(rows)
             for c in 0..<data.count where party.rowOf[c] >= 0 {
                 rowLabel[Int(party.rowOf[c])] = data.labels[c]
                 rowTraining[Int(party.rowOf[c])] = isTraining[c]
+                keyOrder.append(Int(party.rowOf[c]))
             }
             var plans: [FeaturePlan] = []
             for (j, column) in party.columns.enumerated() {
@@ -217,7 +221,7 @@ public struct Trainer {
                     } else {
                         var sums = [Double](repeating: 0, count: categories.count)
                         var counts = [Double](repeating: 0, count: categories.count)
-                        for r in 0..<rows where rowTraining[r] {
+                        for r in keyOrder where rowTraining[r] {
                             let v = party.values[r * party.width + j]
                             if v.isNaN { continue }
                             sums[Int(v)] += Double(rowLabel[r])
@@ -230,7 +234,7 @@ public struct Trainer {
                     }
                     plan.values = zip(categories, plan.codeValues).map { ($0, $1) }.sorted { $0.0 < $1.0 }
                 }
-                for r in 0..<rows where rowTraining[r] {
+                for r in keyOrder where rowTraining[r] {
                     let v = party.values[r * party.width + j]
                     if v.isNaN { continue }
                     raw.append(column.categories != nil ? plan.codeValues[Int(v)] : v)
