@@ -74,6 +74,33 @@ final class Connection {
 
     deinit { sqlite3_close_v2(db) }
 
+    /// Copies the whole database into a new file at `path` with SQLite's online backup API
+    /// (sqlite3_backup_init(3)): a consistent snapshot taken under a read transaction, while other processes go on
+    /// writing (WAL). Never copy the database file itself: a copy taken during a write is torn.
+    ///
+    /// - Throws: ``StoreError`` when the target cannot be written.
+    func backup(to path: String) throws {
+        var target: OpaquePointer?
+        let opened = sqlite3_open_v2(path, &target, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nil)
+        defer { sqlite3_close_v2(target) }
+        guard opened == SQLITE_OK else {
+            throw StoreError(.sqlite, "cannot create the backup \(path): \(String(cString: sqlite3_errmsg(target)))")
+        }
+        guard let backup = sqlite3_backup_init(target, "main", db, "main") else {
+            throw StoreError(.sqlite, "cannot start the backup: \(String(cString: sqlite3_errmsg(target)))")
+        }
+        var code: Int32
+        repeat {
+            // All pages in one step: one read transaction, so the copy is one consistent snapshot.
+            code = sqlite3_backup_step(backup, -1)
+            if code == SQLITE_BUSY || code == SQLITE_LOCKED { sqlite3_sleep(50) }
+        } while code == SQLITE_OK || code == SQLITE_BUSY || code == SQLITE_LOCKED
+        let finished = sqlite3_backup_finish(backup)
+        guard code == SQLITE_DONE, finished == SQLITE_OK else {
+            throw StoreError(.sqlite, "backup failed: \(String(cString: sqlite3_errmsg(target)))")
+        }
+    }
+
     /// Filesystem magic numbers (statfs(2)) where SQLite's file locking cannot be trusted.
     static let networkFilesystems: [Int: String] = [
         0x6969: "NFS", 0x517B: "SMB", 0xFF53_4D42: "CIFS", 0xFE53_4D42: "SMB2", 0x6573_5546: "FUSE",

@@ -544,6 +544,26 @@ public final class JobStore: @unchecked Sendable {
         try sync { db in try db.query("PRAGMA integrity_check").first?.values.first?.string ?? "" }
     }
 
+    /// Writes a consistent copy of the store to `path` (SQLite's online backup; other processes keep writing),
+    /// through a temporary file renamed into place, and checks the copy's integrity.
+    ///
+    /// - Throws: ``StoreError``.
+    public func backup(to path: String) throws {
+        let temporary = FileIO.temporaryName(for: path)
+        try sync { db in try db.backup(to: temporary) }
+        let check: String
+        do {
+            // The copy is one self-contained file (rollback journal mode), checked before it is published.
+            let copy = try Connection(path: temporary)
+            check = try copy.query("PRAGMA integrity_check").first?.values.first?.string ?? ""
+            try copy.execute("PRAGMA journal_mode=DELETE")
+        }
+        guard check == "ok" else { throw StoreError(.corrupt, "the backup failed its integrity check: \(check)") }
+        do { try FileIO.rename(temporary, to: path) } catch {
+            throw StoreError(.sqlite, "cannot move the backup into place: \(error)")
+        }
+    }
+
     private static func record(_ row: Row) -> JobRecord {
         JobRecord(
             id: row["id"].string ?? "", state: JobState(rawValue: row["state"].string ?? "") ?? .queued,

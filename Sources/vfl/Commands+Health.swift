@@ -78,3 +78,20 @@ extension Commands {
         return status
     }
 }
+
+/// `vfl backup`: a consistent copy of the job store while the pipeline runs.
+extension Commands {
+    static func backup(_ options: ParsedArguments, _ environment: [String: String], _ logger: Logger) throws -> Int32 {
+        guard let out = options.options["out"] else { throw ParsedArguments.UsageError("--out FILE is required") }
+        let settings = try pipelineSettings(options, environment)
+        guard FileIO.exists(settings.database) else {
+            printError("no job store at \(settings.database)")
+            return 1
+        }
+        let store = try JobStore(path: settings.database, process: "backup-\(getpid())")
+        let started = Timestamp.monotonicSeconds()
+        try store.backup(to: out)
+        say("backed up \(settings.database) to \(out) in \(Int((Timestamp.monotonicSeconds() - started) * 1000)) ms")
+        return 0
+    }
+}

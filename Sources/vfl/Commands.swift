@@ -115,6 +115,13 @@ enum Commands {
                 "batch-size", "learning-rate", "threads",
             ], flags: ["no-linear"], run: train),
         Command(
+            name: "backup", summary: "copy the job store consistently while the pipeline runs (SQLite online backup)",
+            usage: """
+                vfl backup --out FILE [--db FILE] [--spool DIR]
+                Writes a consistent snapshot of the job store (VFL_DB; default <spool>/vfl.sqlite) to FILE, through a
+                temporary file renamed into place, after an integrity check. Never copy the database file itself.
+                """, valued: pipelineOptions.union(["out"]), run: backup),
+        Command(
             name: "health", summary: "a health check for containers: the api's /health, or the job store",
             usage: """
                 vfl health [--url URL] [--db FILE] [--spool DIR] [--timeout S]

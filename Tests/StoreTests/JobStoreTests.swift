@@ -106,4 +106,32 @@ import Testing
         #expect(all.count == 40)
         #expect(Set(all).count == 40)
     }
+
+    @Test func backup_isAConsistentSelfContainedCopyWhileAnotherConnectionWrites() throws {
+        let store = try makeStore()
+        for i in 0..<200 {
+            try store.createJob(id: "j\(i)", parties: ["x"], modelID: "m", modelName: "n", tasks: 1)
+        }
+        let writer = try JobStore(path: directory + "/vfl.sqlite", process: "writer")
+        let done = Atomic<Bool>(false)
+        let thread = Thread {
+            var i = 200
+            while !done.load(ordering: .relaxed) {
+                try? writer.createJob(id: "j\(i)", parties: ["x"], modelID: "m", modelName: "n", tasks: 1)
+                i += 1
+            }
+        }
+        thread.start()
+        defer { done.store(true, ordering: .relaxed) }
+        let copy = directory + "/backup.sqlite"
+        try store.backup(to: copy)
+        done.store(true, ordering: .relaxed)
+        // One file, no WAL beside it; it opens as a store and holds at least the jobs made before.
+        #expect(!FileManager.default.fileExists(atPath: copy + "-wal"))
+        let restored = try JobStore(path: copy, process: "restore")
+        #expect(try restored.integrityCheck() == "ok")
+        let jobs = try restored.jobs(limit: 100_000)
+        #expect(jobs.count >= 200)
+        #expect(Set(jobs.map(\.id)).isSuperset(of: (0..<200).map { "j\($0)" }))
+    }
 }
