@@ -40,15 +40,25 @@ public final class HTTPServer: Sendable {
 
     private let configuration: Configuration
     private let handler: @Sendable (HTTPRequest) -> HTTPResponse
+    private let observer: (@Sendable (HTTPRequest, Int, Double) -> Void)?
     private let openConnections = Atomic<Int>(0)
     private let listener: Int32
 
     /// Binds and listens.
     ///
     /// - Throws: ``SystemError`` when the port cannot be bound.
-    public init(configuration: Configuration, handler: @escaping @Sendable (HTTPRequest) -> HTTPResponse) throws {
+    /// - Parameters:
+    ///   - configuration: Port, limits and timeouts.
+    ///   - observer: Told of every answered request: the request, the status and the seconds from a complete head
+    ///     to the last byte written (for latency metrics).
+    ///   - handler: Answers a request.
+    public init(
+        configuration: Configuration, observer: (@Sendable (HTTPRequest, Int, Double) -> Void)? = nil,
+        handler: @escaping @Sendable (HTTPRequest) -> HTTPResponse
+    ) throws {
         self.configuration = configuration
         self.handler = handler
+        self.observer = observer
         let fd = try retryingSyscall("socket") {
             socket(AF_INET6, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         }
@@ -152,8 +162,11 @@ public final class HTTPServer: Sendable {
                 respond(fd, HTTPResponse.error(failure.status, failure.message), keepAlive: false, head: false)
                 return
             }
+            let started = Timestamp.monotonicSeconds()
             let response = handler(request)
-            guard respond(fd, response, keepAlive: request.keepAlive, head: request.method == "HEAD") else { return }
+            let written = respond(fd, response, keepAlive: request.keepAlive, head: request.method == "HEAD")
+            observer?(request, response.status, Timestamp.monotonicSeconds() - started)
+            guard written else { return }
             if !request.keepAlive { return }
         }
     }

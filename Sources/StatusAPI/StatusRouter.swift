@@ -3,7 +3,8 @@ import Foundation
 public import Store
 
 /// The status API's routes (../shared/CONTRACTS.md): `/health`, `/ready`, `/jobs`, `/jobs/{id}`,
-/// `/jobs/{id}/results`, `/metrics`. JSON everywhere else; unknown routes 404, wrong methods 405.
+/// `/jobs/{id}/results`, `/metrics`, and the dashboard at `/`. JSON everywhere else; unknown routes 404, wrong
+/// methods 405.
 public struct StatusRouter: Sendable {
     /// The job store.
     public var store: JobStore
@@ -13,6 +14,11 @@ public struct StatusRouter: Sendable {
     public var token: String?
     /// Whether the model loaded (readiness).
     public var modelLoaded: Bool
+    /// Request latency by route and status, fed by the server (``observe(_:status:seconds:)``).
+    public let latency = Histograms(
+        name: "vfl_http_request_duration_seconds", help: "HTTP request latency by route and status.",
+        labels: ["route", "status"],
+        bounds: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10])
 
     /// Creates a router.
     public init(store: JobStore, spool: Spool, token: String?, modelLoaded: Bool) {
@@ -22,11 +28,28 @@ public struct StatusRouter: Sendable {
         self.modelLoaded = modelLoaded
     }
 
+    /// The route template of a path, as a metrics label (`/jobs/{id}`, never the id itself).
+    public static func route(_ path: String) -> String {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
+        switch parts.count {
+        case 0: return "/"
+        case 1 where ["health", "ready", "jobs", "metrics"].contains(String(parts[0])): return "/" + parts[0]
+        case 2 where parts[0] == "jobs": return "/jobs/{id}"
+        case 3 where parts[0] == "jobs" && parts[2] == "results": return "/jobs/{id}/results"
+        default: return "other"
+        }
+    }
+
+    /// Records a served request's latency (called by the server once the answer is written).
+    public func observe(_ request: HTTPRequest, status: Int, seconds: Double) {
+        latency.observe(seconds, labels: [Self.route(request.path), String(status)])
+    }
+
     /// Answers one request.
     public func handle(_ request: HTTPRequest) -> HTTPResponse {
         let parts = request.path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         let known =
-            parts == ["health"] || parts == ["ready"] || parts == ["jobs"] || parts == ["metrics"]
+            parts.isEmpty || parts == ["health"] || parts == ["ready"] || parts == ["jobs"] || parts == ["metrics"]
             || (parts.count == 2 && parts[0] == "jobs")
             || (parts.count == 3 && parts[0] == "jobs" && parts[2] == "results")
         guard known else { return .error(404, "no such route") }
@@ -37,6 +60,16 @@ public struct StatusRouter: Sendable {
         }
         do {
             switch parts.count {
+            case 0:
+                return HTTPResponse(
+                    status: 200,
+                    headers: [
+                        ("Content-Type", "text/html; charset=utf-8"),
+                        (
+                            "Content-Security-Policy",
+                            "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'"
+                        ),
+                    ], body: .bytes(Array(Dashboard.html.utf8)))
             case 1 where parts[0] == "health":
                 return .json(200, ["status": "ok", "service": "vfl-api"])
             case 1 where parts[0] == "ready":
@@ -171,6 +204,14 @@ public struct StatusRouter: Sendable {
         text += "vfl_rows_rejected_total \(m.rejectedRows)\n"
         text += "# HELP vfl_workers_live Workers with a heartbeat in the last 30 s.\n# TYPE vfl_workers_live gauge\n"
         text += "vfl_workers_live \(m.liveWorkers)\n"
+        let durations = try store.jobs(state: .done, limit: 100_000).compactMap { job -> Double? in
+            guard let end = job.finishedAt else { return nil }
+            return Double(end - job.createdAt) / 1e6
+        }
+        text += Histograms.render(
+            name: "vfl_job_duration_seconds", help: "Done jobs: seconds from ingest to results.",
+            bounds: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600], values: durations)
+        text += latency.text
         return HTTPResponse(
             status: 200, headers: [("Content-Type", "text/plain; version=0.0.4")], body: .bytes(Array(text.utf8)))
     }

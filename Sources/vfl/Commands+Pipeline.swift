@@ -137,7 +137,10 @@ extension Commands {
         let store = try JobStore(path: settings.database, process: "api-\(getpid())")
         let token = environment["VFL_API_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
         let router = StatusRouter(store: store, spool: settings.spool, token: token, modelLoaded: modelLoaded)
-        let server = try HTTPServer(configuration: HTTPServer.Configuration(port: port)) { router.handle($0) }
+        let server = try HTTPServer(
+            configuration: HTTPServer.Configuration(port: port),
+            observer: { request, status, seconds in router.observe(request, status: status, seconds: seconds) },
+            handler: { router.handle($0) })
         installTerminationHandler()
         logger.info("api listening", metadata: [("port", "\(server.port)")])
         server.run(until: terminationRequested)

@@ -95,6 +95,16 @@ import Testing
         #expect(try get(router, "/jobs/b2/results", headers: ["authorization": "Bearer s3cret"]).0 == 404)
         let metrics = try get(router, "/metrics")
         #expect(metrics.1.contains("vfl_jobs{state=\"done\"} 1"))
+        #expect(metrics.1.contains("vfl_job_duration_seconds_bucket{le=\"+Inf\"} 1"))
+        #expect(metrics.1.contains("vfl_job_duration_seconds_count 1"))
+        // The dashboard: one page, no external assets, a restrictive CSP.
+        let page0 = router.handle(try HTTPParser.parse(head: Array("GET / HTTP/1.1\r\nHost: t".utf8)))
+        #expect(page0.status == 200)
+        #expect(page0.headers.contains { $0.0 == "Content-Type" && $0.1.hasPrefix("text/html") })
+        #expect(page0.headers.contains { $0.0 == "Content-Security-Policy" && $0.1.contains("default-src 'none'") })
+        let html = try get(router, "/").1
+        #expect(html.contains("<svg") || html.contains("\"svg\""))
+        #expect(!html.contains("https://") && !html.contains("<link") && !html.contains("src="))
         #expect(metrics.1.contains("vfl_rows_scored_total 2"))
         var post = try HTTPParser.parse(head: Array("GET /jobs HTTP/1.1\r\nHost: t".utf8))
         post.method = "DELETE"
@@ -103,7 +113,9 @@ import Testing
 
     @Test func server_answersOverARealSocketWithKeepAliveAndPipelining() throws {
         let (router, _, _) = try makeRouter()
-        let server = try HTTPServer(configuration: HTTPServer.Configuration(port: 0)) { router.handle($0) }
+        let server = try HTTPServer(
+            configuration: HTTPServer.Configuration(port: 0),
+            observer: { router.observe($0, status: $1, seconds: $2) }, handler: { router.handle($0) })
         let stop = Flag()
         let thread = Thread { server.run(until: stop) }
         thread.start()
@@ -135,5 +147,80 @@ import Testing
         let first = text.range(of: "HTTP/1.1 200 OK")
         let second = text.range(of: "HTTP/1.1 404 Not Found")
         #expect(first != nil && second != nil && first!.lowerBound < second!.lowerBound)
+        // Latency histograms by route template and status.
+        let metrics = router.latency.text
+        #expect(metrics.contains("vfl_http_request_duration_seconds_count{route=\"/health\",status=\"200\"} 1"))
+        #expect(metrics.contains("vfl_http_request_duration_seconds_count{route=\"other\",status=\"404\"} 1"))
+        #expect(
+            metrics.contains("vfl_http_request_duration_seconds_bucket{route=\"/health\",status=\"200\",le=\"+Inf\"} 1")
+        )
+    }
+
+    /// Opens a TCP connection to the server on loopback.
+    static func connectTo(_ port: Int) -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        if connected != 0 {
+            close(fd)
+            return -1
+        }
+        return fd
+    }
+
+    /// Sends a request on a new connection and returns the status line.
+    static func statusLine(_ port: Int, _ path: String) -> String {
+        let fd = connectTo(port)
+        guard fd >= 0 else { return "connect failed" }
+        defer { close(fd) }
+        var tv = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        _ = "GET \(path) HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n".withCString { send(fd, $0, strlen($0), 0) }
+        var chunk = [UInt8](repeating: 0, count: 256)
+        let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        guard n > 0 else { return "no answer" }
+        return String(decoding: chunk[0..<n], as: UTF8.self).components(separatedBy: "\r\n")[0]
+    }
+
+    @Test func thousandsOfIdleConnections_getFast503sBeyondTheCap_andTheServerRecovers() throws {
+        var limit = rlimit()
+        getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        limit.rlim_cur = limit.rlim_max
+        setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        let idle = min(3000, (Int(limit.rlim_cur) - 200) / 2)
+        let (router, _, _) = try makeRouter()
+        let server = try HTTPServer(
+            configuration: HTTPServer.Configuration(port: 0, maxConnections: 500, idleTimeout: 2)
+        ) { router.handle($0) }
+        let stop = Flag()
+        let thread = Thread { server.run(until: stop) }
+        thread.start()
+        defer { stop.set() }
+        var sockets: [Int32] = []
+        for _ in 0..<idle {
+            let fd = Self.connectTo(server.port)
+            if fd >= 0 { sockets.append(fd) }
+        }
+        #expect(sockets.count == idle, "every connection is accepted (the server never stops accepting)")
+        // Beyond the cap: an immediate 503, not a hang.
+        let started = Date()
+        #expect(Self.statusLine(server.port, "/health") == "HTTP/1.1 503 Service Unavailable")
+        #expect(Date().timeIntervalSince(started) < 2)
+        for fd in sockets { close(fd) }
+        // Once the idle connections are gone, /health answers again.
+        var answer = ""
+        for _ in 0..<50 {
+            answer = Self.statusLine(server.port, "/health")
+            if answer == "HTTP/1.1 200 OK" { break }
+            usleep(100_000)
+        }
+        #expect(answer == "HTTP/1.1 200 OK")
     }
 }
