@@ -172,7 +172,7 @@ public struct StatusRouter: Sendable {
             let offset = max(Int(request.query["offset"] ?? "") ?? 0, 0)
             let limit = min(max(Int(request.query["limit"] ?? "") ?? 100, 1), 10_000)
             let reader = try CSVReader(path: path)
-            guard try reader.next() else { return .json(200, ["rows": []]) }
+            guard try reader.next() else { return .json(200, ["offset": .number(Double(offset)), "rows": []]) }
             let header = reader.recordStrings()
             var rows: [JSONValue] = []
             var index = 0
@@ -181,7 +181,9 @@ public struct StatusRouter: Sendable {
                 if index < offset { continue }
                 rows.append(.object(zip(header, reader.recordStrings()).map { ($0, .string($1)) }))
             }
-            return .json(200, ["offset": .number(Double(offset)), "rows": .array(rows)])
+            var body: [(String, JSONValue)] = [("offset", .number(Double(offset))), ("rows", .array(rows))]
+            if rows.count == limit, try reader.next() { body.append(("next", .number(Double(offset + limit)))) }
+            return .json(200, .object(body))
         }
         return HTTPResponse(
             status: 200, headers: [("Content-Type", "text/csv; charset=utf-8")],
