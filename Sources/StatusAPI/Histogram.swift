@@ -1,7 +1,12 @@
-import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Prometheus histograms keyed by labels (cumulative buckets, `_sum`, `_count`), safe to observe from any thread.
-public final class Histograms: Sendable {
+///
+/// Observations go to one of 16 shards chosen by the calling thread, each behind its own plain mutex, so the
+/// connection threads of a busy server do not queue on one lock; rendering merges the shards.
+public final class Histograms: @unchecked Sendable {
     private struct Series {
         var buckets: [UInt64]
         var sum = 0.0
@@ -14,7 +19,14 @@ public final class Histograms: Sendable {
     public let help: String
     /// Upper bounds of the buckets (ascending; `+Inf` is implied).
     public let bounds: [Double]
-    private let series = Mutex<[[String]: Series]>([:])
+    private final class Shard {
+        var lock = pthread_mutex_t()
+        var series: [[String]: Series] = [:]
+        init() { pthread_mutex_init(&lock, nil) }
+        deinit { pthread_mutex_destroy(&lock) }
+    }
+
+    private let shards = (0..<16).map { _ in Shard() }
     private let labelNames: [String]
 
     /// A family of histograms with the given label names.
@@ -28,13 +40,15 @@ public final class Histograms: Sendable {
     /// Records one observation under `labels` (values in the order of the label names).
     public func observe(_ value: Double, labels: [String]) {
         let bucket = bounds.firstIndex { value <= $0 } ?? bounds.count
-        series.withLock { all in
-            var s = all[labels] ?? Series(buckets: Array(repeating: 0, count: bounds.count + 1))
-            s.buckets[bucket] += 1
-            s.sum += value
-            s.count += 1
-            all[labels] = s
+        let shard = shards[Int(UInt(bitPattern: Int(pthread_self())) >> 8 & 15)]
+        pthread_mutex_lock(&shard.lock)
+        defer { pthread_mutex_unlock(&shard.lock) }
+        if shard.series[labels] == nil {
+            shard.series[labels] = Series(buckets: Array(repeating: 0, count: bounds.count + 1))
         }
+        shard.series[labels]!.buckets[bucket] += 1
+        shard.series[labels]!.sum += value
+        shard.series[labels]!.count += 1
     }
 
     /// Records a set of observations computed elsewhere (replacing nothing: for histograms built per scrape).
@@ -49,7 +63,21 @@ public final class Histograms: Sendable {
     /// The family in Prometheus text format.
     public var text: String {
         var out = "# HELP \(name) \(help)\n# TYPE \(name) histogram\n"
-        let snapshot = series.withLock { $0 }
+        var snapshot: [[String]: Series] = [:]
+        for shard in shards {
+            pthread_mutex_lock(&shard.lock)
+            for (labels, s) in shard.series {
+                if var merged = snapshot[labels] {
+                    for i in merged.buckets.indices { merged.buckets[i] += s.buckets[i] }
+                    merged.sum += s.sum
+                    merged.count += s.count
+                    snapshot[labels] = merged
+                } else {
+                    snapshot[labels] = s
+                }
+            }
+            pthread_mutex_unlock(&shard.lock)
+        }
         for labels in snapshot.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
             let s = snapshot[labels]!
             let pairs = zip(labelNames, labels).map { "\($0)=\"\($1)\"" }

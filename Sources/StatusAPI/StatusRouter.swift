@@ -14,6 +14,8 @@ public struct StatusRouter: Sendable {
     public var token: String?
     /// Whether the model loaded (readiness).
     public var modelLoaded: Bool
+    /// Answers for jobs in a final state, for a few seconds.
+    let cache = ResponseCache()
     /// Request latency by route and status, fed by the server (``observe(_:status:seconds:)``).
     public let latency = Histograms(
         name: "vfl_http_request_duration_seconds", help: "HTTP request latency by route and status.",
@@ -86,8 +88,16 @@ public struct StatusRouter: Sendable {
             case 1:
                 return try metrics()
             case 2:
+                if let body = cache.get(parts[1]) {
+                    return HTTPResponse(
+                        status: 200, headers: [("Content-Type", "application/json")], body: .bytes(body))
+                }
                 guard let job = try store.job(parts[1]) else { return .error(404, "no such job") }
-                return .json(200, try describe(job, detailed: true))
+                let response = HTTPResponse.json(200, try describe(job, detailed: true))
+                if job.state == .done || job.state == .rejected, case .bytes(let body) = response.body {
+                    cache.put(job.id, body)
+                }
+                return response
             default:
                 return try results(parts[1], request)
             }
