@@ -225,13 +225,13 @@ public final class HTTPServer: Sendable {
             let file = Glibc.open(path, O_RDONLY | O_CLOEXEC)
             guard file >= 0 else { return false }
             defer { close(file) }
-            var chunk = [UInt8](repeating: 0, count: 65536)
-            var sent = 0
-            while sent < size {
-                let n = chunk.withUnsafeMutableBytes { read(file, $0.baseAddress, min($0.count, size - sent)) }
+            // sendfile(2): the kernel copies the file to the socket in pieces, in constant memory however large the
+            // file; a reader slower than the write timeout (SO_SNDTIMEO) ends the connection.
+            var offset = off_t(0)
+            while Int(offset) < size {
+                let n = sendfile(fd, file, &offset, min(size - Int(offset), 1 << 20))
+                if n < 0 && errno == EINTR { continue }
                 if n <= 0 { return false }
-                guard send(fd, Array(chunk[0..<n])) else { return false }
-                sent += n
             }
             return true
         }
