@@ -30,7 +30,8 @@ public enum PartyInput: Sendable, Equatable {
 /// (standardized input 0): contribution_i = dz/dx_i * x_i, summed per reason code; the four most negative codes are
 /// the reasons. For networks that are linear this is exactly `w_i * (x_i - mean_i) / std_i`. The cost is one backward
 /// pass (two more matrix products per layer). A representation shard's party is attributed as a whole:
-/// dz/dr . (r - r_ref), r_ref being the party's representation of the reference customer.
+/// dz/dr . (r - r_ref), r_ref being the party's representation of the reference customer; so is a party whose network
+/// starts with a tree ensemble (trees have no gradient).
 ///
 /// Not thread-safe: each thread owns its evaluator (they share the model).
 public final class NetworkEvaluator {
@@ -60,6 +61,8 @@ public final class NetworkEvaluator {
     private let maxWidth: Int
     private let featureCodes: [[Int]]
     private let partyCodes: [Int]
+    /// Parties with a tree ensemble: not differentiable, attributed as a whole like a representation.
+    private let opaque: [Bool]
     private let contributions: UnsafeMutablePointer<Float>
     private let reasonSlots: UnsafeMutablePointer<Int32>
     private var referenceRepresentations: [[Float]] = []
@@ -88,6 +91,7 @@ public final class NetworkEvaluator {
         }
         featureCodes = model.parties.map { party in party.features.map { index($0.reason) } }
         partyCodes = model.parties.map { index($0.name) }
+        opaque = model.parties.map { party in party.layers.contains { $0.isTrees } }
         reasonCodes = codes
         var widest = topWidth
         for party in model.parties {
@@ -257,17 +261,7 @@ public final class NetworkEvaluator {
             switch inputs[p] {
             case .absent:
                 continue
-            case .representation:
-                let reference = referenceRepresentations[p]
-                let code = partyCodes[p]
-                let source = representationInputs[p]
-                for i in 0..<rows where flags[i] != 0 {
-                    var sum: Float = 0
-                    let g = topGradient + i * topWidth + blockOffsets[p]
-                    for j in 0..<width { sum += g[j] * (source[i * width + j] - reference[j]) }
-                    contributions[i * codeCount + code] += sum
-                }
-            case .features:
+            case .features where !opaque[p]:
                 // Backpropagate through the party's layers to its standardized inputs.
                 var current = topGradient + blockOffsets[p]
                 var ldc = topWidth
@@ -295,6 +289,17 @@ public final class NetworkEvaluator {
                         for f in 0..<count { row[codes[f]] += g[f] * xi[f] }
                     }
                 }
+            default:
+                // dz/dr . (r - r_ref), r the party's block of the top input (given, or its trees' output).
+                let reference = referenceRepresentations[p]
+                let code = partyCodes[p]
+                for i in 0..<rows where flags[i] != 0 {
+                    var sum: Float = 0
+                    let g = topGradient + i * topWidth + blockOffsets[p]
+                    let r = topInput + i * topWidth + blockOffsets[p]
+                    for j in 0..<width { sum += g[j] * (r[j] - reference[j]) }
+                    contributions[i * codeCount + code] += sum
+                }
             }
         }
         selectReasons(rows: rows, inputs: inputs)
@@ -306,7 +311,8 @@ public final class NetworkEvaluator {
         let codeCount = reasonCodes.count
         var active: [Int32] = []
         for (p, input) in inputs.enumerated() where input != .absent {
-            active += input == .representation ? [Int32(partyCodes[p])] : featureCodes[p].map { Int32($0) }
+            active +=
+                input == .representation || opaque[p] ? [Int32(partyCodes[p])] : featureCodes[p].map { Int32($0) }
         }
         active = Array(Set(active)).sorted()
         active.withUnsafeBufferPointer { active in
@@ -380,6 +386,10 @@ public final class NetworkEvaluator {
     func forward(
         _ layer: Layer, rows: Int, input: UnsafePointer<Float>, ldi: Int, output: UnsafeMutablePointer<Float>, ldo: Int
     ) {
+        if case .trees(let trees) = layer {
+            trees.evaluate(rows: rows, input: input, ldi: ldi, output: output, ldo: ldo)
+            return
+        }
         guard case .dense(let dense) = layer else { return }
         let n = dense.outputWidth
         dense.weights.withUnsafeBufferPointer { w in

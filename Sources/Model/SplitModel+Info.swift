@@ -12,6 +12,12 @@ extension SplitModel {
                             "kind": "dense", "in": .number(Double(d.inputWidth)), "out": .number(Double(d.outputWidth)),
                             "activation": .string(d.activation.name),
                         ]
+                    case .trees(let t):
+                        return [
+                            "kind": "tree_ensemble", "in": .number(Double(t.inputWidth)),
+                            "out": .number(Double(t.outputWidth)), "trees": .number(Double(t.roots.count)),
+                            "nodes": .number(Double(t.nodes.count)), "output": .string(t.output.rawValue),
+                        ]
                     }
                 })
         }

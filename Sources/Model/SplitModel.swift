@@ -20,17 +20,70 @@ public struct Feature: Sendable {
     public var values: [(text: [UInt8], value: Double)]?
     /// `signed_log1p`: `sign(x) ln(1 + |x|)` before standardization (heavy-tailed amounts); false: none.
     public var signedLog = false
+    /// When the feature is computed from two columns of the shard instead of read from one.
+    public var derivation: Derivation?
+}
+
+/// A feature computed from two numeric columns of the same shard (`"derive"` in the model file), in float64, in
+/// exactly this order so that an imported model sees the numbers it was trained on:
+/// `ratio`: `(scale * a) / (b / divisor)`, a zero denominator replaced by 1; `product`: `(scale * a * b) / divisor`.
+public struct Derivation: Sendable, Equatable {
+    /// The operation.
+    public enum Operation: String, Sendable {
+        /// `(scale * a) / (b / divisor)`.
+        case ratio
+        /// `(scale * a * b) / divisor`.
+        case product
+    }
+
+    /// The operation.
+    public var operation: Operation
+    /// The two columns, `a` and `b`.
+    public var columns: (String, String)
+    /// Multiplies `a` (default 1).
+    public var scale: Double
+    /// Divides `b` (ratio) or the product (default 1).
+    public var divisor: Double
+
+    /// A derivation.
+    public init(operation: Operation, columns: (String, String), scale: Double = 1, divisor: Double = 1) {
+        self.operation = operation
+        self.columns = columns
+        self.scale = scale
+        self.divisor = divisor
+    }
+
+    /// The value from the two cells.
+    @inline(__always)
+    public func value(_ a: Double, _ b: Double) -> Double {
+        switch operation {
+        case .ratio:
+            var denominator = b / divisor
+            if denominator == 0 { denominator = 1 }
+            return (scale * a) / denominator
+        case .product:
+            return (scale * a * b) / divisor
+        }
+    }
+
+    /// Equal when all fields are.
+    public static func == (x: Derivation, y: Derivation) -> Bool {
+        x.operation == y.operation && x.columns == y.columns && x.scale == y.scale && x.divisor == y.divisor
+    }
 }
 
 /// One layer of a party's or the top network.
 public enum Layer: Sendable {
     /// A fully connected layer with an activation.
     case dense(DenseLayer)
+    /// A gradient-boosted tree ensemble (leaf indices or margins); a party's first layer only.
+    case trees(TreeEnsembleLayer)
 
     /// Input width.
     public var inputWidth: Int {
         switch self {
         case .dense(let d): d.inputWidth
+        case .trees(let t): t.inputWidth
         }
     }
 
@@ -38,7 +91,14 @@ public enum Layer: Sendable {
     public var outputWidth: Int {
         switch self {
         case .dense(let d): d.outputWidth
+        case .trees(let t): t.outputWidth
         }
+    }
+
+    /// Whether the layer is a tree ensemble (not differentiable: its party is attributed as a whole).
+    public var isTrees: Bool {
+        if case .trees = self { return true }
+        return false
     }
 }
 
@@ -252,6 +312,29 @@ public struct SplitModel: Sendable {
                     return (Array(text.utf8), v)
                 }
             }
+            var derivation: Derivation?
+            if let derive = item["derive"] {
+                guard let op = derive["op"]?.string.flatMap(Derivation.Operation.init(rawValue:)),
+                    let of = derive["of"]?.array?.compactMap(\.string), of.count == 2
+                else {
+                    throw ModelError(
+                        .field,
+                        "party \(name) feature \(featureName): \"derive\" needs \"op\" (ratio or product) and \"of\" "
+                            + "(two column names)")
+                }
+                let scale = derive["scale"]?.double ?? 1
+                let divisor = derive["divisor"]?.double ?? 1
+                guard scale.isFinite, divisor.isFinite, divisor != 0 else {
+                    throw ModelError(
+                        .field,
+                        "party \(name) feature \(featureName): \"scale\" and \"divisor\" must be finite, divisor non-zero"
+                    )
+                }
+                guard item["values"] == nil else {
+                    throw ModelError(.field, "party \(name) feature \(featureName): a derived feature has no value map")
+                }
+                derivation = Derivation(operation: op, columns: (of[0], of[1]), scale: scale, divisor: divisor)
+            }
             var signedLog = false
             if let transform = item["transform"] {
                 guard transform.string == "signed_log1p" else {
@@ -267,7 +350,7 @@ public struct SplitModel: Sendable {
             features.append(
                 Feature(
                     name: featureName, mean: mean, std: std, reason: item["reason"]?.string ?? featureName,
-                    values: values, signedLog: signedLog))
+                    values: values, signedLog: signedLog, derivation: derivation))
         }
         let layers = try parseLayers(json["layers"] ?? .array([]), inputWidth: features.count, owner: "party \(name)")
         return Party(name: name, features: features, layers: layers)
@@ -281,6 +364,19 @@ public struct SplitModel: Sendable {
             let where_ = "\(owner) layer \(i)"
             let kind = item["kind"]?.string ?? "dense"
             switch kind {
+            case "tree_ensemble":
+                guard i == 0 else {
+                    throw ModelError(.unsupported, "\(where_): a tree ensemble must be the first layer of a party")
+                }
+                guard owner != "top" else {
+                    throw ModelError(.unsupported, "\(where_): a tree ensemble belongs to a party, not the top network")
+                }
+                let layer = try TreeEnsembleLayer.parse(item, where: where_)
+                guard layer.inputWidth == width else {
+                    throw ModelError(.shape, "\(where_): \"in\" is \(layer.inputWidth), the previous width is \(width)")
+                }
+                width = layer.outputWidth
+                layers.append(.trees(layer))
             case "dense":
                 let layer = try parseDense(item, where: where_)
                 guard layer.inputWidth == width else {

@@ -17,6 +17,8 @@ public struct ScoringOptions: Sendable {
     public var reasons: Bool
     /// Rows per block of the network evaluation. Default 2048.
     public var blockRows: Int
+    /// Decimals of the `score` column: 2 (the contract's form) unless an audit asks for more (parity checks).
+    public var decimals = 2
 
     /// Creates options.
     public init(
@@ -360,6 +362,7 @@ public struct BatchScorer: Sendable {
             init(_ n: Int) { blocks = Array(repeating: [], count: n) }
         }
         let reasons = options.reasons
+        let decimals = options.decimals
         var firstBlock = 0
         while firstBlock < blockCount {
             let blocksInWave = min(wave, blockCount - firstBlock)
@@ -384,7 +387,7 @@ public struct BatchScorer: Sendable {
                     outputs.blocks[b] = Self.scoreBlock(
                         customers: customers[...], join: join, tables: tables, inputs: inputs,
                         evaluator: evaluator, model: model, reasons: reasons, codeCells: codeCells,
-                        partyNames: partyNames, histogram: &local)
+                        partyNames: partyNames, decimals: decimals, histogram: &local)
                 }
                 histograms.withLock { total in for (k, v) in local { total[k, default: 0] += v } }
             }
@@ -410,7 +413,7 @@ public struct BatchScorer: Sendable {
     private static func scoreBlock(
         customers: ArraySlice<Int32>, join: Join, tables: [PartyTable?], inputs: [PartyInput],
         evaluator: NetworkEvaluator, model: SplitModel, reasons: Bool, codeCells: [[UInt8]], partyNames: [[UInt8]],
-        histogram: inout [Int: Int]
+        decimals: Int, histogram: inout [Int: Int]
     ) -> [UInt8] {
         let partyCount = model.parties.count
         let rows = customers.count
@@ -443,7 +446,11 @@ public struct BatchScorer: Sendable {
             keyTable.withKey(keyTable.entries[Int(join.positions[first + keyParty])]) { out.appendCell($0) }
             out.append(UInt8(ascii: ","))
             let score = model.output.score(evaluator.z(row: i))
-            out.appendTwoDecimals(score)
+            if decimals == 2 {
+                out.appendTwoDecimals(score)
+            } else {
+                out.append(Array(String(format: "%.\(decimals)f", score).utf8))
+            }
             if score.isFinite { histogram[Int((score / 10).rounded(.down)) * 10, default: 0] += 1 }
             out.append(UInt8(ascii: ","))
             var firstParty = true

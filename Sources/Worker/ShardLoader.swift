@@ -20,6 +20,9 @@ struct ShardLoader {
         var mean: Double
         var std: Double
         var signedLog: Bool
+        /// For a derived feature: the second column (the first is `column`), else -1.
+        var column2: Int = -1
+        var derivation: Derivation?
     }
 
     /// A value map compiled for byte comparison.
@@ -92,6 +95,7 @@ struct ShardLoader {
         var means: [Double] = []
         var scales: [Double] = []
         var logs: [Bool] = []
+        var derived: [(Int, Derivation)?] = []
         var modelColumn: Int?
         if input == .representation {
             for j in 1...width {
@@ -101,11 +105,18 @@ struct ShardLoader {
                 means.append(0)
                 scales.append(1)
                 logs.append(false)
+                derived.append(nil)
             }
             modelColumn = try column("model")
         } else {
             for feature in spec.features {
-                columns.append(try column(feature.name))
+                if let derivation = feature.derivation {
+                    columns.append(try column(derivation.columns.0))
+                    derived.append((try column(derivation.columns.1), derivation))
+                } else {
+                    columns.append(try column(feature.name))
+                    derived.append(nil)
+                }
                 names.append(feature.name)
                 maps.append(feature.values.map { ValueMap(entries: $0) })
                 means.append(feature.mean)
@@ -120,16 +131,22 @@ struct ShardLoader {
                 mapList.append(map)
                 mapIndex = mapList.count - 1
             }
-            return ColumnStep(column: columns[f], map: mapIndex, mean: means[f], std: scales[f], signedLog: logs[f])
+            return ColumnStep(
+                column: columns[f], map: mapIndex, mean: means[f], std: scales[f], signedLog: logs[f],
+                column2: derived[f]?.0 ?? -1, derivation: derived[f]?.1)
         }
         let plan = UnsafeMutableBufferPointer<ColumnStep>.allocate(capacity: max(width, 1))
         defer { plan.deallocate() }
         _ = plan.initialize(from: steps)
         let valueMaps = mapList
-        let used = Set(columns + [keyColumn] + (modelColumn.map { [$0] } ?? []) + (lineColumn.map { [$0] } ?? []))
+        let used = Set(
+            columns + derived.compactMap { $0?.0 } + [keyColumn] + (modelColumn.map { [$0] } ?? [])
+                + (lineColumn.map { [$0] } ?? []))
         table.extraColumns = header.indices.filter { !used.contains($0) }.map { header[$0] }
         let modelID = Array(model.id.utf8)
         let isRepresentation = input == .representation
+        // A tree ensemble sends a missing value its own way (default_left): keep it as NaN. Dense networks read 0.
+        let missing: Float = !isRepresentation && spec.layers.first?.isTrees == true ? .nan : 0
         let fileBytes = FileIO.size(path)
         let headerBytes = reader.recordOffset
         var sized = false
@@ -172,13 +189,24 @@ struct ShardLoader {
                     let step = plan[f]
                     let cell = reader.field(step.column)
                     var value: Double
-                    if cell.count == 0 {
+                    if cell.count == 0 || (step.column2 >= 0 && reader.field(step.column2).count == 0) {
                         if isRepresentation && problem == nil {
                             problem = .missingRepresentation
                             problemFeature = f
                         }
-                        out[f] = 0
+                        out[f] = missing
                         continue
+                    } else if let derivation = step.derivation {
+                        guard let a = DecimalParser.parse(cell), let b = DecimalParser.parse(reader.field(step.column2))
+                        else {
+                            if problem == nil {
+                                problem = .notANumber
+                                problemFeature = f
+                            }
+                            out[f] = 0
+                            continue
+                        }
+                        value = derivation.value(a, b)
                     } else if step.map >= 0 {
                         guard let v = valueMaps[step.map].lookup(cell) else {
                             if problem == nil {

@@ -62,8 +62,10 @@ enum Commands {
                   --threads N             threads for reading and scoring (VFL_THREADS; default: the cores)
                   --max-reject-share S    fail when more than this share of rows is rejected (default 0.01)
                   --no-reasons            skip reason codes
+                  --decimals D            decimals of the score column (default 2, the contract's; more for audits)
                 Writes FILE, and beside it rejects.csv and summary.json (or <stem>.rejects.csv, <stem>.summary.json).
-                """, valued: ["out", "model", "threads", "max-reject-share"], flags: ["no-reasons"], run: score),
+                """, valued: ["out", "model", "threads", "max-reject-share", "decimals"], flags: ["no-reasons"],
+            run: score),
         Command(
             name: "embed", summary: "compute one party's representation shard on the bank's own machine",
             usage: """
@@ -206,13 +208,13 @@ enum Commands {
             "threads", environment: environment, variable: "VFL_THREADS", default: ScoringOptions.cores, range: 1...256)
         let share = try options.double(
             "max-reject-share", environment: environment, variable: "VFL_MAX_REJECT_SHARE", default: 0.01, range: 0...1)
+        let decimals = try options.int("decimals", environment: environment, default: 2, range: 0...9)
         let model = try loadModel(modelPath(options, environment))
         try checkBLAS(logger)
-        let scorer = BatchScorer(
-            model: model,
-            options: ScoringOptions(
-                threads: threads, maxRejectShare: share, reasons: options.options["no-reasons"] == nil),
-            logger: logger)
+        var scoring = ScoringOptions(
+            threads: threads, maxRejectShare: share, reasons: options.options["no-reasons"] == nil)
+        scoring.decimals = decimals
+        let scorer = BatchScorer(model: model, options: scoring, logger: logger)
         try FileIO.makeDirectories(FileIO.directory(of: out))
         let outcome = try scorer.score(batchDirectory: options.positionals[0], results: ResultPaths(besideScores: out))
         logger.info(
