@@ -16,6 +16,7 @@ extension Commands {
         settings.threads = try options.int(
             "threads", environment: environment, variable: "VFL_THREADS", default: ScoringOptions.cores, range: 1...256)
         settings.shift = try options.double("shift", environment: environment, default: 0, range: -1...1)
+        settings.emptyShare = try options.double("empty-share", environment: environment, default: 0.005, range: 0...1)
         settings.batch = options.options["batch"]
         if let batch = settings.batch, !BatchID.isValid(batch) {
             throw ParsedArguments.UsageError("--batch must be 1 to 128 of A-Z a-z 0-9 . _ - (not starting with .)")

@@ -84,8 +84,11 @@ enum Commands {
             name: "model", summary: "describe a model file",
             usage: """
                 vfl model info [FILE]
-                Prints the model's id (SHA-256 of the file), parties, features and layer shapes as JSON.
-                """, run: modelInfo),
+                vfl model bench [FILE] [--rows N]
+                info: the model's id (SHA-256 of the file), parties, features and layer shapes as JSON.
+                bench: rows per second of each party's network, of its tree ensembles (and tree evaluations per
+                second) and of the whole network, on one thread, over N synthetic rows (default 200000).
+                """, valued: ["rows"], run: modelInfo),
         Command(
             name: "gen", summary: "write a synthetic, realistic four-party batch (and labels.csv with --labels)",
             usage: """
@@ -94,8 +97,9 @@ enum Commands {
                   --parties P,...   only these of auto_loans,digital_savings,home_loans,credit_card
                   --score-column    add the true credit_score to every shard (what the replaced system's models read)
                   --shift S         shift utilization up and payment history down by S of their ranges (drift tests)
+                  --empty-share S   the share of empty non-key cells (default 0.005)
                 Same seed, same bytes. Streams in constant memory.
-                """, valued: ["customers", "out", "seed", "parties", "batch", "threads", "shift"],
+                """, valued: ["customers", "out", "seed", "parties", "batch", "threads", "shift", "empty-share"],
             flags: ["labels", "score-column"], run: gen),
         Command(
             name: "train", summary: "fit the split network (and a linear model to compare) to a labelled batch",
@@ -263,11 +267,24 @@ enum Commands {
 
     static func modelInfo(_ options: ParsedArguments, _ environment: [String: String], _ logger: Logger) throws -> Int32
     {
-        guard let sub = options.positionals.first, sub == "info", options.positionals.count <= 2 else {
-            throw ParsedArguments.UsageError("expected: vfl model info [FILE]")
+        guard let sub = options.positionals.first, sub == "info" || sub == "bench", options.positionals.count <= 2
+        else {
+            throw ParsedArguments.UsageError("expected: vfl model info [FILE] or vfl model bench [FILE]")
         }
         let path = options.positionals.count == 2 ? options.positionals[1] : modelPath(options, environment)
-        print(try loadModel(path).info.text)
+        let model = try loadModel(path)
+        if sub == "info" {
+            print(model.info.text)
+            return 0
+        }
+        let rows = try options.int("rows", environment: environment, default: 200_000, range: 2048...100_000_000)
+        try checkBLAS(logger)
+        say("model \(model.name) (\(model.id.prefix(12))), one thread, \(rows) rows; BLAS kernel \(BLAS.coreName)")
+        for figure in ModelBenchmark.run(model: model, rows: rows) {
+            var line = "  \(figure.name): \(Int(figure.rowsPerSecond)) rows/s"
+            if let trees = figure.treesPerSecond { line += ", \(Int(trees / 1e6)) million tree evaluations/s" }
+            say(line)
+        }
         return 0
     }
 
