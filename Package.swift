@@ -31,7 +31,7 @@ let package = Package(
         .testTarget(name: "CoreTests", dependencies: ["Core"]),
         .testTarget(name: "ModelTests", dependencies: ["Core", "Model", "Fixtures"]),
         .testTarget(name: "StoreTests", dependencies: ["Core", "Store"]),
-        .testTarget(name: "StatusAPITests", dependencies: ["Core", "Store", "StatusAPI"]),
+        .testTarget(name: "StatusAPITests", dependencies: ["Core", "Store", "StatusAPI", "Fixtures"]),
         .testTarget(name: "TrainingTests", dependencies: ["Core", "Model", "Worker", "Training", "Fixtures"]),
         .testTarget(name: "WorkerTests", dependencies: ["Core", "Model", "Store", "Ingest", "Worker", "Fixtures"]),
     ]

@@ -1,4 +1,5 @@
 import Core
+import Fixtures
 import Foundation
 import StatusAPI
 import Store
@@ -156,28 +157,9 @@ import Testing
         )
     }
 
-    /// Opens a TCP connection to the server on loopback.
-    static func connectTo(_ port: Int) -> Int32 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        if connected != 0 {
-            close(fd)
-            return -1
-        }
-        return fd
-    }
-
     /// Sends a request on a new connection and returns the status line.
     static func statusLine(_ port: Int, _ path: String) -> String {
-        let fd = connectTo(port)
+        let fd = Loopback.connect(port)
         guard fd >= 0 else { return "connect failed" }
         defer { close(fd) }
         var tv = timeval(tv_sec: 5, tv_usec: 0)
@@ -205,7 +187,7 @@ import Testing
         defer { stop.set() }
         var sockets: [Int32] = []
         for _ in 0..<idle {
-            let fd = Self.connectTo(server.port)
+            let fd = Loopback.connect(server.port)
             if fd >= 0 { sockets.append(fd) }
         }
         #expect(sockets.count == idle, "every connection is accepted (the server never stops accepting)")

@@ -9,17 +9,9 @@ import Training
 
     func generate(
         _ customers: Int, seed: UInt64 = 1, labels: Bool = false, threads: Int = 2, scoreColumn: Bool = false
-    )
-        throws -> String
-    {
-        var options = Generator.Options(customers: customers)
-        options.seed = seed
-        options.labels = labels
-        options.threads = threads
-        options.scoreColumn = scoreColumn
-        let directory = temp.file("gen-\(UUID().uuidString)")
-        _ = try Generator(options: options).write(to: directory)
-        return directory
+    ) throws -> String {
+        try TrainingTests.generate(
+            customers, in: temp, seed: seed, labels: labels, threads: threads, scoreColumn: scoreColumn)
     }
 
     func bytes(_ path: String) throws -> [UInt8] { try FileIO.readFile(path, limit: 1 << 30) }

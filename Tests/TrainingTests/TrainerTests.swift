@@ -11,17 +11,9 @@ import Worker
 
     func generate(
         _ customers: Int, seed: UInt64, labels: Bool = true, shift: Double = 0, scoreColumn: Bool = false
-    )
-        throws -> String
-    {
-        var options = Generator.Options(customers: customers)
-        options.seed = seed
-        options.labels = labels
-        options.shift = shift
-        options.scoreColumn = scoreColumn
-        let directory = temp.file("gen-\(UUID().uuidString)")
-        _ = try Generator(options: options).write(to: directory)
-        return directory
+    ) throws -> String {
+        try TrainingTests.generate(
+            customers, in: temp, seed: seed, labels: labels, shift: shift, scoreColumn: scoreColumn)
     }
 
     func train(_ directory: String, epochs: Int = 3, seed: UInt64 = 1, linear: Bool = false) throws -> Trainer.Report {

@@ -61,7 +61,7 @@ import Testing
         #expect(port > 0, "\(seen)")
         let before = Self.rss(process.processIdentifier)
 
-        let fd = StatusRouterProbe.connect(port)
+        let fd = Loopback.connect(port)
         #expect(fd >= 0)
         defer { close(fd) }
         _ = "GET /jobs/big/results HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n".withCString {
@@ -81,22 +81,5 @@ import Testing
         // The head, then exactly the file.
         #expect(received > size && received < size + 1024)
         #expect(peak - before < 32 << 20, "RSS grew by \((peak - before) >> 20) MiB streaming \(size >> 20) MiB")
-    }
-}
-
-/// A plain TCP connection on loopback.
-enum StatusRouterProbe {
-    static func connect(_ port: Int) -> Int32 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        return connected == 0 ? fd : -1
     }
 }
