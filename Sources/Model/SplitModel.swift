@@ -56,6 +56,13 @@ public struct Derivation: Sendable, Equatable {
     /// The value from the two cells.
     @inline(__always)
     public func value(_ a: Double, _ b: Double) -> Double {
+        Self.value(operation, scale: scale, divisor: divisor, a, b)
+    }
+
+    /// The value of `operation` on two cells (for callers that keep the fields apart).
+    @inline(__always)
+    public static func value(_ operation: Operation, scale: Double, divisor: Double, _ a: Double, _ b: Double) -> Double
+    {
         switch operation {
         case .ratio:
             var denominator = b / divisor

@@ -22,7 +22,11 @@ struct ShardLoader {
         var signedLog: Bool
         /// For a derived feature: the second column (the first is `column`), else -1.
         var column2: Int = -1
-        var derivation: Derivation?
+        /// For a derived feature: 1 ratio, 2 product (plain numbers, so a step stays a trivial type: no reference
+        /// counting in the per-cell loop).
+        var operation: UInt8 = 0
+        var scale: Double = 1
+        var divisor: Double = 1
     }
 
     /// A value map compiled for byte comparison.
@@ -133,7 +137,9 @@ struct ShardLoader {
             }
             return ColumnStep(
                 column: columns[f], map: mapIndex, mean: means[f], std: scales[f], signedLog: logs[f],
-                column2: derived[f]?.0 ?? -1, derivation: derived[f]?.1)
+                column2: derived[f]?.0 ?? -1,
+                operation: derived[f].map { $0.1.operation == .ratio ? 1 : 2 } ?? 0,
+                scale: derived[f]?.1.scale ?? 1, divisor: derived[f]?.1.divisor ?? 1)
         }
         let plan = UnsafeMutableBufferPointer<ColumnStep>.allocate(capacity: max(width, 1))
         defer { plan.deallocate() }
@@ -196,7 +202,7 @@ struct ShardLoader {
                         }
                         out[f] = missing
                         continue
-                    } else if let derivation = step.derivation {
+                    } else if step.operation != 0 {
                         guard let a = DecimalParser.parse(cell), let b = DecimalParser.parse(reader.field(step.column2))
                         else {
                             if problem == nil {
@@ -206,7 +212,8 @@ struct ShardLoader {
                             out[f] = 0
                             continue
                         }
-                        value = derivation.value(a, b)
+                        value = Derivation.value(
+                            step.operation == 1 ? .ratio : .product, scale: step.scale, divisor: step.divisor, a, b)
                     } else if step.map >= 0 {
                         guard let v = valueMaps[step.map].lookup(cell) else {
                             if problem == nil {
