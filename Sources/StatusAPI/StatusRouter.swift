@@ -22,12 +22,19 @@ public struct StatusRouter: Sendable {
         labels: ["route", "status"],
         bounds: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10])
 
+    /// The loaded model's id and reason texts (code → text), to explain the codes of its jobs' results.
+    public var model: (id: String, reasons: [String: String])?
+
     /// Creates a router.
-    public init(store: JobStore, spool: Spool, token: String?, modelLoaded: Bool) {
+    public init(
+        store: JobStore, spool: Spool, token: String?, modelLoaded: Bool,
+        model: (id: String, reasons: [String: String])? = nil
+    ) {
         self.store = store
         self.spool = spool
         self.token = token
         self.modelLoaded = modelLoaded
+        self.model = model
     }
 
     /// The route template of a path, as a metrics label (`/jobs/{id}`, never the id itself).
@@ -193,6 +200,22 @@ public struct StatusRouter: Sendable {
             }
             var body: [(String, JSONValue)] = [("offset", .number(Double(offset))), ("rows", .array(rows))]
             if rows.count == limit, try reader.next() { body.append(("next", .number(Double(offset + limit)))) }
+            // The texts of the page's reason codes, when the job was scored with the loaded model.
+            if let model, job.modelID == model.id {
+                var codes: [String] = []
+                for row in rows {
+                    for k in 1...4 {
+                        if let code = row["reason_\(k)"]?.string, !code.isEmpty, !codes.contains(code) {
+                            codes.append(code)
+                        }
+                    }
+                }
+                body.append(
+                    (
+                        "reason_texts",
+                        .object(codes.sorted().compactMap { code in model.reasons[code].map { (code, .string($0)) } })
+                    ))
+            }
             return .json(200, .object(body))
         }
         return HTTPResponse(

@@ -132,11 +132,14 @@ extension Commands {
         let settings = try pipelineSettings(options, environment)
         let port = try options.int(
             "port", environment: environment, variable: "VFL_PORT", default: 5001, range: 0...65535)
-        let modelLoaded = (try? loadModel(settings.modelPath)) != nil
+        let loaded = try? loadModel(settings.modelPath)
+        let modelLoaded = loaded != nil
         try settings.spool.create()
         let store = try JobStore(path: settings.database, process: "api-\(getpid())")
         let token = environment["VFL_API_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
-        let router = StatusRouter(store: store, spool: settings.spool, token: token, modelLoaded: modelLoaded)
+        let router = StatusRouter(
+            store: store, spool: settings.spool, token: token, modelLoaded: modelLoaded,
+            model: loaded.map { ($0.id, $0.reasons) })
         let server = try HTTPServer(
             configuration: HTTPServer.Configuration(port: port),
             observer: { request, status, seconds in router.observe(request, status: status, seconds: seconds) },

@@ -45,7 +45,11 @@ import Testing
         let spool = Spool(root: directory)
         try spool.create()
         let store = try JobStore(path: directory + "/vfl.sqlite", process: "test")
-        return (StatusRouter(store: store, spool: spool, token: token, modelLoaded: true), store, spool)
+        return (
+            StatusRouter(
+                store: store, spool: spool, token: token, modelLoaded: true,
+                model: ("m", ["C01": "Income is low", "C02": "Payment history score is low"])), store, spool
+        )
     }
 
     func get(_ router: StatusRouter, _ target: String, headers: [String: String] = [:]) throws -> (Int, String) {
@@ -110,6 +114,22 @@ import Testing
         var post = try HTTPParser.parse(head: Array("GET /jobs HTTP/1.1\r\nHost: t".utf8))
         post.method = "DELETE"
         #expect(router.handle(post).status == 405)
+    }
+
+    @Test func jsonResults_explainTheirReasonCodesWithTheLoadedModel() throws {
+        let (router, store, spool) = try makeRouter(token: "s3cret")
+        try store.createJob(id: "b1", parties: ["a"], modelID: "m", modelName: "n", tasks: 1)
+        let task = try #require(try store.claimTask(owner: "w", leaseSeconds: 30, maxAttempts: 3))
+        try FileIO.makeDirectories(spool.results + "/b1")
+        try "tax_id,score,parties,reason_1,reason_2,reason_3,reason_4\nk1,700.00,a,C02,C01,,\n".write(
+            toFile: spool.results + "/b1/scores.csv", atomically: true, encoding: .utf8)
+        #expect(
+            try store.completeTask(task, customers: 1, scored: 1, rejectedRows: 0, resultPath: spool.results + "/b1"))
+        let explained = try JSONValue(
+            parsing: Data(
+                try get(router, "/jobs/b1/results?format=json", headers: ["authorization": "Bearer s3cret"]).1.utf8))
+        #expect(explained["reason_texts"]?["C01"]?.string == "Income is low")
+        #expect(explained["reason_texts"]?["C02"]?.string == "Payment history score is low")
     }
 
     @Test func server_answersOverARealSocketWithKeepAliveAndPipelining() throws {
