@@ -22,7 +22,7 @@ public struct IngestConfiguration: Sendable {
     public var settleSeconds: Double
 
     /// Creates settings.
-    public init(spool: Spool, rescanInterval: Double = 1.0, maxShardBytes: Int = 64 << 30, settleSeconds: Double = 1.0)
+    public init(spool: Spool, rescanInterval: Double = 1.0, maxShardBytes: Int = 64 << 30, settleSeconds: Double = 0.5)
     {
         self.spool = spool
         self.rescanInterval = rescanInterval
@@ -59,6 +59,8 @@ public final class Ingestor: @unchecked Sendable {
         public var accepted = 0
         /// Entries refused.
         public var rejected = 0
+        /// Complete batches waiting for their settle time.
+        public var settling = 0
 
         /// Creates counts.
         public init(accepted: Int = 0, rejected: Int = 0) {
@@ -98,6 +100,7 @@ public final class Ingestor: @unchecked Sendable {
             case .accepted: outcome.accepted += 1
             case .rejected: outcome.rejected += 1
             case .notReady: break
+            case .settling: outcome.settling += 1
             }
         }
         return outcome
@@ -108,8 +111,12 @@ public final class Ingestor: @unchecked Sendable {
         try recover()
         let watcher = InboxWatcher(path: configuration.spool.inbox)
         while !shouldStop() {
-            do { try scanOnce() } catch { logger.error("scan failed", metadata: [("error", "\(error)")]) }
-            watcher.wait(seconds: configuration.rescanInterval)
+            var settling = false
+            do { settling = try scanOnce().settling > 0 } catch {
+                logger.error("scan failed", metadata: [("error", "\(error)")])
+            }
+            // A batch waiting out its settle time is looked at again soon, not at the next rescan.
+            watcher.wait(seconds: settling ? min(0.05, configuration.rescanInterval) : configuration.rescanInterval)
         }
     }
 
@@ -117,6 +124,8 @@ public final class Ingestor: @unchecked Sendable {
         case accepted
         case rejected
         case notReady
+        /// Complete, but a file changed less than the settle time ago.
+        case settling
     }
 
     struct Rejection: Error {
@@ -153,7 +162,7 @@ public final class Ingestor: @unchecked Sendable {
         // Not ready until the manifest has arrived.
         var manifestInfo = stat()
         guard fstatat(directory, "manifest.json", &manifestInfo, AT_SYMLINK_NOFOLLOW) == 0 else { return .notReady }
-        guard isSettled(manifestInfo) else { return .notReady }
+        guard isSettled(manifestInfo) else { return .settling }
         var parties: [String] = []
         do {
             let manifestBytes = try readEntry(directory, "manifest.json", limit: 1 << 20)
@@ -177,7 +186,7 @@ public final class Ingestor: @unchecked Sendable {
         } catch let rejection as Rejection {
             return try reject(entry: name, id: name, parties: parties, reason: rejection.reason)
         } catch is NotSettled {
-            return .notReady
+            return .settling
         }
         let tasks = plan(folder: path, parties: parties)
         try FileIO.rename(path, to: configuration.spool.batches + "/" + name)
