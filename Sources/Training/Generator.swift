@@ -576,11 +576,23 @@ struct ByteWriter {
     var base: UnsafeMutablePointer<UInt8>
     var capacity: Int
     var count = 0
+    /// "00" to "99", held by the writer so the per-cell path does not touch a lazily initialized global.
+    private let digitPairs: UnsafePointer<UInt8>
 
     init(capacity: Int) {
         self.capacity = capacity
         base = .allocate(capacity: capacity)
+        digitPairs = ByteWriter.pairTable
     }
+
+    nonisolated(unsafe) private static let pairTable: UnsafePointer<UInt8> = {
+        let table = UnsafeMutablePointer<UInt8>.allocate(capacity: 200)
+        for n in 0..<100 {
+            table[2 * n] = UInt8(48 + n / 10)
+            table[2 * n + 1] = UInt8(48 + n % 10)
+        }
+        return UnsafePointer(table)
+    }()
 
     /// Makes room for `bytes` more bytes.
     @inline(__always)
@@ -629,16 +641,6 @@ struct ByteWriter {
         count += 11
     }
 
-    /// "00" to "99".
-    private static let pairs: [UInt8] = {
-        var table: [UInt8] = []
-        for n in 0..<100 {
-            table.append(UInt8(48 + n / 10))
-            table.append(UInt8(48 + n % 10))
-        }
-        return table
-    }()
-
     @inline(__always)
     mutating func appendInteger(_ value: Int64) {
         var v = UInt64(value < 0 ? -value : value)
@@ -650,7 +652,8 @@ struct ByteWriter {
             limit &*= 10
         }
         var k = count &+ digits
-        Self.pairs.withUnsafeBufferPointer { pairs in
+        let pairs = digitPairs
+        do {
             while v >= 100 {
                 let pair = Int(v % 100) &* 2
                 v /= 100
@@ -669,13 +672,23 @@ struct ByteWriter {
         count &+= digits
     }
 
-    private static let powers: [Double] = [1, 10, 100, 1000, 10_000, 100_000, 1_000_000]
-    private static let integerPowers: [Int64] = [1, 10, 100, 1000, 10_000, 100_000, 1_000_000]
-
     /// `value` with at most `digits` decimals (trailing zeros dropped), rounded half away from zero.
+    ///
+    /// One pass: the scaled integer's digits are written two at a time into a scratch buffer, then copied out with
+    /// the decimal point in place.
     @inline(__always)
     mutating func appendFixed(_ value: Double, digits: Int) {
-        var scaled = Int64(abs(value) * Self.powers[digits] + 0.5)
+        let scale: Double
+        switch digits {
+        case 0: scale = 1
+        case 1: scale = 10
+        case 2: scale = 100
+        case 3: scale = 1000
+        case 4: scale = 10_000
+        case 5: scale = 100_000
+        default: scale = 1_000_000
+        }
+        var scaled = UInt64(abs(value) * scale + 0.5)
         if scaled == 0 {
             append(48)
             return
@@ -686,18 +699,48 @@ struct ByteWriter {
             scaled /= 10
             decimals &-= 1
         }
-        let unit = Self.integerPowers[decimals]
-        appendInteger(scaled / unit)
-        guard decimals > 0 else { return }
-        append(46)
-        var fraction = scaled % unit
-        var k = count &+ decimals &- 1
-        for _ in 0..<decimals {
-            base[k] = 48 &+ UInt8(fraction % 10)
-            fraction /= 10
-            k &-= 1
+        var scratch: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        let pairs = digitPairs
+        withUnsafeMutableBytes(of: &scratch) { raw in
+            let tmp = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            var p = 24
+            var v = scaled
+            while v >= 100 {
+                let q = v / 100
+                let r = Int(v &- q &* 100) &* 2
+                p &-= 2
+                tmp[p] = pairs[r]
+                tmp[p &+ 1] = pairs[r &+ 1]
+                v = q
+            }
+            if v >= 10 {
+                p &-= 2
+                tmp[p] = pairs[Int(v) &* 2]
+                tmp[p &+ 1] = pairs[Int(v) &* 2 &+ 1]
+            } else {
+                p &-= 1
+                tmp[p] = 48 &+ UInt8(v)
+            }
+            let n = 24 &- p
+            let out = base + count
+            if decimals == 0 {
+                out.update(from: tmp + p, count: n)
+                count &+= n
+            } else if n > decimals {
+                let whole = n &- decimals
+                out.update(from: tmp + p, count: whole)
+                out[whole] = 46
+                (out + (whole &+ 1)).update(from: tmp + (p &+ whole), count: decimals)
+                count &+= n &+ 1
+            } else {
+                out[0] = 48
+                out[1] = 46
+                let zeros = decimals &- n
+                (out + 2).update(repeating: 48, count: zeros)
+                (out + (2 &+ zeros)).update(from: tmp + p, count: n)
+                count &+= 2 &+ decimals
+            }
         }
-        count &+= decimals
     }
 }
 
