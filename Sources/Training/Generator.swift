@@ -1,5 +1,7 @@
 import Core
 import Dispatch
+import Synchronization
+import Worker
 
 #if canImport(Glibc)
 import Glibc
@@ -373,21 +375,28 @@ public struct Generator: Sendable {
     static let window = 2048
 
     /// One window's values: per customer the shared columns, every party's own columns, membership and the truth.
+    /// Raw buffers, allocated once: threads write disjoint customers of them at the same time.
     final class Window: @unchecked Sendable {
         let sharedWidth = M.allCases.count
-        let ownWidth = 14
         var start: UInt64 = 0
         var count = 0
-        var shared: [Double]
-        var own: [Double]
-        var member: [UInt8]
-        var truth: [Double]
+        let shared: UnsafeMutablePointer<Double>
+        let own: UnsafeMutablePointer<Double>
+        let member: UnsafeMutablePointer<UInt8>
+        let truth: UnsafeMutablePointer<Double>
 
         init() {
-            shared = [Double](repeating: 0, count: Generator.window * M.allCases.count)
-            own = [Double](repeating: 0, count: Generator.window * 4 * 14)
-            member = [UInt8](repeating: 0, count: Generator.window)
-            truth = [Double](repeating: 0, count: Generator.window)
+            shared = .allocate(capacity: Generator.window * M.allCases.count)
+            own = .allocate(capacity: Generator.window * 4 * 14)
+            member = .allocate(capacity: Generator.window)
+            truth = .allocate(capacity: Generator.window)
+        }
+
+        deinit {
+            shared.deallocate()
+            own.deallocate()
+            member.deallocate()
+            truth.deallocate()
         }
     }
 
@@ -396,7 +405,7 @@ public struct Generator: Sendable {
         let party: Int
         let path: String
         let writer: BufferedFileWriter
-        var buffer = ByteWriter(capacity: 1 << 20)
+        let buffer = ByteBuffer(capacity: 1 << 20)
         var rows = 0
         var bytes = 0
 
@@ -407,9 +416,9 @@ public struct Generator: Sendable {
         }
 
         func drain() throws {
-            try writer.write(UnsafeBufferPointer(start: buffer.base, count: buffer.count))
+            try writer.write(buffer.bytes)
             bytes += buffer.count
-            buffer.count = 0
+            buffer.removeAll()
         }
     }
 
@@ -426,7 +435,7 @@ public struct Generator: Sendable {
         for output in outputs { writeHeader(output) }
         _ = Self.wealthBands
         let window = Window()
-        let failure = FailureBox()
+        let failure = Mutex<(any Error)?>(nil)
         let threads = max(1, options.threads)
         var start = 0
         while start < options.customers {
@@ -444,24 +453,22 @@ public struct Generator: Sendable {
                     let m = membership(i)
                     window.member[k] = (m.0 ? 1 : 0) | (m.1 ? 2 : 0) | (m.2 ? 12 : 0)
                     window.truth[k] = truth(i, c, own)
-                    window.shared.withUnsafeMutableBufferPointer { s in
-                        for j in 0..<c.count { s[k * c.count + j] = c[j] }
-                    }
-                    window.own.withUnsafeMutableBufferPointer { o in
-                        for p in 0..<4 { for j in 0..<own[p].count { o[(k * 4 + p) * 14 + j] = own[p][j] } }
-                    }
+                    for j in 0..<c.count { window.shared[k * c.count + j] = c[j] }
+                    for p in 0..<4 { for j in 0..<own[p].count { window.own[(k * 4 + p) * 14 + j] = own[p][j] } }
                 }
             }
             // Rows, one file per thread.
-            let next = Counter()
+            let next = Atomic<Int>(0)
             DispatchQueue.concurrentPerform(iterations: min(threads, outputs.count)) { _ in
                 while true {
-                    let j = next.increment()
+                    let j = next.add(1, ordering: .relaxed).oldValue
                     guard j < outputs.count else { return }
-                    do { try writeRows(outputs[j], window) } catch { failure.set(error) }
+                    do { try writeRows(outputs[j], window) } catch {
+                        failure.withLock { first in if first == nil { first = error } }
+                    }
                 }
             }
-            if let error = failure.error { throw error }
+            if let error = failure.withLock({ $0 }) { throw error }
             start += window.count
         }
         var rows: [String: Int] = [:]
@@ -493,7 +500,7 @@ public struct Generator: Sendable {
                 ["tax_id"] + Self.columns(Self.parties[output.party]).map(\.name)
                 + (options.scoreColumn ? ["credit_score"] : [])
         }
-        output.buffer.append(header.joined(separator: ","))
+        output.buffer.append(Array(header.joined(separator: ",").utf8))
         output.buffer.append(10)
     }
 
@@ -523,260 +530,66 @@ public struct Generator: Sendable {
         let plan = UnsafeMutableBufferPointer<(source: Int, format: Int)>.allocate(capacity: max(steps.count, 1))
         defer { plan.deallocate() }
         _ = plan.initialize(from: steps)
-        // A local copy of the buffer: no exclusivity checks on the class's stored property in the per-cell loop.
-        var buffer = output.buffer
+        let buffer = output.buffer
         var rows = 0
-        window.shared.withUnsafeBufferPointer { shared in
-            window.own.withUnsafeBufferPointer { own in
-                for position in 0..<window.count {
-                    let k = party < 0 ? position : Int(order(UInt64(position)))
-                    if party >= 0 && window.member[k] & bit == 0 { continue }
-                    let i = window.start + UInt64(k)
-                    buffer.reserve(2048)
-                    buffer.appendKey(keys(i))
-                    if party < 0 {
-                        buffer.append(44)
-                        buffer.appendInteger(Int64(window.truth[k]))
+        let shared = window.shared
+        let own = window.own
+        for position in 0..<window.count {
+            let k = party < 0 ? position : Int(order(UInt64(position)))
+            if party >= 0 && window.member[k] & bit == 0 { continue }
+            let i = window.start + UInt64(k)
+            buffer.appendKey(keys(i))
+            if party < 0 {
+                buffer.append(44)
+                buffer.appendInteger(Int(window.truth[k]))
+            } else {
+                var empties = RandomStream(seed: options.seed, customer: i, stream: UInt64(10 + party))
+                let sharedRow = shared + k * sw
+                let ownRow = own + (k * 4 + party) * 14
+                for c in 0..<plan.count {
+                    buffer.append(44)
+                    if empties.next() < emptyThreshold { continue }
+                    let step = plan[c]
+                    let value = step.source >= 0 ? sharedRow[step.source] : ownRow[-1 - step.source]
+                    if step.format >= 0 {
+                        buffer.appendFixed(value, digits: step.format)
+                    } else if step.format == -1 {
+                        buffer.appendInteger(Int(value.rounded()))
                     } else {
-                        var empties = RandomStream(seed: options.seed, customer: i, stream: UInt64(10 + party))
-                        let sharedRow = shared.baseAddress! + k * sw
-                        let ownRow = own.baseAddress! + (k * 4 + party) * 14
-                        for c in 0..<plan.count {
-                            buffer.append(44)
-                            if empties.next() < emptyThreshold { continue }
-                            let step = plan[c]
-                            let value = step.source >= 0 ? sharedRow[step.source] : ownRow[-1 - step.source]
-                            if step.format >= 0 {
-                                buffer.appendFixed(value, digits: step.format)
-                            } else if step.format == -1 {
-                                buffer.appendInteger(Int64(value.rounded()))
-                            } else {
-                                let text = labels[-2 - step.format][Int(value)]
-                                buffer.append(text)
-                            }
-                        }
-                        if options.scoreColumn {
-                            buffer.append(44)
-                            buffer.appendInteger(Int64(window.truth[k]))
-                        }
+                        let text = labels[-2 - step.format][Int(value)]
+                        buffer.append(text)
                     }
-                    buffer.append(10)
-                    rows += 1
+                }
+                if options.scoreColumn {
+                    buffer.append(44)
+                    buffer.appendInteger(Int(window.truth[k]))
                 }
             }
+            buffer.append(10)
+            rows += 1
         }
-        output.buffer = buffer
         output.rows += rows
-        if output.buffer.count > (1 << 19) { try output.drain() }
+        if buffer.count > (1 << 19) { try output.drain() }
     }
 }
 
-/// A growable byte buffer with fast number formatting (no allocation per cell).
-struct ByteWriter {
-    var base: UnsafeMutablePointer<UInt8>
-    var capacity: Int
-    var count = 0
-    /// "00" to "99", held by the writer so the per-cell path does not touch a lazily initialized global.
-    private let digitPairs: UnsafePointer<UInt8>
-
-    init(capacity: Int) {
-        self.capacity = capacity
-        base = .allocate(capacity: capacity)
-        digitPairs = ByteWriter.pairTable
-    }
-
-    nonisolated(unsafe) private static let pairTable: UnsafePointer<UInt8> = {
-        let table = UnsafeMutablePointer<UInt8>.allocate(capacity: 200)
-        for n in 0..<100 {
-            table[2 * n] = UInt8(48 + n / 10)
-            table[2 * n + 1] = UInt8(48 + n % 10)
-        }
-        return UnsafePointer(table)
-    }()
-
-    /// Makes room for `bytes` more bytes.
-    @inline(__always)
-    mutating func reserve(_ bytes: Int) {
-        guard count + bytes > capacity else { return }
-        let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: max(capacity * 2, count + bytes))
-        bigger.update(from: base, count: count)
-        base.deallocate()
-        base = bigger
-        capacity = max(capacity * 2, count + bytes)
-    }
-
-    @inline(__always)
-    mutating func append(_ byte: UInt8) {
-        base[count] = byte
-        count += 1
-    }
-
-    @inline(__always)
-    mutating func append(_ bytes: [UInt8]) {
-        bytes.withUnsafeBufferPointer { bytes in
-            (base + count).update(from: bytes.baseAddress!, count: bytes.count)
-            count += bytes.count
-        }
-    }
-
-    mutating func append(_ text: String) {
-        var text = text
-        reserve(text.utf8.count)
-        text.withUTF8 { bytes in
-            (base + count).update(from: bytes.baseAddress!, count: bytes.count)
-            count += bytes.count
-        }
-    }
-
+extension ByteBuffer {
     /// `NNN-NN-NNNN` from a number below 10^9.
     @inline(__always)
-    mutating func appendKey(_ value: UInt64) {
-        var v = value
-        for k in [10, 9, 8, 7, 5, 4, 2, 1, 0] {
-            base[count + k] = 48 + UInt8(v % 10)
-            v /= 10
-        }
-        base[count + 3] = 45
-        base[count + 6] = 45
-        count += 11
-    }
-
-    @inline(__always)
-    mutating func appendInteger(_ value: Int64) {
-        var v = UInt64(value < 0 ? -value : value)
-        if value < 0 { append(45) }
-        var digits = 1
-        var limit: UInt64 = 10
-        while v >= limit && digits < 19 {
-            digits &+= 1
-            limit &*= 10
-        }
-        var k = count &+ digits
-        let pairs = digitPairs
-        do {
-            while v >= 100 {
-                let pair = Int(v % 100) &* 2
-                v /= 100
-                k &-= 2
-                base[k] = pairs[pair]
-                base[k &+ 1] = pairs[pair &+ 1]
+    fileprivate func appendKey(_ value: UInt64) {
+        appendRaw(maximum: 11) { out in
+            var v = value
+            var k = 10
+            while k >= 0 {
+                if k == 3 || k == 6 {
+                    out[k] = UInt8(ascii: "-")
+                } else {
+                    out[k] = UInt8(ascii: "0") &+ UInt8(v % 10)
+                    v /= 10
+                }
+                k -= 1
             }
-            if v >= 10 {
-                k &-= 2
-                base[k] = pairs[Int(v) &* 2]
-                base[k &+ 1] = pairs[Int(v) &* 2 &+ 1]
-            } else {
-                base[k &- 1] = 48 &+ UInt8(v)
-            }
+            return 11
         }
-        count &+= digits
-    }
-
-    /// `value` with at most `digits` decimals (trailing zeros dropped), rounded half away from zero.
-    ///
-    /// One pass: the scaled integer's digits are written two at a time into a scratch buffer, then copied out with
-    /// the decimal point in place.
-    @inline(__always)
-    mutating func appendFixed(_ value: Double, digits: Int) {
-        let scale: Double
-        switch digits {
-        case 0: scale = 1
-        case 1: scale = 10
-        case 2: scale = 100
-        case 3: scale = 1000
-        case 4: scale = 10_000
-        case 5: scale = 100_000
-        default: scale = 1_000_000
-        }
-        var scaled = UInt64(abs(value) * scale + 0.5)
-        if scaled == 0 {
-            append(48)
-            return
-        }
-        if value < 0 { append(45) }
-        var decimals = digits
-        while decimals > 0 && scaled % 10 == 0 {
-            scaled /= 10
-            decimals &-= 1
-        }
-        var scratch: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        let pairs = digitPairs
-        withUnsafeMutableBytes(of: &scratch) { raw in
-            let tmp = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
-            var p = 24
-            var v = scaled
-            while v >= 100 {
-                let q = v / 100
-                let r = Int(v &- q &* 100) &* 2
-                p &-= 2
-                tmp[p] = pairs[r]
-                tmp[p &+ 1] = pairs[r &+ 1]
-                v = q
-            }
-            if v >= 10 {
-                p &-= 2
-                tmp[p] = pairs[Int(v) &* 2]
-                tmp[p &+ 1] = pairs[Int(v) &* 2 &+ 1]
-            } else {
-                p &-= 1
-                tmp[p] = 48 &+ UInt8(v)
-            }
-            let n = 24 &- p
-            let out = base + count
-            if decimals == 0 {
-                out.update(from: tmp + p, count: n)
-                count &+= n
-            } else if n > decimals {
-                let whole = n &- decimals
-                out.update(from: tmp + p, count: whole)
-                out[whole] = 46
-                (out + (whole &+ 1)).update(from: tmp + (p &+ whole), count: decimals)
-                count &+= n &+ 1
-            } else {
-                out[0] = 48
-                out[1] = 46
-                let zeros = decimals &- n
-                (out + 2).update(repeating: 48, count: zeros)
-                (out + (2 &+ zeros)).update(from: tmp + p, count: n)
-                count &+= 2 &+ decimals
-            }
-        }
-    }
-}
-
-/// One result slot per work item, each written by one thread.
-final class Slots<T>: @unchecked Sendable {
-    var values: [T]
-    init(count: Int, initial: T) { values = Array(repeating: initial, count: count) }
-    subscript(i: Int) -> T {
-        get { values.withUnsafeBufferPointer { $0[i] } }
-        set { values.withUnsafeMutableBufferPointer { $0[i] = newValue } }
-    }
-}
-
-/// The first error of several threads.
-final class FailureBox: @unchecked Sendable {
-    private var lock = pthread_mutex_t()
-    private(set) var error: (any Error)?
-    init() { pthread_mutex_init(&lock, nil) }
-    deinit { pthread_mutex_destroy(&lock) }
-    func set(_ error: any Error) {
-        pthread_mutex_lock(&lock)
-        if self.error == nil { self.error = error }
-        pthread_mutex_unlock(&lock)
-    }
-}
-
-/// A shared counter handing out work items.
-final class Counter: @unchecked Sendable {
-    private var lock = pthread_mutex_t()
-    private var value = 0
-    init() { pthread_mutex_init(&lock, nil) }
-    deinit { pthread_mutex_destroy(&lock) }
-    func increment() -> Int {
-        pthread_mutex_lock(&lock)
-        defer { pthread_mutex_unlock(&lock) }
-        value += 1
-        return value - 1
     }
 }
