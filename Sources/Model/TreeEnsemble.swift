@@ -215,7 +215,7 @@ public struct TreeEnsembleLayer: Sendable {
                 }
             }
             for n in 0..<count {
-                guard thresholds[n].isFinite, Float(thresholds[n]).isFinite || left[n] < 0 else {
+                guard left[n] < 0 || Float(thresholds[n]).isFinite else {
                     throw ModelError(.nonFinite, "\(at) node \(n): the threshold is not finite")
                 }
                 if left[n] < 0 {

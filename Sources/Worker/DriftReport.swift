@@ -65,7 +65,7 @@ enum DriftReport {
             }
             let offsets = (0...width).map { $0 * (stride + 1) }
             results.counts[j] = features.indices.map { f in
-                edges[f].isEmpty && drift.features[table.party][f] == nil
+                drift.features[table.party][f] == nil
                     ? nil : Array(counts[offsets[f]..<(offsets[f] + edges[f].count + 1)])
             }
         }

@@ -22,9 +22,9 @@ struct ShardLoader {
         var signedLog: Bool
         /// For a derived feature: the second column (the first is `column`), else -1.
         var column2: Int = -1
-        /// For a derived feature: 1 ratio, 2 product (plain numbers, so a step stays a trivial type: no reference
-        /// counting in the per-cell loop).
-        var operation: UInt8 = 0
+        /// For a derived feature, its operation (an enum and numbers only: a step must stay a trivial type, or the
+        /// per-cell loop pays reference counting).
+        var operation: Derivation.Operation?
         var scale: Double = 1
         var divisor: Double = 1
     }
@@ -138,7 +138,7 @@ struct ShardLoader {
             return ColumnStep(
                 column: columns[f], map: mapIndex, mean: means[f], std: scales[f], signedLog: logs[f],
                 column2: derived[f]?.0 ?? -1,
-                operation: derived[f].map { $0.1.operation == .ratio ? 1 : 2 } ?? 0,
+                operation: derived[f]?.1.operation,
                 scale: derived[f]?.1.scale ?? 1, divisor: derived[f]?.1.divisor ?? 1)
         }
         let plan = UnsafeMutableBufferPointer<ColumnStep>.allocate(capacity: max(width, 1))
@@ -202,7 +202,7 @@ struct ShardLoader {
                         }
                         out[f] = missing
                         continue
-                    } else if step.operation != 0 {
+                    } else if let operation = step.operation {
                         guard let a = DecimalParser.parse(cell), let b = DecimalParser.parse(reader.field(step.column2))
                         else {
                             if problem == nil {
@@ -212,8 +212,7 @@ struct ShardLoader {
                             out[f] = 0
                             continue
                         }
-                        value = Derivation.value(
-                            step.operation == 1 ? .ratio : .product, scale: step.scale, divisor: step.divisor, a, b)
+                        value = Derivation.value(operation, scale: step.scale, divisor: step.divisor, a, b)
                     } else if step.map >= 0 {
                         guard let v = valueMaps[step.map].lookup(cell) else {
                             if problem == nil {

@@ -34,7 +34,7 @@ extension Commands {
         let seconds = Timestamp.monotonicSeconds() - started
         for (name, rows) in outcome.rows.sorted(by: { $0.key < $1.key }) { say("\(name): \(rows) rows") }
         say(
-            "wrote \(customers) customers, \(outcome.bytes / 1_000_000) MB in \(String(format2: seconds)) s "
+            "wrote \(customers) customers, \(outcome.bytes / 1_000_000) MB in \(fixed(seconds, 2)) s "
                 + "(\(Int(Double(customers) / max(seconds, 1e-9))) customers/s) to \(out)")
         return 0
     }
@@ -80,32 +80,19 @@ extension Commands {
         try FileIO.makeDirectories(FileIO.directory(of: out))
         try FileIO.writeAtomically(out, bytes)
         say("holdout (\(report.network.overall.count) customers):")
-        say("  network: " + describe(report.network.overall))
+        say("  network: \(report.network.overall)")
         for k in report.network.byParties.keys.sorted() {
-            say("    \(k) part\(k == 1 ? "y " : "ies"): " + describe(report.network.byParties[k]!))
+            say("    \(k) part\(k == 1 ? "y " : "ies"): \(report.network.byParties[k]!)")
         }
         if let linear = report.linear {
-            say("  linear:  " + describe(linear.overall))
+            say("  linear:  \(linear.overall)")
             for k in linear.byParties.keys.sorted() {
-                say("    \(k) part\(k == 1 ? "y " : "ies"): " + describe(linear.byParties[k]!))
+                say("    \(k) part\(k == 1 ? "y " : "ies"): \(linear.byParties[k]!)")
             }
             let gain = 1 - report.network.overall.mae / max(linear.overall.mae, 1e-9)
-            say("  the network's MAE is \(String(format2: gain * 100))% below the linear model's")
+            say("  the network's MAE is \(fixed(gain * 100, 2))% below the linear model's")
         }
         say("wrote \(out) (model id \(model.id.prefix(12)); \(Int(report.rowsPerSecond)) training rows/s)")
         return 0
-    }
-
-    static func describe(_ m: Trainer.Metrics) -> String {
-        "MAE \(String(format2: m.mae))  RMSE \(String(format2: m.rmse))  R2 \(String(format2: m.r2 * 100))%  (n=\(m.count))"
-    }
-}
-
-extension String {
-    /// `value` with two decimals (for progress and report lines).
-    init(format2 value: Double) {
-        let hundredths = Int((abs(value) * 100).rounded())
-        let sign = value < 0 && hundredths != 0 ? "-" : ""
-        self = sign + "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100)"
     }
 }

@@ -118,7 +118,7 @@ enum Commands {
                 """,
             valued: [
                 "data", "out", "seed", "epochs", "hidden", "representation", "top-hidden", "holdout", "name",
-                "batch-size", "learning-rate", "threads",
+                "batch-size", "learning-rate",
             ], flags: ["no-linear"], run: train),
         Command(
             name: "backup", summary: "copy the job store consistently while the pipeline runs (SQLite online backup)",

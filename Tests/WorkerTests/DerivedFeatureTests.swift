@@ -8,8 +8,9 @@ import Worker
 /// Derived features and a tree-ensemble party, end to end through the scorer.
 @Suite struct DerivedFeatureTests {
     // One party: features r = (0.03 * a) / (b / 12) (zero divisor -> 1) and p = (a * b) / 100, standardized with
-    // mean 0 and std 1. One tree: r < 0.5 ? leaf 1 : leaf 2 (missing r goes left). The top adds p/1000 to the leaf
-    // index and 0.25: z = leaf + p/1000 + 0.25, output linear.
+    // mean 0 and std 1. One tree: r < 0.5 ? leaf 1 : leaf 2 (missing r goes left). The top subtracts the leaf index
+    // from 3.25: z = 3.25 - leaf, output linear. The reference customer (all inputs 0) reaches leaf 1, so a customer
+    // in leaf 2 is pulled down by the party as a whole.
     static let model = """
         {"format": "vfl-model", "version": 1, "name": "derived", "key": "k",
          "parties": [{"name": "bank", "features": [
@@ -21,7 +22,7 @@ import Worker
                 "default_left": [1, 0, 0]}]}]},
            {"name": "plain", "features": [{"name": "p2"}], "layers": []}],
          "top": {"masks": false, "layers": [{"kind": "dense", "in": 2, "out": 1, "activation": "linear",
-           "weights": [1, 0], "bias": [0.25]}]},
+           "weights": [-1, 0], "bias": [3.25]}]},
          "output": {"kind": "linear"}}
         """
 
@@ -43,10 +44,10 @@ import Worker
         _ = try BatchScorer(model: model, options: options).score(batchDirectory: batch, results: paths)
         let rows = try readCSV(paths.scores).dropFirst()
         #expect(rows.map { $0[0] } == ["k1", "k2", "k3", "k4"])
-        #expect(rows.map { $0[1] } == ["2.2500", "1.2500", "2.2500", "1.2500"])
-        // The tree party is attributed as a whole, under its name.
-        #expect(model.reasons.isEmpty)
-        #expect(rows.allSatisfy { ["bank", ""].contains($0[3]) })
+        #expect(rows.map { $0[1] } == ["1.2500", "2.2500", "1.2500", "2.2500"])
+        // The tree party is attributed as a whole, under its name: leaf 2 pulls the score down, leaf 1 is the
+        // reference.
+        #expect(rows.map { $0[3] } == ["bank", "", "bank", ""])
     }
 
     @Test func derivationArithmeticIsTheSeedsOrder() {
