@@ -1,3 +1,5 @@
+import Core
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -5,36 +7,23 @@ import Glibc
 /// A counter-based random stream: every (seed, customer, stream) triple starts its own SplitMix64 sequence, so any
 /// customer's values can be drawn in any order, on any thread, and always come out the same.
 public struct RandomStream {
-    private var state: UInt64
+    private var generator: SplitMix64
     /// The second normal of the last Box-Muller pair, when unused.
     private var spare = 0.0
     private var hasSpare = false
 
     /// The stream of `customer`'s values in `stream` (0: the shared columns, 1...: a party's own columns, ...).
     public init(seed: UInt64, customer: UInt64, stream: UInt64) {
-        state = Self.mix(seed &+ Self.mix(customer &* 0x9E37_79B9_7F4A_7C15 &+ stream &+ 1))
+        let mix = SplitMix64.mix
+        generator = SplitMix64(state: mix(seed &+ mix(customer &* 0x9E37_79B9_7F4A_7C15 &+ stream &+ 1)))
     }
 
     /// A generator seeded directly (training: shuffles and initial weights).
-    public init(seed: UInt64) { state = Self.mix(seed) }
-
-    @inline(__always)
-    static func mix(_ value: UInt64) -> UInt64 {
-        var z = value &+ 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    public init(seed: UInt64) { generator = SplitMix64(state: SplitMix64.mix(seed)) }
 
     /// The next 64 random bits.
     @inline(__always)
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    public mutating func next() -> UInt64 { generator.next() }
 
     /// Uniform in (0, 1).
     @inline(__always)
@@ -133,7 +122,7 @@ public struct Permutation: Sendable {
         while (UInt64(1) << (2 * bits)) < self.size { bits += 1 }
         halfBits = bits
         mask = (UInt64(1) << bits) - 1
-        keys = (0..<4).map { RandomStream.mix(key &+ UInt64($0) &* 0xD1B5_4A32_D192_ED03) }
+        keys = (0..<4).map { SplitMix64.mix(key &+ UInt64($0) &* 0xD1B5_4A32_D192_ED03) }
     }
 
     /// The image of `index` (< size).
@@ -149,7 +138,7 @@ public struct Permutation: Sendable {
         var left = x >> halfBits
         var right = x & mask
         for key in keys {
-            let f = RandomStream.mix(right ^ key) & mask
+            let f = SplitMix64.mix(right ^ key) & mask
             (left, right) = (right, left ^ f)
         }
         return (left << halfBits) | right
