@@ -51,18 +51,19 @@ public final class Histograms: @unchecked Sendable {
         shard.series[labels]!.count += 1
     }
 
-    /// Records a set of observations computed elsewhere (replacing nothing: for histograms built per scrape).
-    public static func render(
-        name: String, help: String, bounds: [Double], values: [Double]
-    ) -> String {
-        let h = Histograms(name: name, help: help, labels: [], bounds: bounds)
-        for v in values { h.observe(v, labels: []) }
-        return h.text
+    /// One unlabelled histogram of values computed elsewhere (per scrape), in Prometheus text format.
+    public static func render(name: String, help: String, bounds: [Double], values: [Double]) -> String {
+        var series = Series(buckets: Array(repeating: 0, count: bounds.count + 1))
+        for value in values {
+            series.buckets[bounds.firstIndex { value <= $0 } ?? bounds.count] += 1
+            series.sum += value
+            series.count += 1
+        }
+        return header(name, help) + (values.isEmpty ? "" : lines(name, bounds, labels: [], series))
     }
 
     /// The family in Prometheus text format.
     public var text: String {
-        var out = "# HELP \(name) \(help)\n# TYPE \(name) histogram\n"
         var snapshot: [[String]: Series] = [:]
         for shard in shards {
             pthread_mutex_lock(&shard.lock)
@@ -78,23 +79,34 @@ public final class Histograms: @unchecked Sendable {
             }
             pthread_mutex_unlock(&shard.lock)
         }
+        var out = Self.header(name, help)
         for labels in snapshot.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
-            let s = snapshot[labels]!
-            let pairs = zip(labelNames, labels).map { "\($0)=\"\($1)\"" }
-            func braces(_ extra: [String]) -> String {
-                let all = pairs + extra
-                return all.isEmpty ? "" : "{" + all.joined(separator: ",") + "}"
-            }
-            var cumulative: UInt64 = 0
-            for (i, bound) in bounds.enumerated() {
-                cumulative += s.buckets[i]
-                out += "\(name)_bucket\(braces(["le=\"\(Self.format(bound))\""])) \(cumulative)\n"
-            }
-            cumulative += s.buckets[bounds.count]
-            out += "\(name)_bucket\(braces(["le=\"+Inf\""])) \(cumulative)\n"
-            out += "\(name)_sum\(braces([])) \(s.sum)\n"
-            out += "\(name)_count\(braces([])) \(s.count)\n"
+            out += Self.lines(
+                name, bounds, labels: zip(labelNames, labels).map { "\($0)=\"\($1)\"" }, snapshot[labels]!)
         }
+        return out
+    }
+
+    private static func header(_ name: String, _ help: String) -> String {
+        "# HELP \(name) \(help)\n# TYPE \(name) histogram\n"
+    }
+
+    /// One series: cumulative buckets, sum and count.
+    private static func lines(_ name: String, _ bounds: [Double], labels: [String], _ s: Series) -> String {
+        func braces(_ extra: [String]) -> String {
+            let all = labels + extra
+            return all.isEmpty ? "" : "{" + all.joined(separator: ",") + "}"
+        }
+        var out = ""
+        var cumulative: UInt64 = 0
+        for (i, bound) in bounds.enumerated() {
+            cumulative += s.buckets[i]
+            out += "\(name)_bucket\(braces(["le=\"\(format(bound))\""])) \(cumulative)\n"
+        }
+        cumulative += s.buckets[bounds.count]
+        out += "\(name)_bucket\(braces(["le=\"+Inf\""])) \(cumulative)\n"
+        out += "\(name)_sum\(braces([])) \(s.sum)\n"
+        out += "\(name)_count\(braces([])) \(s.count)\n"
         return out
     }
 

@@ -56,20 +56,17 @@ public struct StatusRouter: Sendable {
 
     /// Answers one request.
     public func handle(_ request: HTTPRequest) -> HTTPResponse {
-        let parts = request.path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
-        let known =
-            parts.isEmpty || parts == ["health"] || parts == ["ready"] || parts == ["jobs"] || parts == ["metrics"]
-            || (parts.count == 2 && parts[0] == "jobs")
-            || (parts.count == 3 && parts[0] == "jobs" && parts[2] == "results")
-        guard known else { return .error(404, "no such route") }
+        let route = Self.route(request.path)
+        guard route != "other" else { return .error(404, "no such route") }
         guard request.method == "GET" || request.method == "HEAD" else {
             var response = HTTPResponse.error(405, "only GET and HEAD")
             response.headers.append(("Allow", "GET, HEAD"))
             return response
         }
+        let parts = request.path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         do {
-            switch parts.count {
-            case 0:
+            switch route {
+            case "/":
                 return HTTPResponse(
                     status: 200,
                     headers: [
@@ -79,9 +76,9 @@ public struct StatusRouter: Sendable {
                             "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'"
                         ),
                     ], body: .bytes(Array(Dashboard.html.utf8)))
-            case 1 where parts[0] == "health":
+            case "/health":
                 return .json(200, ["status": "ok", "service": "vfl-api"])
-            case 1 where parts[0] == "ready":
+            case "/ready":
                 let reachable = (try? store.jobs(limit: 1)) != nil
                 let ready = reachable && modelLoaded
                 return .json(
@@ -90,11 +87,11 @@ public struct StatusRouter: Sendable {
                         "status": ready ? "ready" : "not ready", "database": .bool(reachable),
                         "model": .bool(modelLoaded),
                     ])
-            case 1 where parts[0] == "jobs":
+            case "/jobs":
                 return try jobs(request)
-            case 1:
+            case "/metrics":
                 return try metrics()
-            case 2:
+            case "/jobs/{id}":
                 if let body = cache.get(parts[1]) {
                     return HTTPResponse(
                         status: 200, headers: [("Content-Type", "application/json")], body: .bytes(body))
@@ -239,13 +236,9 @@ public struct StatusRouter: Sendable {
         text += "vfl_rows_rejected_total \(m.rejectedRows)\n"
         text += "# HELP vfl_workers_live Workers with a heartbeat in the last 30 s.\n# TYPE vfl_workers_live gauge\n"
         text += "vfl_workers_live \(m.liveWorkers)\n"
-        let durations = try store.jobs(state: .done, limit: 100_000).compactMap { job -> Double? in
-            guard let end = job.finishedAt else { return nil }
-            return Double(end - job.createdAt) / 1e6
-        }
         text += Histograms.render(
             name: "vfl_job_duration_seconds", help: "Done jobs: seconds from ingest to results.",
-            bounds: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600], values: durations)
+            bounds: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600], values: m.doneSeconds)
         text += latency.text
         return HTTPResponse(
             status: 200, headers: [("Content-Type", "text/plain; version=0.0.4")], body: .bytes(Array(text.utf8)))

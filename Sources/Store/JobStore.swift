@@ -454,7 +454,8 @@ public final class JobStore: @unchecked Sendable {
     public func metrics(
         liveWithinSeconds: Double = 30
     ) throws -> (
-        jobs: [String: Int], tasks: [String: Int], scored: Int, rejectedRows: Int, liveWorkers: Int
+        jobs: [String: Int], tasks: [String: Int], scored: Int, rejectedRows: Int, liveWorkers: Int,
+        doneSeconds: [Double]
     ) {
         try sync { db in
             var jobs: [String: Int] = [:]
@@ -470,7 +471,12 @@ public final class JobStore: @unchecked Sendable {
             )
             let since = Timestamp.now().microseconds - Int64(liveWithinSeconds * 1e6)
             let live = try db.query("SELECT COUNT(*) AS n FROM workers WHERE seen_us >= ?", [.integer(since)])
-            return (jobs, tasks, totals[0]["s"].int ?? 0, totals[0]["r"].int ?? 0, live[0]["n"].int ?? 0)
+            let durations = try db.query(
+                "SELECT finished_us - created_us AS d FROM jobs WHERE state = 'done' AND finished_us IS NOT NULL"
+            ).map { Double($0["d"].int ?? 0) / 1e6 }
+            return (
+                jobs, tasks, totals[0]["s"].int ?? 0, totals[0]["r"].int ?? 0, live[0]["n"].int ?? 0, durations
+            )
         }
     }
 
