@@ -247,8 +247,6 @@ public final class NetworkEvaluator {
         for l in stride(from: model.top.count - 1, through: 0, by: -1) {
             let layer = model.top[l]
             let isFirst = l == 0
-            let input = isFirst ? topInput : topOutputs[l - 1]
-            _ = input
             let target = isFirst ? topGradient : spare
             backward(
                 layer, rows: rows, output: topOutputs[l], ldo: layer.outputWidth, gradient: gradient,

@@ -433,7 +433,6 @@ public struct Generator: Sendable {
             try Output(party: party, path: directory + "/" + (party < 0 ? "labels" : Self.parties[party]) + ".csv")
         }
         for output in outputs { writeHeader(output) }
-        _ = Self.wealthBands
         let window = Window()
         let failure = Mutex<(any Error)?>(nil)
         let threads = max(1, options.threads)
