@@ -19,21 +19,23 @@ let package = Package(
             providers: [.apt(["libopenblas-dev"])]
         ),
         .target(name: "Core"),
+        .target(name: "Spool", dependencies: ["Core"]),
         .target(name: "Model", dependencies: ["Core", "COpenBLAS"]),
         .target(name: "Store", dependencies: ["Core", "CSQLite"]),
-        .target(name: "Ingest", dependencies: ["Core", "Store", "Model"]),
-        .target(name: "StatusAPI", dependencies: ["Core", "Store"]),
-        .target(name: "Worker", dependencies: ["Core", "Store", "Model"]),
-        .target(name: "Training", dependencies: ["Core", "Model", "Worker", "COpenBLAS"]),
+        .target(name: "Ingest", dependencies: ["Core", "Spool", "Store", "Model"]),
+        .target(name: "StatusAPI", dependencies: ["Core", "Spool", "Store"]),
+        .target(name: "Worker", dependencies: ["Core", "Spool", "Store", "Model"]),
+        .target(name: "Training", dependencies: ["Core", "Spool", "Model", "Worker", "COpenBLAS"]),
         .executableTarget(
-            name: "vfl", dependencies: ["Core", "Model", "Store", "Ingest", "StatusAPI", "Worker", "Training"]),
-        .target(name: "Fixtures", dependencies: ["Core", "Model"], path: "Tests/Fixtures"),
+            name: "vfl", dependencies: ["Core", "Spool", "Model", "Store", "Ingest", "StatusAPI", "Worker", "Training"]),
+        .target(name: "Fixtures", dependencies: ["Core", "Spool", "Model"], path: "Tests/Fixtures"),
         .testTarget(name: "CoreTests", dependencies: ["Core"]),
         .testTarget(name: "ModelTests", dependencies: ["Core", "Model", "Fixtures"]),
+        .testTarget(name: "SpoolTests", dependencies: ["Core", "Spool"]),
         .testTarget(name: "StoreTests", dependencies: ["Core", "Store"]),
-        .testTarget(name: "StatusAPITests", dependencies: ["Core", "Store", "StatusAPI", "Fixtures"]),
+        .testTarget(name: "StatusAPITests", dependencies: ["Core", "Spool", "Store", "StatusAPI", "Fixtures"]),
         .testTarget(name: "TrainingTests", dependencies: ["Core", "Model", "Worker", "Training", "Fixtures"]),
-        .testTarget(name: "WorkerTests", dependencies: ["Core", "Model", "Store", "Ingest", "Worker", "Fixtures"]),
+        .testTarget(name: "WorkerTests", dependencies: ["Core", "Spool", "Model", "Store", "Ingest", "Worker", "Fixtures"]),
     ]
 )
 

@@ -5,6 +5,7 @@ public import Store
 
 #if canImport(Glibc)
 import Glibc
+public import Spool
 #endif
 
 /// Ingest's settings.

@@ -1,5 +1,6 @@
-public import Core
+import Core
 import Foundation
+public import Spool
 public import Store
 
 /// The status API's routes (../shared/CONTRACTS.md): `/health`, `/ready`, `/jobs`, `/jobs/{id}`,

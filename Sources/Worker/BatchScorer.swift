@@ -5,6 +5,7 @@ import Synchronization
 
 #if canImport(Glibc)
 import Glibc
+import Spool
 #endif
 
 /// Settings of one scoring run.

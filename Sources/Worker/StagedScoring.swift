@@ -1,6 +1,7 @@
 import Core
 import Foundation
 import Model
+import Spool
 public import Store
 
 /// The stages of a split job (``TaskPlan``).

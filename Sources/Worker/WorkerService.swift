@@ -7,6 +7,7 @@ import Synchronization
 
 #if canImport(Glibc)
 import Glibc
+public import Spool
 #endif
 
 /// A worker's settings.

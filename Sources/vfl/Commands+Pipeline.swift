@@ -8,6 +8,7 @@ import Worker
 
 #if canImport(Glibc)
 import Glibc
+import Spool
 #endif
 
 /// The pipeline's roles: `vfl ingest`, `vfl worker`, and the all-in-one `vfl run`.

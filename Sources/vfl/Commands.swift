@@ -4,6 +4,7 @@ import Worker
 
 #if canImport(Glibc)
 import Glibc
+import Spool
 #endif
 
 /// vfl's subcommands, as data: name, summary, usage and the function that runs it.

@@ -1,6 +1,7 @@
 import Core
 import Foundation
 public import Model
+import Spool
 
 /// A generated batch folder for a model: one shard per party with random values, keys `NNN-NN-NNNN`, and the
 /// reference score of every customer.

@@ -1,6 +1,7 @@
 import Core
 import Fixtures
 import Foundation
+import Spool
 import Store
 import Testing
 

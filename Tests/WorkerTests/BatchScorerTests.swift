@@ -2,6 +2,7 @@ import Core
 import Fixtures
 import Foundation
 import Model
+import Spool
 import Testing
 import Worker
 

@@ -3,6 +3,7 @@ import Fixtures
 import Foundation
 import Ingest
 import Model
+import Spool
 import Store
 import Testing
 

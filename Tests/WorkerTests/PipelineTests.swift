@@ -8,6 +8,7 @@ import Worker
 
 #if canImport(Glibc)
 import Glibc
+import Spool
 #endif
 
 /// The pipeline with real processes, files and SQLite: `vfl ingest` and `vfl worker` on a temporary spool.

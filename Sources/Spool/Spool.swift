@@ -1,3 +1,5 @@
+import Core
+
 /// The spool's folders (docs/spool-protocol.md): where batches arrive, live, and where results go.
 public struct Spool: Sendable {
     /// The spool's root folder.
