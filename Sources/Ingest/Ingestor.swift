@@ -1,11 +1,11 @@
 public import Core
 import Foundation
 public import Model
+public import Spool
 public import Store
 
 #if canImport(Glibc)
 import Glibc
-public import Spool
 #endif
 
 /// Ingest's settings.

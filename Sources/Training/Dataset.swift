@@ -1,10 +1,10 @@
 import Core
+import Spool
 
 import struct Foundation.Data
 
 #if canImport(Glibc)
 import Glibc
-import Spool
 #endif
 
 /// A labelled batch in memory, for training: every labelled customer, and for each party the raw cells of the rows

@@ -1,11 +1,11 @@
 public import Core
 import Dispatch
 public import Model
+import Spool
 import Synchronization
 
 #if canImport(Glibc)
 import Glibc
-import Spool
 #endif
 
 /// Settings of one scoring run.

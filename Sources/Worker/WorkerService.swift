@@ -2,12 +2,12 @@ public import Core
 import Dispatch
 import Foundation
 public import Model
+public import Spool
 public import Store
 import Synchronization
 
 #if canImport(Glibc)
 import Glibc
-public import Spool
 #endif
 
 /// A worker's settings.

@@ -2,13 +2,13 @@ import Core
 import Dispatch
 import Ingest
 import Model
+import Spool
 import StatusAPI
 import Store
 import Worker
 
 #if canImport(Glibc)
 import Glibc
-import Spool
 #endif
 
 /// The pipeline's roles: `vfl ingest`, `vfl worker`, and the all-in-one `vfl run`.

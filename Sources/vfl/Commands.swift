@@ -1,10 +1,10 @@
 import Core
 import Model
+import Spool
 import Worker
 
 #if canImport(Glibc)
 import Glibc
-import Spool
 #endif
 
 /// vfl's subcommands, as data: name, summary, usage and the function that runs it.

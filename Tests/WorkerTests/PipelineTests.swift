@@ -2,13 +2,13 @@ import Core
 import Fixtures
 import Foundation
 import Model
+import Spool
 import Store
 import Testing
 import Worker
 
 #if canImport(Glibc)
 import Glibc
-import Spool
 #endif
 
 /// The pipeline with real processes, files and SQLite: `vfl ingest` and `vfl worker` on a temporary spool.
@@ -67,8 +67,14 @@ import Spool
     func expected(_ staging: String, _ file: String = "scores.csv") throws -> Data {
         let out = temp.file("expected-\(UUID().uuidString)/scores.csv")
         try FileManager.default.createDirectory(atPath: FileIO.directory(of: out), withIntermediateDirectories: true)
-        _ = try BatchScorer(model: model, options: ScoringOptions(threads: 1)).score(
-            batchDirectory: staging, results: ResultPaths(besideScores: out))
+        // The binary, not the library in this process: it picks the same BLAS kernel the workers pick.
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CommandLineTests.binary)
+        process.arguments = ["score", staging, "--out", out, "--model", modelPath, "--threads", "1"]
+        process.standardError = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
         return try Data(contentsOf: URL(fileURLWithPath: FileIO.directory(of: out) + "/" + file))
     }
 
