@@ -1,3 +1,5 @@
+import Spool
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -23,7 +25,7 @@ final class InboxWatcher {
             usleep(UInt32(seconds * 1e6))
             return
         }
-        if let names = try? listDirectory(path) {
+        if let names = try? Spool.list(path) {
             for name in names where !watched.contains(name) && !name.hasPrefix(".") {
                 let mask = UInt32(IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_ONLYDIR | IN_DONT_FOLLOW)
                 if inotify_add_watch(fd, path + "/" + name, mask) >= 0 { watched.insert(name) }

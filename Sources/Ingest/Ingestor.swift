@@ -21,6 +21,10 @@ public struct IngestConfiguration: Sendable {
     /// How long the manifest and shards must have been unchanged before a batch is taken, in seconds: a file written
     /// in place (without the `.part`-and-rename discipline) is never read half-written.
     public var settleSeconds: Double
+    /// Where the model file is: recorded with each job, so that workers load the job's model by id.
+    public var modelPath: String? = nil
+    /// Seconds between recovery passes (held jobs, folders of `batches/` without a job), besides the one at start.
+    public var recoveryInterval: Double = 10
 
     /// Creates settings.
     public init(spool: Spool, rescanInterval: Double = 1.0, maxShardBytes: Int = 64 << 30, settleSeconds: Double = 0.5)
@@ -70,21 +74,49 @@ public final class Ingestor: @unchecked Sendable {
         }
     }
 
-    /// Creates the spool folders and records jobs for batches a crash left in `batches/` without one.
+    /// Creates the spool folders and finishes what a crash or a failing store left between two states: a held job
+    /// (recorded, its batch not moved or not released) is moved and released; a folder in `batches/` without any job
+    /// (only possible when the job store was lost or replaced) is recorded as a failed job, loudly, never re-scored
+    /// silently. Runs at start and every ``IngestConfiguration/recoveryInterval``.
     ///
     /// - Throws: ``SystemError`` or ``StoreError``.
     public func recover() throws {
         try configuration.spool.create()
-        for name in try listDirectory(configuration.spool.batches) where BatchID.isValid(name) {
-            if try !store.jobExists(name) {
-                let folder = configuration.spool.batches + "/" + name
-                let manifest = try? Manifest(parsing: Data(FileIO.readFile(folder + "/manifest.json", limit: 1 << 20)))
-                let parties = manifest?.parties ?? []
-                try store.createJob(
-                    id: name, parties: parties, modelID: model.id, modelName: model.name,
-                    tasks: plan(folder: folder, parties: parties))
-                logger.info("batch recovered", metadata: [("job.id", name)])
+        try recoverHeldJobs()
+        let spool = configuration.spool
+        for name in try Spool.list(spool.batches) where BatchID.isValid(name) {
+            guard try !store.jobExists(name) else { continue }
+            let folder = spool.batch(name)
+            let manifest = try? Manifest(parsing: Data(FileIO.readFile(folder + "/manifest.json", limit: 1 << 20)))
+            let parties = manifest?.parties ?? []
+            let shards = manifest.flatMap { try? Shard.resolve($0, in: folder) }
+            let published = spool.hasPublishedScores(name) ? "; results/\(name) holds earlier results, kept" : ""
+            let reason =
+                "batch \(name) was found in batches/ without any job history (the job store was lost or replaced)"
+                + published + "; not scored again automatically: run `vfl retry \(name)` to score it"
+            try store.recordOrphan(
+                id: name, parties: parties, modelID: model.id, modelName: model.name,
+                shards: shards.map(Shard.jsonText), tasks: plan(shards ?? []), reason: reason)
+            logger.error("batch without job history", metadata: [("job.id", name), ("reason", reason)])
+        }
+    }
+
+    /// Moves and releases held jobs: recorded before their batch moved (a crash, a full disk or a busy store between
+    /// the two steps).
+    private func recoverHeldJobs() throws {
+        let spool = configuration.spool
+        for id in try store.heldJobs() {
+            if FileIO.exists(spool.batch(id)) {
+                try store.releaseHeldJob(id)
+            } else if FileIO.exists(spool.inbox + "/" + id) {
+                try spool.accept(id)
+                try store.releaseHeldJob(id)
+            } else {
+                try store.failJob(id, reason: "the batch's files disappeared between its acceptance and its move")
+                try store.releaseHeldJob(id)
+                continue
             }
+            logger.info("held batch released", metadata: [("job.id", id)])
         }
     }
 
@@ -94,8 +126,14 @@ public final class Ingestor: @unchecked Sendable {
     @discardableResult
     public func scanOnce() throws -> ScanOutcome {
         var outcome = ScanOutcome()
-        let names = (try? listDirectory(configuration.spool.inbox)) ?? []
-        for name in names.sorted() {
+        try recoverHeldJobs()
+        let names = (try? InboxEntry.list(configuration.spool.inbox)) ?? []
+        for entry in names.sorted(by: { $0.bytes.lexicographicallyPrecedes($1.bytes) }) {
+            guard let name = entry.name else {
+                try rejectUndecodable(entry)
+                outcome.rejected += 1
+                continue
+            }
             if name.hasPrefix(".") || name.hasSuffix(".part") { continue }
             switch try ingest(name) {
             case .accepted: outcome.accepted += 1
@@ -111,10 +149,15 @@ public final class Ingestor: @unchecked Sendable {
     public func run(shouldStop: @escaping @Sendable () -> Bool) throws {
         try recover()
         let watcher = InboxWatcher(path: configuration.spool.inbox)
+        var lastRecovery = Timestamp.monotonicSeconds()
         while !shouldStop() {
             var settling = false
             do { settling = try scanOnce().settling > 0 } catch {
                 logger.error("scan failed", metadata: [("error", "\(error)")])
+            }
+            if Timestamp.monotonicSeconds() - lastRecovery >= configuration.recoveryInterval {
+                lastRecovery = Timestamp.monotonicSeconds()
+                do { try recover() } catch { logger.error("recovery failed", metadata: [("error", "\(error)")]) }
             }
             // A batch waiting out its settle time is looked at again soon, not at the next rescan.
             watcher.wait(seconds: settling ? min(0.05, configuration.rescanInterval) : configuration.rescanInterval)
@@ -150,7 +193,10 @@ public final class Ingestor: @unchecked Sendable {
         guard lstat(path, &info) == 0 else { return .notReady }
         let kind = info.st_mode & S_IFMT
         guard BatchID.isValid(name) else {
-            return try reject(entry: name, id: nil, parties: [], reason: "the name is not a valid batch id")
+            return try reject(
+                entry: name, id: nil, parties: [],
+                reason: "the inbox entry \(InboxEntry.readable(Array(name.utf8))) is not a valid batch id "
+                    + "(1-128 of A-Z a-z 0-9 . _ -, not starting with .)")
         }
         guard kind == S_IFDIR else {
             let what = kind == S_IFLNK ? "a symbolic link" : kind == S_IFREG ? "a file" : "not a folder"
@@ -165,6 +211,7 @@ public final class Ingestor: @unchecked Sendable {
         guard fstatat(directory, "manifest.json", &manifestInfo, AT_SYMLINK_NOFOLLOW) == 0 else { return .notReady }
         guard isSettled(manifestInfo) else { return .settling }
         var parties: [String] = []
+        var shards: [Shard] = []
         do {
             let manifestBytes = try readEntry(directory, "manifest.json", limit: 1 << 20)
             let manifest: Manifest
@@ -174,7 +221,7 @@ public final class Ingestor: @unchecked Sendable {
                 throw Rejection(
                     reason: "manifest.json: field \"batch\" is \"\(manifest.batch)\", the folder is \(name)")
             }
-            if try store.jobExists(name) || FileIO.exists(configuration.spool.batches + "/" + name) {
+            if try store.jobExists(name) || FileIO.exists(configuration.spool.batch(name)) {
                 return try reject(
                     entry: name, id: name, parties: parties, reason: "duplicate batch id: \(name) was seen before")
             }
@@ -182,27 +229,53 @@ public final class Ingestor: @unchecked Sendable {
                 guard let p = model.partyIndex(party) else {
                     throw Rejection(reason: "manifest.json lists party \(party), which the model does not have")
                 }
-                try checkShard(directory, party: p, manifest: manifest)
+                let shard: Shard
+                do { shard = try Shard.resolve(party: party, in: path) } catch let error as SpoolError {
+                    throw Rejection(reason: error.message)
+                }
+                try checkShard(directory, party: p, shard: shard, manifest: manifest)
+                shards.append(shard)
             }
         } catch let rejection as Rejection {
             return try reject(entry: name, id: name, parties: parties, reason: rejection.reason)
         } catch is NotSettled {
             return .settling
         }
-        let tasks = plan(folder: path, parties: parties)
-        try FileIO.rename(path, to: configuration.spool.batches + "/" + name)
-        try store.createJob(id: name, parties: parties, modelID: model.id, modelName: model.name, tasks: tasks)
+        return try accept(name, parties: parties, shards: shards)
+    }
+
+    /// Records the job held, moves the batch into `batches/`, then releases the job: a crash or failure between the
+    /// steps leaves a held job that recovery completes, never a batch without its job. A busy or full store leaves the
+    /// batch in the inbox for the next scan.
+    private func accept(_ name: String, parties: [String], shards: [Shard]) throws -> Result {
+        do {
+            try Failpoint.hit("ingest.accept.before-record")
+            try store.createJob(
+                id: name, parties: parties, modelID: model.id, modelName: model.name,
+                modelPath: configuration.modelPath, shards: Shard.jsonText(shards), held: true, tasks: plan(shards))
+        } catch let error as StoreError where error.code == .busy || error.code == .full {
+            logger.warning("cannot record the batch yet; retried", metadata: [("job.id", name), ("error", "\(error)")])
+            return .settling
+        }
+        try Failpoint.hit("ingest.accept.after-record")
+        do {
+            try configuration.spool.accept(name)
+            try Failpoint.hit("ingest.accept.before-release")
+            try store.releaseHeldJob(name)
+        } catch {
+            logger.warning(
+                "batch recorded but not moved; recovery retries", metadata: [("job.id", name), ("error", "\(error)")])
+            return .accepted
+        }
         logger.info("batch accepted", metadata: [("job.id", name), ("parties", parties.joined(separator: ","))])
         return .accepted
     }
 
     /// The job's tasks, from the size of its (already checked) shards and the memory bound.
-    private func plan(folder: String, parties: [String]) -> [TaskSpec] {
-        let bytes = parties.reduce(0) { total, party in
-            total + FileIO.size(folder + "/" + party + ".csv") + FileIO.size(folder + "/" + party + ".repr.csv")
-        }
+    private func plan(_ shards: [Shard]) -> [TaskSpec] {
+        let bytes = shards.reduce(0) { $0 + Int($1.identity.size) }
         return TaskPlan.tasks(
-            parties: parties.count, buckets: TaskPlan.buckets(shardBytes: bytes, memoryBound: configuration.memoryBound)
+            parties: shards.count, buckets: TaskPlan.buckets(shardBytes: bytes, memoryBound: configuration.memoryBound)
         )
     }
 
@@ -251,23 +324,16 @@ public final class Ingestor: @unchecked Sendable {
         return Array(bytes[0..<offset])
     }
 
-    /// Checks one party's shard: present once, a safe regular file, its header holding the key and the model's
-    /// columns, and its checksum when the manifest gives one.
-    private func checkShard(_ directory: Int32, party p: Int, manifest: Manifest) throws {
+    /// Checks one party's shard: a safe regular file, the one resolved (not replaced meanwhile), its header holding the
+    /// key and the model's columns, and its checksum when the manifest gives one.
+    private func checkShard(_ directory: Int32, party p: Int, shard: Shard, manifest: Manifest) throws {
         let spec = model.parties[p]
-        var rawInfo = stat()
-        var reprInfo = stat()
-        let hasRaw = fstatat(directory, spec.name + ".csv", &rawInfo, AT_SYMLINK_NOFOLLOW) == 0
-        let hasRepr = fstatat(directory, spec.name + ".repr.csv", &reprInfo, AT_SYMLINK_NOFOLLOW) == 0
-        guard hasRaw != hasRepr else {
-            throw Rejection(
-                reason: hasRaw
-                    ? "party \(spec.name) has both \(spec.name).csv and \(spec.name).repr.csv"
-                    : "manifest.json lists party \(spec.name), but there is no \(spec.name).csv")
-        }
-        let file = spec.name + (hasRaw ? ".csv" : ".repr.csv")
+        let hasRaw = shard.input == .features
+        let file = shard.file
         let (fd, _) = try openEntry(directory, file, limit: configuration.maxShardBytes)
         defer { close(fd) }
+        // Changed since it was resolved: still being written; look again later.
+        guard FileIdentity.of(fileDescriptor: fd) == shard.identity else { throw NotSettled() }
         let reader = CSVReader(fileDescriptor: fd, closeWhenDone: false, limits: CSVLimits(chunkBytes: 64 << 10))
         let header: [String]
         do {
@@ -292,42 +358,60 @@ public final class Ingestor: @unchecked Sendable {
         }
     }
 
-    /// Moves a refused entry to `rejected/` (never following it), writes `error.json`, records the rejection.
+    /// Records the rejection, moves the refused entry to `rejected/` (never following it) and writes `error.json`
+    /// beside or inside it. The record comes first: a full disk that prevents `error.json` still leaves the reason in
+    /// the store (and the log). A busy store leaves the entry in the inbox for the next scan.
     private func reject(entry name: String, id: String?, parties: [String], reason: String) throws -> Result {
         let stamp = Timestamp.now().microseconds
-        let safe = BatchID.isValid(name) ? name : "invalid"
-        var target = configuration.spool.rejected + "/" + safe
-        if FileIO.exists(target) || !BatchID.isValid(name) { target += ".\(stamp)" }
-        try FileIO.rename(configuration.spool.inbox + "/" + name, to: target)
+        let jobID = id ?? "invalid.\(stamp)"
+        do {
+            try store.recordRejected(id: jobID, parties: parties, reason: reason)
+        } catch let error as StoreError where error.code == .busy || error.code == .full {
+            logger.warning(
+                "cannot record the rejection yet; retried", metadata: [("job.id", jobID), ("error", "\(error)")])
+            return .settling
+        }
+        let valid = BatchID.isValid(name)
+        var target = valid ? name : "invalid"
+        if FileIO.exists(configuration.spool.rejected + "/" + target) || !valid { target += ".\(stamp)" }
+        let moved = try configuration.spool.moveToRejected(entry: name, as: target)
+        writeError(for: moved, id: id, reason: reason, stamp: stamp)
+        logger.info("batch rejected", metadata: [("job.id", jobID), ("reason", reason)])
+        return .rejected
+    }
+
+    /// Writes the `error.json` of a rejected entry; a failure is logged (the store holds the reason).
+    private func writeError(for moved: String, id: String?, reason: String, stamp: Int64) {
         let error: JSONValue = [
             "batch": id.map { .string($0) } ?? .null, "reason": .string(reason),
             "rejected_at": .string(Timestamp(microseconds: stamp).iso8601),
         ]
         let errorPath =
-            FileIO.isDirectory(target) && !isSymlink(target) ? target + "/error.json" : target + ".error.json"
-        try FileIO.writeAtomically(errorPath, Array((error.text + "\n").utf8))
-        let jobID = id ?? "invalid.\(stamp)"
-        try store.recordRejected(id: jobID, parties: parties, reason: reason)
-        logger.info("batch rejected", metadata: [("job.id", jobID), ("reason", reason)])
-        return .rejected
+            FileIO.isDirectory(moved) && !isSymlink(moved) ? moved + "/error.json" : moved + ".error.json"
+        do {
+            try Failpoint.hit("ingest.reject.before-error-json")
+            try FileIO.writeAtomically(errorPath, Array((error.text + "\n").utf8))
+        } catch {
+            logger.warning(
+                "cannot write error.json; the reason is in the job store",
+                metadata: [("path", errorPath), ("error", "\(error)")])
+        }
+    }
+
+    /// Rejects an inbox entry whose name is not UTF-8 (it can be neither an id nor shown as it is).
+    private func rejectUndecodable(_ entry: InboxEntry) throws {
+        let stamp = Timestamp.now().microseconds
+        let id = "invalid.\(stamp)"
+        let reason = "the inbox entry \(InboxEntry.readable(entry.bytes)) has a name that is not UTF-8"
+        try store.recordRejected(id: id, parties: [], reason: reason)
+        let target = configuration.spool.rejected + "/invalid.\(stamp)"
+        try entry.rename(in: configuration.spool.inbox, to: target)
+        writeError(for: target, id: nil, reason: reason, stamp: stamp)
+        logger.info("batch rejected", metadata: [("job.id", id), ("reason", reason)])
     }
 
     private func isSymlink(_ path: String) -> Bool {
         var info = stat()
         return lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFLNK
     }
-}
-
-/// The names in a directory (not `.` and `..`).
-func listDirectory(_ path: String) throws -> [String] {
-    guard let dir = opendir(path) else { throw SystemError(errno: errno, call: "opendir", path: path) }
-    defer { closedir(dir) }
-    var names: [String] = []
-    while let entry = readdir(dir) {
-        let name = withUnsafePointer(to: entry.pointee.d_name) {
-            $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-        }
-        if name != "." && name != ".." { names.append(name) }
-    }
-    return names
 }

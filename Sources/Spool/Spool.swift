@@ -1,4 +1,9 @@
 import Core
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The spool's folders (docs/spool-protocol.md): where batches arrive, live, and where results go.
 public struct Spool: Sendable {
@@ -24,5 +29,162 @@ public struct Spool: Sendable {
     /// - Throws: ``SystemError`` when one cannot be created.
     public func create() throws {
         for dir in [inbox, batches, results, rejected, work] { try FileIO.makeDirectories(dir) }
+    }
+}
+
+/// Every move between the spool's folders: the one owner of its layout (docs/spool-protocol.md).
+///
+/// Each rename that must survive a power cut is followed by an fsync of the folders it touched. Failpoints
+/// (``Failpoint``) sit before and after each rename.
+extension Spool {
+    /// The only files a result folder may hold.
+    public static let resultFiles: Set<String> = ["scores.csv", "rejects.csv", "summary.json", "error.json"]
+
+    /// `batches/<id>`: an accepted batch's folder.
+    public func batch(_ id: String) -> String { batches + "/" + id }
+
+    /// `results/<id>`: a job's published results.
+    public func result(_ id: String) -> String { results + "/" + id }
+
+    /// `work/<job>@<owner>`: one claim's private folder (`@` cannot occur in a batch id).
+    public func privateFolder(job: String, owner: String) -> String { work + "/" + job + "@" + owner }
+
+    /// `work/<job>.staged`: a split job's intermediate files (partitions and bucket results), never published.
+    public func stagedFolder(job: String) -> String { work + "/" + job + ".staged" }
+
+    /// Moves an accepted batch from the inbox into `batches/`.
+    ///
+    /// - Throws: ``SystemError``.
+    public func accept(_ id: String) throws {
+        try Failpoint.hit("spool.accept.before-rename")
+        try FileIO.rename(inbox + "/" + id, to: batch(id))
+        try Failpoint.hit("spool.accept.after-rename")
+        try FileIO.sync(batches)
+        try FileIO.sync(inbox)
+    }
+
+    /// Moves a refused inbox entry into `rejected/` under `name`, never following it.
+    ///
+    /// - Returns: Its new path.
+    /// - Throws: ``SystemError``.
+    public func moveToRejected(entry: String, as name: String) throws -> String {
+        let target = rejected + "/" + name
+        try Failpoint.hit("spool.reject.before-rename")
+        try FileIO.rename(inbox + "/" + entry, to: target)
+        try FileIO.sync(rejected)
+        try FileIO.sync(inbox)
+        return target
+    }
+
+    /// Whether `results/<job>` holds a published `scores.csv` (the results of a done job, never replaced).
+    public func hasPublishedScores(_ job: String) -> Bool { FileIO.exists(result(job) + "/scores.csv") }
+
+    /// What ``publish(_:job:)`` did.
+    public enum PublishOutcome: Sendable, Equatable {
+        /// The folder is now `results/<job>`.
+        case published
+        /// `results/<job>` already held scores (a restart finishing a publish that had landed, or a job of the same
+        /// id from before): they are kept; `identical` tells whether they equal the folder's.
+        case alreadyPublished(identical: Bool)
+    }
+
+    /// Publishes `folder` as `results/<job>` by rename: idempotent, and never replacing published scores.
+    ///
+    /// An earlier failure's explanation (a folder without `scores.csv`) is replaced. The folder must hold only result
+    /// files (``resultFiles``): intermediate data is never published.
+    ///
+    /// - Throws: ``SpoolError`` when the folder holds other files; ``SystemError`` when a rename fails.
+    @discardableResult
+    public func publish(_ folder: String, job: String) throws -> PublishOutcome {
+        let names = try Spool.list(folder)
+        let foreign = names.filter { !Spool.resultFiles.contains($0) }
+        guard foreign.isEmpty else {
+            throw SpoolError("\(folder) holds \(foreign.count) file(s) that are not results; it is not published")
+        }
+        let target = result(job)
+        if hasPublishedScores(job) { return .alreadyPublished(identical: sameScores(folder, target)) }
+        if FileIO.exists(target) {
+            // A failure's explanation, published before a retry: set aside, then removed.
+            let aside = work + "/" + job + ".replaced-\(Timestamp.now().microseconds)"
+            try FileIO.rename(target, to: aside)
+            Spool.remove(aside)
+        }
+        try Failpoint.hit("spool.publish.before-rename")
+        do { try FileIO.rename(folder, to: target) } catch {
+            // Another process published first (a restart's recovery racing the worker).
+            if hasPublishedScores(job) { return .alreadyPublished(identical: sameScores(folder, target)) }
+            throw error
+        }
+        try Failpoint.hit("spool.publish.after-rename")
+        try FileIO.sync(results)
+        try FileIO.sync(work)
+        return .published
+    }
+
+    private func sameScores(_ folder: String, _ target: String) -> Bool {
+        guard let a = try? FileIO.readFile(folder + "/scores.csv", limit: Int.max),
+            let b = try? FileIO.readFile(target + "/scores.csv", limit: Int.max)
+        else { return !FileIO.exists(folder + "/scores.csv") }
+        return a == b
+    }
+
+    /// Publishes a failed job's explanation: `error.json` with `explanation`, and the listed result files moved from
+    /// `folder` (rejects.csv and summary.json when too many rows were rejected). Never replaces published scores.
+    ///
+    /// - Throws: ``SpoolError`` or ``SystemError``.
+    public func publishFailure(
+        job: String, owner: String, explanation: [UInt8], keeping files: [String], from folder: String?
+    )
+        throws
+    {
+        let staging = work + "/" + job + "@" + owner + ".error"
+        Spool.remove(staging)
+        try FileIO.makeDirectories(staging)
+        if let folder {
+            for file in files where Spool.resultFiles.contains(file) && FileIO.exists(folder + "/" + file) {
+                try FileIO.rename(folder + "/" + file, to: staging + "/" + file)
+            }
+        }
+        try FileIO.writeAtomically(staging + "/error.json", explanation)
+        if case .alreadyPublished = try publish(staging, job: job) { Spool.remove(staging) }
+    }
+
+    /// Removes a job's work folders: its staged folder and every claim's private folder, except `keeping`.
+    public func removeWork(job: String, keeping: String? = nil) {
+        for name in (try? Spool.list(work)) ?? [] where Spool.jobOfWorkEntry(name) == job {
+            let path = work + "/" + name
+            if path != keeping { Spool.remove(path) }
+        }
+    }
+
+    /// The job a `work/` entry belongs to (`<job>@<owner>…`, `<job>.staged`, `<job>.replaced-…`), or `nil`.
+    public static func jobOfWorkEntry(_ name: String) -> String? {
+        if let at = name.firstIndex(of: "@") { return String(name[..<at]) }
+        for suffix in [".staged"] where name.hasSuffix(suffix) { return String(name.dropLast(suffix.count)) }
+        if let range = name.range(of: ".replaced-") { return String(name[..<range.lowerBound]) }
+        return nil
+    }
+
+    /// The names in a directory (not `.` and `..`).
+    ///
+    /// - Throws: ``SystemError`` when it cannot be read.
+    public static func list(_ path: String) throws -> [String] {
+        guard let dir = opendir(path) else { throw SystemError(errno: errno, call: "opendir", path: path) }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: UInt8.self, capacity: 256) { pointer in
+                    String(decoding: UnsafeBufferPointer(start: pointer, count: strlen(pointer)), as: UTF8.self)
+                }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// Removes a file or folder tree (best effort).
+    public static func remove(_ path: String) {
+        try? FileManager.default.removeItem(atPath: path)
     }
 }

@@ -126,7 +126,9 @@ final class Connection {
             primary == SQLITE_BUSY || primary == SQLITE_LOCKED
             ? .busy
             : primary == SQLITE_CONSTRAINT
-                ? .constraint : primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB ? .corrupt : .sqlite
+                ? .constraint
+                : primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB
+                    ? .corrupt : primary == SQLITE_FULL || primary == SQLITE_IOERR ? .full : .sqlite
         return StoreError(kind, "sqlite error \(code): \(message)", sql: sql)
     }
 

@@ -45,6 +45,10 @@ public struct JobRecord: Sendable {
     public var tasksTotal: Int
     /// Tasks done.
     public var tasksDone: Int
+    /// The shards ingest resolved and checked (Spool's JSON form), if recorded.
+    public var shards: String? = nil
+    /// Whether the job is held: recorded, its batch not yet moved into `batches/`.
+    public var held = false
 }
 
 /// One task of a job: its stage and its part within the stage. A task runs only when every task of an earlier
@@ -76,6 +80,10 @@ public struct ClaimedTask: Sendable {
     public var stage: Int = 0
     /// The task's part within its stage.
     public var part: Int = 0
+    /// The job's model: the only model this task may be scored with.
+    public var modelID: String = ""
+    /// The job's resolved shards (Spool's JSON form), if recorded.
+    public var shards: String? = nil
 }
 
 /// The SQLite job store: jobs, their tasks, the models seen, and an append-only event log.
@@ -134,22 +142,33 @@ public final class JobStore: @unchecked Sendable {
 
     /// Records a new job and its staged tasks in one transaction.
     ///
+    /// - Parameters:
+    ///   - modelPath: Where the model's file is, for workers that load models by id.
+    ///   - shards: The resolved shards (Spool's JSON form), checked again by workers.
+    ///   - held: Record the job held: no task is claimed until ``releaseHeldJob(_:)`` (ingest records the job before
+    ///     it moves the batch, then releases it).
     /// - Throws: ``StoreError`` of code `constraint` when the id exists.
-    public func createJob(id: String, parties: [String], modelID: String, modelName: String, tasks: [TaskSpec]) throws {
+    public func createJob(
+        id: String, parties: [String], modelID: String, modelName: String, modelPath: String? = nil,
+        shards: String? = nil, held: Bool = false, tasks: [TaskSpec]
+    ) throws {
         try sync { db in
             try db.withImmediateTransaction {
                 let now = Timestamp.now().microseconds
                 try db.execute(
                     "INSERT OR IGNORE INTO models(id, name, first_seen_us) VALUES (?, ?, ?)",
                     [.text(modelID), .text(modelName), .integer(now)])
+                if let modelPath {
+                    try db.execute("UPDATE models SET path = ? WHERE id = ?", [.text(modelPath), .text(modelID)])
+                }
                 try db.execute(
                     """
-                    INSERT INTO jobs(id, state, parties, model_id, created_us, updated_us, tasks_total)
-                    VALUES (?, 'queued', ?, ?, ?, ?, ?)
+                    INSERT INTO jobs(id, state, parties, model_id, created_us, updated_us, tasks_total, held, shards)
+                    VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?)
                     """,
                     [
                         .text(id), .text(parties.joined(separator: ",")), .text(modelID), .integer(now), .integer(now),
-                        .integer(Int64(tasks.count)),
+                        .integer(Int64(tasks.count)), .integer(held ? 1 : 0), shards.map { .text($0) } ?? .null,
                     ])
                 for (seq, task) in tasks.enumerated() {
                     try db.execute(
@@ -159,6 +178,66 @@ public final class JobStore: @unchecked Sendable {
                         """, [.text(id), .integer(Int64(seq)), .integer(Int64(task.stage)), .integer(Int64(task.part))])
                 }
                 try event(db, job: id, task: nil, kind: "queued", detail: "batch accepted with \(tasks.count) task(s)")
+            }
+        }
+    }
+
+    /// Releases a held job: its tasks become claimable.
+    ///
+    /// - Returns: `false` when the job was not held.
+    /// - Throws: ``StoreError``.
+    @discardableResult
+    public func releaseHeldJob(_ id: String) throws -> Bool {
+        try sync { db in
+            try db.execute("UPDATE jobs SET held = 0 WHERE id = ? AND held = 1", [.text(id)])
+            return db.changes == 1
+        }
+    }
+
+    /// The ids of held jobs (recorded, their batch not yet moved), for ingest's recovery.
+    ///
+    /// - Throws: ``StoreError``.
+    public func heldJobs() throws -> [String] {
+        try sync { db in
+            try db.query("SELECT id FROM jobs WHERE held = 1 ORDER BY rowid").compactMap { $0["id"].string }
+        }
+    }
+
+    /// Fails a job that has not ended (an operator or recovery decision), cancelling its tasks.
+    ///
+    /// - Returns: `false` when the job does not exist or has ended.
+    /// - Throws: ``StoreError``.
+    @discardableResult
+    public func failJob(_ id: String, reason: String) throws -> Bool {
+        try sync { db in
+            try db.withImmediateTransaction {
+                try failJob(db, job: id, reason: reason, now: Timestamp.now().microseconds)
+            }
+        }
+    }
+
+    /// Records an event on a job (for example what recovery found).
+    ///
+    /// - Throws: ``StoreError``.
+    public func recordEvent(job: String, kind: String, detail: String) throws {
+        try sync { db in try event(db, job: job, task: nil, kind: kind, detail: detail) }
+    }
+
+    /// Records a job whose batch was found without any history (the store was lost or replaced): failed at once, so
+    /// that it is never scored again silently; `vfl retry` scores it (with `modelID`).
+    ///
+    /// - Throws: ``StoreError``.
+    public func recordOrphan(
+        id: String, parties: [String], modelID: String, modelName: String, shards: String?, tasks: [TaskSpec],
+        reason: String
+    ) throws {
+        try createJob(
+            id: id, parties: parties, modelID: modelID, modelName: modelName, shards: shards, held: true, tasks: tasks)
+        try sync { db in
+            try db.withImmediateTransaction {
+                try event(db, job: id, task: nil, kind: "orphan", detail: reason)
+                _ = try failJob(db, job: id, reason: reason, now: Timestamp.now().microseconds)
+                try db.execute("UPDATE jobs SET held = 0 WHERE id = ?", [.text(id)])
             }
         }
     }
@@ -191,70 +270,111 @@ public final class JobStore: @unchecked Sendable {
 
     // MARK: - Workers
 
-    /// Claims the next runnable task: a queued task whose backoff has passed, or a running task whose lease expired.
-    /// A task that has been claimed `maxAttempts` times fails its job instead.
+    /// What a task that lost its lease records as its error: the cause when its job gives up on it.
+    public static let leaseExpiredReason = "the lease expired (the worker died, hung, or lost the job store)"
+
+    /// Claims the next runnable task, first in first out across jobs: a queued task whose backoff has passed, or a
+    /// running task whose lease expired, of a job that is queued or running and not held, whose earlier stages are
+    /// done. A task that has been claimed `maxAttempts` times fails its job instead, with the last attempt's error.
     ///
     /// - Parameters:
     ///   - owner: A token unique to this claim's worker.
     ///   - leaseSeconds: How long the claim holds without renewal.
     ///   - maxAttempts: Claims allowed before the job fails.
+    ///   - excludingModels: Models this worker cannot load: their jobs' tasks are left for other workers.
     /// - Returns: The claimed task, or `nil` when there is none.
     /// - Throws: ``StoreError``.
-    public func claimTask(owner: String, leaseSeconds: Double, maxAttempts: Int) throws -> ClaimedTask? {
+    public func claimTask(
+        owner: String, leaseSeconds: Double, maxAttempts: Int, excludingModels: Set<String> = []
+    ) throws -> ClaimedTask? {
         try sync { db in
             try db.withImmediateTransaction {
                 let now = Timestamp.now().microseconds
+                let excluded = excludingModels.sorted()
+                let notIn =
+                    excluded.isEmpty
+                    ? "" : "AND j.model_id NOT IN (" + excluded.map { _ in "?" }.joined(separator: ", ") + ")"
                 while true {
                     let rows = try db.query(
                         """
-                        SELECT job_id, seq, attempts, state, owner, stage, part FROM tasks AS t
-                        WHERE ((state = 'queued' AND not_before_us <= ?) OR (state = 'running' AND lease_expires_us < ?))
+                        SELECT t.job_id, t.seq, t.attempts, t.state, t.error, t.stage, t.part, j.model_id, j.shards
+                        FROM tasks AS t JOIN jobs AS j ON j.id = t.job_id
+                        WHERE j.state IN ('queued', 'running') AND j.held = 0
+                        AND ((t.state = 'queued' AND t.not_before_us <= ?) OR (t.state = 'running' AND t.lease_expires_us < ?))
                         AND NOT EXISTS (
                             SELECT 1 FROM tasks AS u WHERE u.job_id = t.job_id AND u.stage < t.stage AND u.state != 'done')
-                        ORDER BY not_before_us, job_id, seq LIMIT 1
-                        """, [.integer(now), .integer(now)])
-                    guard let row = rows.first else { return nil }
-                    let job = row["job_id"].string!
-                    let seq = row["seq"].int!
-                    let attempts = row["attempts"].int!
-                    if row["state"].string == "running" {
-                        try event(
-                            db, job: job, task: seq, kind: "lease_expired",
-                            detail: "lease of a worker expired; task rescued")
+                        \(notIn)
+                        ORDER BY j.rowid, t.seq LIMIT 1
+                        """, [.integer(now), .integer(now)] + excluded.map { .text($0) })
+                    guard let row = rows.first, let job = row["job_id"].string, let seq = row["seq"].int,
+                        let state = row["state"].string
+                    else { return nil }
+                    let attempts = row["attempts"].int ?? 0
+                    var lastError = row["error"].string
+                    if state == "running" {
+                        lastError = JobStore.leaseExpiredReason
+                        try event(db, job: job, task: seq, kind: "lease_expired", detail: "task rescued")
                     }
                     if attempts >= maxAttempts {
-                        let reason = "gave up after \(attempts) attempts (the last worker died or timed out)"
+                        let reason = "gave up after \(attempts) attempts; the last: \(lastError ?? "unknown")"
                         try db.execute(
-                            "UPDATE tasks SET state = 'failed', owner = NULL, error = ? WHERE job_id = ? AND seq = ?",
-                            [.text(reason), .text(job), .integer(Int64(seq))])
-                        try failJob(db, job: job, reason: reason, now: now)
+                            """
+                            UPDATE tasks SET state = 'failed', owner = NULL, error = ?
+                            WHERE job_id = ? AND seq = ? AND state = ?
+                            """, [.text(reason), .text(job), .integer(Int64(seq)), .text(state)])
+                        _ = try failJob(db, job: job, reason: reason, now: now)
                         continue
                     }
                     try db.execute(
                         """
-                        UPDATE tasks SET state = 'running', owner = ?, lease_expires_us = ?, attempts = attempts + 1
-                        WHERE job_id = ? AND seq = ?
+                        UPDATE tasks SET state = 'running', owner = ?, lease_expires_us = ?, attempts = attempts + 1,
+                        error = ? WHERE job_id = ? AND seq = ? AND state = ? AND attempts = ?
                         """,
-                        [.text(owner), .integer(now + Int64(leaseSeconds * 1e6)), .text(job), .integer(Int64(seq))])
+                        [
+                            .text(owner), .integer(now + Int64(leaseSeconds * 1e6)),
+                            lastError.map { .text($0) } ?? .null,
+                            .text(job), .integer(Int64(seq)), .text(state), .integer(Int64(attempts)),
+                        ])
+                    guard db.changes == 1 else { throw StoreError(.sqlite, "a task changed under its claim") }
                     try db.execute(
                         """
                         UPDATE jobs SET state = 'running', started_us = COALESCE(started_us, ?), updated_us = ?,
-                        attempts = attempts + 1 WHERE id = ?
+                        attempts = attempts + 1 WHERE id = ? AND state IN ('queued', 'running')
                         """, [.integer(now), .integer(now), .text(job)])
                     try event(db, job: job, task: seq, kind: "claimed", detail: "attempt \(attempts + 1)")
                     return ClaimedTask(
                         jobID: job, sequence: seq, owner: owner, attempt: attempts + 1, stage: row["stage"].int ?? 0,
-                        part: row["part"].int ?? 0)
+                        part: row["part"].int ?? 0, modelID: row["model_id"].string ?? "", shards: row["shards"].string)
                 }
             }
         }
     }
 
-    private func failJob(_ db: Connection, job: String, reason: String, now: Int64) throws {
+    /// Ends a job that has not ended as failed and cancels its other tasks, in the caller's transaction.
+    private func failJob(_ db: Connection, job: String, reason: String, now: Int64) throws -> Bool {
         try db.execute(
-            "UPDATE jobs SET state = 'failed', error = ?, finished_us = ?, updated_us = ? WHERE id = ?",
+            """
+            UPDATE jobs SET state = 'failed', error = ?, finished_us = ?, updated_us = ?
+            WHERE id = ? AND state IN ('queued', 'running')
+            """,
             [.text(reason), .integer(now), .integer(now), .text(job)])
+        guard db.changes == 1 else { return false }
+        try db.execute(
+            "UPDATE tasks SET state = 'cancelled', owner = NULL WHERE job_id = ? AND state IN ('queued', 'running')",
+            [.text(job)])
         try event(db, job: job, task: nil, kind: "failed", detail: reason)
+        return true
+    }
+
+    /// The job's state after one of its tasks went back to the queue: running while another task runs.
+    private func requeueJob(_ db: Connection, job: String, error: String?, now: Int64) throws {
+        try db.execute(
+            """
+            UPDATE jobs SET updated_us = ?, error = COALESCE(?, error),
+            state = CASE WHEN EXISTS (SELECT 1 FROM tasks WHERE job_id = ? AND state = 'running') THEN 'running'
+                         ELSE 'queued' END
+            WHERE id = ? AND state IN ('queued', 'running')
+            """, [.integer(now), error.map { .text($0) } ?? .null, .text(job), .text(job)])
     }
 
     /// Whether some task could be claimed now (a read, without the write lock).
@@ -266,8 +386,9 @@ public final class JobStore: @unchecked Sendable {
             return
                 !(try db.query(
                     """
-                    SELECT 1 FROM tasks AS t
-                    WHERE ((state = 'queued' AND not_before_us <= ?) OR (state = 'running' AND lease_expires_us < ?))
+                    SELECT 1 FROM tasks AS t JOIN jobs AS j ON j.id = t.job_id
+                    WHERE j.state IN ('queued', 'running') AND j.held = 0
+                    AND ((t.state = 'queued' AND t.not_before_us <= ?) OR (t.state = 'running' AND t.lease_expires_us < ?))
                     AND NOT EXISTS (
                         SELECT 1 FROM tasks AS u WHERE u.job_id = t.job_id AND u.stage < t.stage AND u.state != 'done')
                     LIMIT 1
@@ -276,25 +397,38 @@ public final class JobStore: @unchecked Sendable {
         }
     }
 
+    /// The fence of every transition of a claimed task: this claim still holds it.
+    private static let heldByClaim = "job_id = ? AND seq = ? AND owner = ? AND attempts = ? AND state = 'running'"
+
+    private static func claimArguments(_ task: ClaimedTask) -> [SQLValue] {
+        [.text(task.jobID), .integer(Int64(task.sequence)), .text(task.owner), .integer(Int64(task.attempt))]
+    }
+
     /// Extends a lease.
     ///
-    /// - Returns: `false` when the claim was lost (another worker rescued the task).
+    /// - Returns: `false` when the claim was lost (another worker rescued the task, or its job ended).
     /// - Throws: ``StoreError``.
     public func renewLease(_ task: ClaimedTask, leaseSeconds: Double) throws -> Bool {
         try sync { db in
             try db.withImmediateTransaction {
                 let now = Timestamp.now().microseconds
                 try db.execute(
-                    """
-                    UPDATE tasks SET lease_expires_us = ? WHERE job_id = ? AND seq = ? AND owner = ? AND state = 'running'
-                    AND lease_expires_us >= ?
-                    """,
-                    [
-                        .integer(now + Int64(leaseSeconds * 1e6)), .text(task.jobID), .integer(Int64(task.sequence)),
-                        .text(task.owner), .integer(now),
-                    ])
+                    "UPDATE tasks SET lease_expires_us = ? WHERE \(JobStore.heldByClaim) AND lease_expires_us >= ?",
+                    [.integer(now + Int64(leaseSeconds * 1e6))] + JobStore.claimArguments(task) + [.integer(now)])
                 return db.changes == 1
             }
+        }
+    }
+
+    /// Whether this claim still holds its task (its lease unexpired): checked before publishing.
+    ///
+    /// - Throws: ``StoreError``.
+    public func holdsLease(_ task: ClaimedTask) throws -> Bool {
+        try sync { db in
+            !(try db.query(
+                "SELECT 1 FROM tasks WHERE \(JobStore.heldByClaim) AND lease_expires_us >= ?",
+                JobStore.claimArguments(task) + [.integer(Timestamp.now().microseconds)]
+            ).isEmpty)
         }
     }
 
@@ -313,33 +447,32 @@ public final class JobStore: @unchecked Sendable {
                 let now = Timestamp.now().microseconds
                 try db.execute(
                     """
-                    UPDATE tasks SET state = 'done', owner = NULL, result_path = ?
-                    WHERE job_id = ? AND seq = ? AND owner = ? AND state = 'running' AND lease_expires_us >= ?
+                    UPDATE tasks SET state = 'done', owner = NULL, result_path = ?, error = NULL
+                    WHERE \(JobStore.heldByClaim) AND lease_expires_us >= ?
                     """,
-                    [
-                        .text(resultPath), .text(task.jobID), .integer(Int64(task.sequence)), .text(task.owner),
-                        .integer(now),
-                    ])
+                    [.text(resultPath)] + JobStore.claimArguments(task) + [.integer(now)])
                 guard db.changes == 1 else { return false }
                 try event(
                     db, job: task.jobID, task: task.sequence, kind: "task_done", detail: "attempt \(task.attempt)")
-                let remaining = try db.query(
-                    "SELECT COUNT(*) AS n FROM tasks WHERE job_id = ? AND state != 'done'", [.text(task.jobID)])
-                let done = try db.query(
-                    "SELECT COUNT(*) AS n FROM tasks WHERE job_id = ? AND state = 'done'", [.text(task.jobID)])
+                let counts = try db.query(
+                    """
+                    SELECT COALESCE(SUM(state = 'done'), 0) AS done, COALESCE(SUM(state != 'done'), 0) AS remaining
+                    FROM tasks WHERE job_id = ?
+                    """, [.text(task.jobID)])
                 try db.execute(
                     "UPDATE jobs SET tasks_done = ?, updated_us = ? WHERE id = ?",
-                    [.integer(Int64(done[0]["n"].int ?? 0)), .integer(now), .text(task.jobID)])
-                if remaining[0]["n"].int == 0 {
+                    [.integer(Int64(counts[0]["done"].int ?? 0)), .integer(now), .text(task.jobID)])
+                if counts[0]["remaining"].int == 0 {
                     try db.execute(
                         """
                         UPDATE jobs SET state = 'done', finished_us = ?, customers = ?, scored = ?, rejected_rows = ?,
-                        result_path = ? WHERE id = ?
+                        result_path = ?, error = NULL WHERE id = ? AND state = 'running'
                         """,
                         [
                             .integer(now), .integer(Int64(customers)), .integer(Int64(scored)),
                             .integer(Int64(rejectedRows)), .text(resultPath), .text(task.jobID),
                         ])
+                    guard db.changes == 1 else { throw StoreError(.sqlite, "a job ended under its last task") }
                     try event(db, job: task.jobID, task: nil, kind: "done", detail: "\(scored) customers scored")
                 }
                 return true
@@ -348,31 +481,35 @@ public final class JobStore: @unchecked Sendable {
     }
 
     /// Records a failed attempt: retried after `retryAfter` seconds, or, when `retryAfter` is `nil` (a permanent
-    /// failure such as bad data), the job fails with the reason. Only the lease holder may do this.
+    /// failure such as bad data) or this was attempt `maxAttempts`, the job fails with the reason and its other tasks
+    /// are cancelled. Only the lease holder may do this.
     ///
     /// - Returns: `false` when the lease was lost.
     /// - Throws: ``StoreError``.
-    public func failTask(_ task: ClaimedTask, reason: String, retryAfter: Double?) throws -> Bool {
+    public func failTask(
+        _ task: ClaimedTask, reason: String, retryAfter: Double?, maxAttempts: Int = .max
+    ) throws -> Bool {
         try sync { db in
             try db.withImmediateTransaction {
                 let now = Timestamp.now().microseconds
-                let next: String = retryAfter == nil ? "failed" : "queued"
+                let permanent = retryAfter == nil || task.attempt >= maxAttempts
+                let finalReason =
+                    retryAfter != nil && permanent
+                    ? "gave up after \(task.attempt) attempts; the last: \(reason)" : reason
                 try db.execute(
                     """
                     UPDATE tasks SET state = ?, owner = NULL, error = ?, not_before_us = ?
-                    WHERE job_id = ? AND seq = ? AND owner = ? AND state = 'running'
+                    WHERE \(JobStore.heldByClaim)
                     """,
                     [
-                        .text(next), .text(reason), .integer(now + Int64((retryAfter ?? 0) * 1e6)), .text(task.jobID),
-                        .integer(Int64(task.sequence)), .text(task.owner),
-                    ])
+                        .text(permanent ? "failed" : "queued"), .text(finalReason),
+                        .integer(now + Int64((retryAfter ?? 0) * 1e6)),
+                    ] + JobStore.claimArguments(task))
                 guard db.changes == 1 else { return false }
-                if retryAfter == nil {
-                    try failJob(db, job: task.jobID, reason: reason, now: now)
+                if permanent {
+                    _ = try failJob(db, job: task.jobID, reason: finalReason, now: now)
                 } else {
-                    try db.execute(
-                        "UPDATE jobs SET state = 'queued', error = ?, updated_us = ? WHERE id = ?",
-                        [.text(reason), .integer(now), .text(task.jobID)])
+                    try requeueJob(db, job: task.jobID, error: reason, now: now)
                     try event(db, job: task.jobID, task: task.sequence, kind: "retry", detail: reason)
                 }
                 return true
@@ -380,49 +517,58 @@ public final class JobStore: @unchecked Sendable {
         }
     }
 
-    /// Hands a task back (a worker stopping): queued again at once, the attempt not counted.
+    /// Hands a task back (a worker stopping, or one without the job's model): queued again at once, the attempt not
+    /// counted.
     ///
     /// - Throws: ``StoreError``.
-    public func releaseTask(_ task: ClaimedTask) throws {
+    public func releaseTask(_ task: ClaimedTask, reason: String = "worker stopping") throws {
         try sync { db in
             try db.withImmediateTransaction {
                 try db.execute(
                     """
                     UPDATE tasks SET state = 'queued', owner = NULL, attempts = MAX(attempts - 1, 0), not_before_us = 0
-                    WHERE job_id = ? AND seq = ? AND owner = ? AND state = 'running'
-                    """, [.text(task.jobID), .integer(Int64(task.sequence)), .text(task.owner)])
+                    WHERE \(JobStore.heldByClaim)
+                    """, JobStore.claimArguments(task))
                 if db.changes == 1 {
-                    try db.execute(
-                        "UPDATE jobs SET state = 'queued' WHERE id = ? AND state = 'running'", [.text(task.jobID)])
-                    try event(db, job: task.jobID, task: task.sequence, kind: "released", detail: "worker stopping")
+                    try requeueJob(db, job: task.jobID, error: nil, now: Timestamp.now().microseconds)
+                    try event(db, job: task.jobID, task: task.sequence, kind: "released", detail: reason)
                 }
             }
         }
     }
 
-    /// Queues a failed job again (an operator's retry after fixing its cause): its tasks restart with no attempts.
+    /// Queues a failed job again (an operator's retry after fixing its cause): every task restarts with no attempts
+    /// (a split job's intermediate files were removed when it failed).
     ///
+    /// - Parameter shards: The shards resolved again (the operator may have replaced one), or `nil` to keep them.
     /// - Returns: `false` when the job does not exist or is not failed.
     /// - Throws: ``StoreError``.
-    public func retryJob(_ id: String) throws -> Bool {
+    public func retryJob(_ id: String, shards: String? = nil) throws -> Bool {
         try sync { db in
             try db.withImmediateTransaction {
                 let now = Timestamp.now().microseconds
                 try db.execute(
                     """
-                    UPDATE jobs SET state = 'queued', error = NULL, finished_us = NULL, attempts = 0, updated_us = ?
-                    WHERE id = ? AND state = 'failed'
-                    """, [.integer(now), .text(id)])
+                    UPDATE jobs SET state = 'queued', error = NULL, finished_us = NULL, attempts = 0, updated_us = ?,
+                    tasks_done = 0, shards = COALESCE(?, shards) WHERE id = ? AND state = 'failed'
+                    """, [.integer(now), shards.map { .text($0) } ?? .null, .text(id)])
                 guard db.changes == 1 else { return false }
                 try db.execute(
                     """
-                    UPDATE tasks SET state = 'queued', owner = NULL, attempts = 0, not_before_us = 0, error = NULL
-                    WHERE job_id = ? AND state != 'done'
+                    UPDATE tasks SET state = 'queued', owner = NULL, attempts = 0, not_before_us = 0, error = NULL,
+                    result_path = NULL WHERE job_id = ?
                     """, [.text(id)])
                 try event(db, job: id, task: nil, kind: "retried", detail: "queued again by an operator")
                 return true
             }
         }
+    }
+
+    /// The file of a model the store knows, for workers that load a job's model by id.
+    ///
+    /// - Throws: ``StoreError``.
+    public func modelPath(_ id: String) throws -> String? {
+        try sync { db in try db.query("SELECT path FROM models WHERE id = ?", [.text(id)]).first?["path"].string }
     }
 
     /// The owner tokens of tasks currently running (to tell live private result folders from abandoned ones).
@@ -579,6 +725,6 @@ public final class JobStore: @unchecked Sendable {
             finishedAt: row["finished_us"].int.map(Int64.init), attempts: row["attempts"].int ?? 0,
             error: row["error"].string, customers: row["customers"].int, scored: row["scored"].int,
             rejectedRows: row["rejected_rows"].int, tasksTotal: row["tasks_total"].int ?? 0,
-            tasksDone: row["tasks_done"].int ?? 0)
+            tasksDone: row["tasks_done"].int ?? 0, shards: row["shards"].string, held: (row["held"].int ?? 0) != 0)
     }
 }

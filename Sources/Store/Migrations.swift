@@ -41,6 +41,19 @@ enum Migrations {
                 "ALTER TABLE tasks ADD COLUMN part INTEGER NOT NULL DEFAULT 0",
             ]
         ),
+        (
+            "v3-held-jobs-shards-model-paths",
+            [
+                // A job recorded before its batch moved into batches/ is held: no task of it is claimed until ingest
+                // releases it (or recovery does).
+                "ALTER TABLE jobs ADD COLUMN held INTEGER NOT NULL DEFAULT 0",
+                // The shards ingest resolved and checked: file names, kinds and identities (JSON, Spool's form).
+                "ALTER TABLE jobs ADD COLUMN shards TEXT",
+                // Where a model's file is, for workers that load a job's model by id.
+                "ALTER TABLE models ADD COLUMN path TEXT",
+                "CREATE INDEX tasks_by_job ON tasks(job_id, stage, state)",
+            ]
+        ),
     ]
 
     /// Applies the migrations not yet recorded, each in its own transaction.
@@ -48,6 +61,17 @@ enum Migrations {
     /// - Throws: ``StoreError``.
     static func apply(to db: Connection) throws {
         try db.execute("CREATE TABLE IF NOT EXISTS migrations(name TEXT PRIMARY KEY, applied_us INTEGER NOT NULL)")
+        // A store migrated by a newer vfl is refused (a rolling upgrade must not run old code on a new schema).
+        let known = Set(all.map(\.name))
+        let unknown = try db.query("SELECT name FROM migrations").compactMap { $0["name"].string }.filter {
+            !known.contains($0)
+        }
+        guard unknown.isEmpty else {
+            throw StoreError(
+                .newerSchema,
+                "the job store has migrations this vfl does not know (\(unknown.sorted().joined(separator: ", "))): "
+                    + "it was upgraded by a newer vfl; run that version")
+        }
         for migration in all {
             try db.withImmediateTransaction {
                 guard try db.query("SELECT 1 FROM migrations WHERE name = ?", [.text(migration.name)]).isEmpty else {

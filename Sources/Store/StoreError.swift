@@ -16,6 +16,10 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         public static let networkFilesystem = Code(rawValue: "network_filesystem")
         /// Any other SQLite or I/O error.
         public static let sqlite = Code(rawValue: "sqlite")
+        /// The disk holding the database is full, or an I/O error hit it: worth retrying later.
+        public static let full = Code(rawValue: "full")
+        /// The store's schema is newer than this binary knows.
+        public static let newerSchema = Code(rawValue: "newer_schema")
         /// A row that should exist does not.
         public static let notFound = Code(rawValue: "not_found")
     }

@@ -1,7 +1,7 @@
 public import Core
 import Dispatch
 public import Model
-import Spool
+public import Spool
 import Synchronization
 
 #if canImport(Glibc)
@@ -108,11 +108,12 @@ public struct BatchScorer: Sendable {
         var input: PartyInput
     }
 
-    /// Finds the batch's shards from its manifest.
+    /// Reads the batch's manifest and resolves its shards (Spool's ``Shard/resolve(_:in:)``), unless the caller
+    /// resolved them already (a worker has them from its job), then checks the parties against the model.
     ///
     /// - Throws: ``ScoringError`` of code `manifest` when the manifest is missing or invalid, names a party the model
     ///   does not know, or a listed party has no shard (or two).
-    func shardFiles(batchDirectory: String) throws -> (Manifest, [ShardFile]) {
+    func shardFiles(batchDirectory: String, resolved: [Shard]? = nil) throws -> (Manifest, [ShardFile]) {
         let manifestPath = batchDirectory + "/manifest.json"
         let manifest: Manifest
         do {
@@ -123,22 +124,19 @@ public struct BatchScorer: Sendable {
         } catch {
             throw ScoringError(.manifest, "cannot read \(manifestPath): \(error)")
         }
+        let shards: [Shard]
+        do { shards = try resolved ?? Shard.resolve(manifest, in: batchDirectory) } catch let error as SpoolError {
+            throw ScoringError(.manifest, error.message)
+        }
         var files: [ShardFile] = []
-        for name in manifest.parties {
-            guard let p = model.partyIndex(name) else {
-                throw ScoringError(.manifest, "manifest.json lists party \(name), which the model does not have")
+        for shard in shards {
+            guard let p = model.partyIndex(shard.party) else {
+                throw ScoringError(.manifest, "manifest.json lists party \(shard.party), which the model does not have")
             }
-            let raw = batchDirectory + "/" + name + ".csv"
-            let repr = batchDirectory + "/" + name + ".repr.csv"
-            let hasRaw = FileIO.exists(raw)
-            let hasRepr = FileIO.exists(repr)
-            if hasRaw && hasRepr {
-                throw ScoringError(.manifest, "party \(name) has both \(name).csv and \(name).repr.csv")
-            }
-            guard hasRaw || hasRepr else {
-                throw ScoringError(.manifest, "manifest.json lists party \(name), but there is no \(name).csv")
-            }
-            files.append(ShardFile(party: p, path: hasRaw ? raw : repr, input: hasRaw ? .features : .representation))
+            files.append(
+                ShardFile(
+                    party: p, path: batchDirectory + "/" + shard.file,
+                    input: shard.input == .features ? .features : .representation))
         }
         return (manifest, files)
     }
@@ -148,7 +146,7 @@ public struct BatchScorer: Sendable {
     /// - Returns: Counts and the summary.
     /// - Throws: ``ScoringError`` naming the file, party, line and column at fault. When the reject share is exceeded,
     ///   `rejects.csv` and `summary.json` are still written (for diagnosis) and `scores.csv` is not.
-    public func score(batchDirectory: String, results: ResultPaths) throws -> BatchOutcome {
+    public func score(batchDirectory: String, shards: [Shard]? = nil, results: ResultPaths) throws -> BatchOutcome {
         let started = Timestamp.monotonicSeconds()
         var timings: [(String, Double)] = []
         var phase = started
@@ -157,7 +155,7 @@ public struct BatchScorer: Sendable {
             timings.append((name, (now - phase) * 1000))
             phase = now
         }
-        let (manifest, files) = try shardFiles(batchDirectory: batchDirectory)
+        let (manifest, files) = try shardFiles(batchDirectory: batchDirectory, resolved: shards)
         try verifyChecksums(manifest: manifest, batchDirectory: batchDirectory, files: files)
         let tables = try loadTables(files)
         for table in tables {

@@ -20,6 +20,8 @@ public struct ScoringError: Error, Sendable, CustomStringConvertible {
         public static let modelMismatch = Code(rawValue: "model_mismatch")
         /// A row count or checksum in the manifest does not match.
         public static let verification = Code(rawValue: "verification")
+        /// A shard changed after its batch was accepted.
+        public static let changed = Code(rawValue: "changed")
         /// A file could not be read or written.
         public static let io = Code(rawValue: "io")
     }

@@ -26,6 +26,8 @@ public struct WorkerConfiguration: Sendable {
     public var pollSeconds: Double
     /// After SIGTERM, how long the current task may run before it is handed back.
     public var graceSeconds: Double
+    /// Seconds between recovery passes (unpublished results, abandoned work folders), besides the one at start.
+    public var recoveryInterval: Double = 15
 
     /// Creates settings.
     public init(
@@ -47,16 +49,18 @@ public struct WorkerConfiguration: Sendable {
 ///
 /// A worker that loses its lease (paused, partitioned) finds its completion refused and discards its result; the
 /// task was rescued by another worker. Bad data fails the job at once; other failures retry with exponential backoff
-/// and jitter; a task claimed `maxAttempts` times (a batch that kills its workers) fails its job. On SIGTERM
-/// (``stop()``) the worker stops claiming, finishes its task within the grace period or hands it back, and returns.
+/// and jitter; a task claimed `maxAttempts` times (a batch that kills its workers) fails its job with the last
+/// attempt's error. A job is scored with its own model only (``ModelCatalog``). On SIGTERM (``stop()``) the worker
+/// stops claiming, finishes its task within the grace period or hands it back, and returns.
 public final class WorkerService: @unchecked Sendable {
     // `stopping` is atomic; everything else is used on the worker's own thread.
     private let configuration: WorkerConfiguration
     private let store: JobStore
-    private let model: SplitModel
+    private let models: ModelCatalog
     private let logger: Logger
     private let name: String
     private let stopping: Flag
+    private var spool: Spool { configuration.spool }
 
     /// Creates a worker named `name` (unique per process, e.g. `worker-<host>-<pid>`) that stops when `stop` is set.
     public init(
@@ -66,7 +70,7 @@ public final class WorkerService: @unchecked Sendable {
         self.stopping = stop
         self.configuration = configuration
         self.store = store
-        self.model = model
+        self.models = ModelCatalog(store: store, preloaded: model)
         self.name = name
         self.logger = logger.with("worker", name)
     }
@@ -74,32 +78,37 @@ public final class WorkerService: @unchecked Sendable {
     /// Asks the loop to stop.
     public func stop() { stopping.set() }
 
-    /// Publishes results that a crash left unpublished (job done, folder still in `work/`).
+    /// Finishes what a crash left between two states: publishes the recorded results of done jobs that are not
+    /// published (a restart completing a half-done publish), writes the explanation of failed jobs that have none, and
+    /// removes work folders that no live claim owns and that no job needs.
     ///
     /// - Throws: ``StoreError``.
     public func recover() throws {
-        try configuration.spool.create()
-        // Private folders of claims that no longer run (killed workers, lost leases) are abandoned: remove them.
-        let live = try store.runningOwners()
-        let published = Set(try store.doneResultPaths().map(\.path))
-        for entry in (try? FileManager.default.contentsOfDirectory(atPath: configuration.spool.work)) ?? [] {
-            let path = configuration.spool.work + "/" + entry
-            if entry.hasSuffix(".staged") {
-                // A split job's intermediate files: kept while the job may still run.
-                let state = try store.job(String(entry.dropLast(".staged".count)))?.state
-                if state == .done || state == .failed || state == nil {
-                    try? FileManager.default.removeItem(atPath: path)
-                }
-                continue
-            }
-            let owner = entry.split(separator: "@", maxSplits: 1).dropFirst().first.map(String.init) ?? ""
-            if !live.contains(owner) && !published.contains(path) { try? FileManager.default.removeItem(atPath: path) }
-        }
-        for (job, path) in try store.doneResultPaths() {
-            let target = configuration.spool.results + "/" + job
-            if !FileIO.exists(target) && FileIO.exists(path) {
-                try? FileIO.rename(path, to: target)
+        try spool.create()
+        let done = Dictionary(try store.doneResultPaths().map { ($0.job, $0.path) }) { a, _ in a }
+        for (job, path) in done where !spool.hasPublishedScores(job) && FileIO.exists(path) {
+            do {
+                try spool.publish(path, job: job)
                 logger.info("results published after a restart", metadata: [("job.id", job)])
+            } catch { logger.warning("publish failed", metadata: [("job.id", job), ("error", "\(error)")]) }
+        }
+        for job in try store.jobs(state: .failed, limit: 10_000) where !FileIO.exists(spool.result(job.id)) {
+            try? spool.publishFailure(
+                job: job.id, owner: "recovery-\(name)", explanation: explanation(job.id, job.error ?? "failed", nil),
+                keeping: [], from: nil)
+        }
+        // Work folders: a live claim's private folder stays, and a split job's staged folder while the job runs.
+        let live = try store.runningOwners()
+        for entry in (try? Spool.list(spool.work)) ?? [] {
+            guard let job = Spool.jobOfWorkEntry(entry) else { continue }
+            let path = spool.work + "/" + entry
+            let state = try store.job(job)?.state
+            let ended = state == nil || state == .done || state == .failed || state == .rejected
+            if let at = entry.firstIndex(of: "@") {
+                let owner = String(entry[entry.index(after: at)...].prefix { $0 != "." })
+                if (!live.contains(owner) || ended) && done[job] != path { Spool.remove(path) }
+            } else if ended {
+                Spool.remove(path)
             }
         }
     }
@@ -108,11 +117,19 @@ public final class WorkerService: @unchecked Sendable {
     public func run() throws {
         try recover()
         var lastBeat = 0.0
+        var lastRecovery = Timestamp.monotonicSeconds()
+        // Models this worker could not load, and since when: their jobs are left for other workers for a while.
+        var unavailable: [String: Double] = [:]
         while !stopping.isSet {
             let now = Timestamp.monotonicSeconds()
             if now - lastBeat > 5 {
                 try? store.heartbeat(worker: name)
                 lastBeat = now
+            }
+            if now - lastRecovery > configuration.recoveryInterval {
+                lastRecovery = now
+                do { try recover() } catch { logger.warning("recovery failed", metadata: [("error", "\(error)")]) }
+                unavailable = unavailable.filter { now - $0.value < 60 }
             }
             let owner = "\(name)-\(UInt64.random(in: 0...UInt64.max))"
             let task: ClaimedTask?
@@ -123,7 +140,8 @@ public final class WorkerService: @unchecked Sendable {
             }
             do {
                 task = try store.claimTask(
-                    owner: owner, leaseSeconds: configuration.leaseSeconds, maxAttempts: configuration.maxAttempts)
+                    owner: owner, leaseSeconds: configuration.leaseSeconds, maxAttempts: configuration.maxAttempts,
+                    excludingModels: Set(unavailable.keys))
             } catch {
                 logger.warning("claim failed", metadata: [("error", "\(error)")])
                 task = nil
@@ -132,15 +150,25 @@ public final class WorkerService: @unchecked Sendable {
                 usleep(UInt32(configuration.pollSeconds * 1e6))
                 continue
             }
-            process(task)
+            guard let model = models.model(id: task.modelID) else {
+                unavailable[task.modelID] = now
+                try? store.releaseTask(
+                    task,
+                    reason: "\(name) cannot load the job's model \(task.modelID.prefix(12)); left for another worker")
+                logger.warning("job's model unavailable", metadata: [("job.id", task.jobID), ("model", task.modelID)])
+                continue
+            }
+            process(task, model: model)
         }
     }
 
+    /// Runs one task with the configured model (tests).
+    public func process(_ task: ClaimedTask) { process(task, model: models.primary) }
+
     /// Runs one task while a heartbeat renews its lease.
-    public func process(_ task: ClaimedTask) {
+    func process(_ task: ClaimedTask, model: SplitModel) {
         let log = logger.with("job.id", task.jobID).with("attempt", "\(task.attempt)")
-        // `@` cannot occur in a batch id: the owner token follows it.
-        let privateDirectory = configuration.spool.work + "/" + task.jobID + "@" + task.owner
+        let privateDirectory = spool.privateFolder(job: task.jobID, owner: task.owner)
         let lost = Flag()
         let finished = Flag()
         let heartbeat = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "vfl.heartbeat"))
@@ -148,8 +176,11 @@ public final class WorkerService: @unchecked Sendable {
         heartbeat.schedule(deadline: .now() + interval, repeating: interval)
         let store = self.store
         let lease = configuration.leaseSeconds
+        let name = self.name
         heartbeat.setEventHandler {
             if (try? store.renewLease(task, leaseSeconds: lease)) == false { lost.set() }
+            // Liveness is refreshed during long tasks too.
+            try? store.heartbeat(worker: name)
         }
         heartbeat.resume()
         // The grace period after SIGTERM: hand the task back if it is still running then.
@@ -178,11 +209,12 @@ public final class WorkerService: @unchecked Sendable {
         log.info("task started", metadata: [("stage", "\(task.stage)"), ("part", "\(task.part)")])
         let started = Timestamp.monotonicSeconds()
         do {
-            try? FileManager.default.removeItem(atPath: privateDirectory)
+            let job = try JobInput(task: task, spool: spool, store: store)
+            Spool.remove(privateDirectory)
             try FileIO.makeDirectories(privateDirectory)
             switch StagedScoring.Stage(rawValue: task.stage) ?? .whole {
             case .partition, .bucket:
-                try runIntermediate(task, privateDirectory: privateDirectory)
+                try runIntermediate(task, job: job, model: model, privateDirectory: privateDirectory)
                 guard !lost.isSet,
                     try store.completeTask(task, customers: 0, scored: 0, rejectedRows: 0, resultPath: "")
                 else {
@@ -196,24 +228,27 @@ public final class WorkerService: @unchecked Sendable {
             }
             let outcome: BatchOutcome
             if task.stage == StagedScoring.Stage.merge.rawValue {
-                outcome = try merge(task, privateDirectory: privateDirectory)
+                outcome = try merge(task, job: job, model: model, privateDirectory: privateDirectory)
             } else {
+                try job.verifyShards()
                 let scorer = BatchScorer(model: model, options: configuration.scoring, logger: log)
                 outcome = try scorer.score(
-                    batchDirectory: configuration.spool.batches + "/" + task.jobID,
+                    batchDirectory: job.directory, shards: job.shards,
                     results: ResultPaths(besideScores: privateDirectory + "/scores.csv"))
             }
+            try Failpoint.hit("worker.scored.before-verify")
+            try job.verifyShards()
             guard !lost.isSet,
                 try store.completeTask(
                     task, customers: outcome.customers, scored: outcome.scored, rejectedRows: outcome.rejectedRows,
                     resultPath: privateDirectory)
             else {
                 log.warning("lease lost; result discarded")
-                try? FileManager.default.removeItem(atPath: privateDirectory)
+                Spool.remove(privateDirectory)
                 return
             }
-            publish(privateDirectory, job: task.jobID)
-            try? FileManager.default.removeItem(atPath: stagedDirectory(task.jobID))
+            try? Failpoint.hit("worker.completed.before-publish")
+            publish(privateDirectory, job: task.jobID, log: log)
             let seconds = Timestamp.monotonicSeconds() - started
             log.info(
                 "task done",
@@ -222,95 +257,142 @@ public final class WorkerService: @unchecked Sendable {
                     ("rows_per_s", "\(Int(Double(outcome.customers) / max(seconds, 1e-6)))"),
                 ])
         } catch let error as ScoringError where error.code != .io {
-            // Bad data: retrying cannot help. Publish what explains it: error.json, and rejects.csv and
-            // summary.json when the reject share was exceeded.
-            let explanation: JSONValue = [
-                "batch": .string(task.jobID), "error": .string(error.message), "code": .string(error.code.rawValue),
-            ]
-            try? FileIO.makeDirectories(privateDirectory)
-            try? FileIO.writeAtomically(privateDirectory + "/error.json", Array((explanation.text + "\n").utf8))
-            if (try? store.failTask(task, reason: error.message, retryAfter: nil)) == true {
-                publish(privateDirectory, job: task.jobID)
-            } else {
-                try? FileManager.default.removeItem(atPath: privateDirectory)
-            }
-            log.info("task failed", metadata: [("error", error.message)])
+            // Bad data: retrying cannot help.
+            fail(task, reason: error.message, code: error.code, privateDirectory: privateDirectory, log: log)
         } catch {
+            let reason = "\(error)"
+            if task.attempt >= configuration.maxAttempts {
+                fail(
+                    task, reason: reason, code: .io, privateDirectory: privateDirectory, log: log, retryable: true)
+                return
+            }
             let base = configuration.backoffSeconds * pow(2, Double(task.attempt - 1))
             let delay = min(60, base * Double.random(in: 0.5...1.5))
-            _ = try? store.failTask(task, reason: "\(error)", retryAfter: delay)
-            try? FileManager.default.removeItem(atPath: privateDirectory)
-            log.warning("task failed; will retry", metadata: [("error", "\(error)"), ("retry_in_s", "\(delay)")])
+            _ = try? store.failTask(
+                task, reason: reason, retryAfter: delay, maxAttempts: configuration.maxAttempts)
+            Spool.remove(privateDirectory)
+            log.warning("task failed; will retry", metadata: [("error", reason), ("retry_in_s", "\(delay)")])
         }
     }
 
-    /// Where a split job's intermediate files live: `work/<job>.staged/`.
-    func stagedDirectory(_ job: String) -> String { configuration.spool.work + "/" + job + ".staged" }
+    /// Fails the task's job for good (fenced by the lease), publishes its explanation — `error.json`, and
+    /// `rejects.csv` and `summary.json` when too many rows were rejected; nothing else — and removes its work.
+    private func fail(
+        _ task: ClaimedTask, reason: String, code: ScoringError.Code, privateDirectory: String, log: Logger,
+        retryable: Bool = false
+    ) {
+        let recorded = try? store.failTask(
+            task, reason: reason, retryAfter: retryable ? 0 : nil, maxAttempts: configuration.maxAttempts)
+        guard recorded == true else {
+            Spool.remove(privateDirectory)
+            log.info("task failed after its lease was lost; nothing recorded", metadata: [("error", reason)])
+            return
+        }
+        let final = (try? store.job(task.jobID))?.error ?? reason
+        let keep = code == .tooManyRejects && task.stage != StagedScoring.Stage.bucket.rawValue
+        do {
+            try spool.publishFailure(
+                job: task.jobID, owner: task.owner, explanation: explanation(task.jobID, final, code),
+                keeping: keep ? ["rejects.csv", "summary.json"] : [], from: privateDirectory)
+        } catch {
+            log.warning("cannot publish the failure's explanation; recovery retries", metadata: [("error", "\(error)")])
+        }
+        spool.removeWork(job: task.jobID)
+        log.info("task failed", metadata: [("error", final)])
+    }
 
-    private func manifest(_ job: String) throws -> Manifest {
-        let path = configuration.spool.batches + "/" + job + "/manifest.json"
-        do { return try Manifest(parsing: Data(FileIO.readFile(path, limit: 1 << 20))) } catch {
-            throw ScoringError(.manifest, "cannot read \(path): \(error)")
+    private func explanation(_ job: String, _ message: String, _ code: ScoringError.Code?) -> [UInt8] {
+        var members: [(String, JSONValue)] = [("batch", .string(job)), ("error", .string(message))]
+        if let code { members.append(("code", .string(code.rawValue))) }
+        return Array((JSONValue.object(members).text + "\n").utf8)
+    }
+
+    /// Publishes a done job's results (this worker's claim completed it), then removes the job's other work folders.
+    private func publish(_ directory: String, job: String, log: Logger) {
+        do {
+            if case .alreadyPublished(let identical) = try spool.publish(directory, job: job) {
+                let detail =
+                    identical
+                    ? "results were already published (identical)"
+                    : "results/\(job) already held other scores, from before; they are kept, never replaced"
+                try? store.recordEvent(job: job, kind: "publish_kept", detail: detail)
+                if !identical { log.error("published results kept", metadata: [("detail", detail)]) }
+                Spool.remove(directory)
+            }
+            spool.removeWork(job: job)
+        } catch {
+            spool.removeWork(job: job, keeping: directory)
+            log.warning("publish failed; retried by recovery", metadata: [("error", "\(error)")])
         }
     }
 
     /// The job's bucket count: its number of bucket tasks, as ingest planned them.
-    private func buckets(_ job: String, _ manifest: Manifest) throws -> Int {
+    private func buckets(_ job: String) throws -> Int {
         max(1, try store.taskCount(job: job, stage: TaskPlan.Stage.bucket.rawValue))
     }
 
     /// A partition or bucket task: writes into the private folder, then renames it into the job's staged folder
     /// (a rescued duplicate writes identical bytes, so whichever rename lands first is kept).
-    private func runIntermediate(_ task: ClaimedTask, privateDirectory: String) throws {
-        let manifest = try manifest(task.jobID)
-        let buckets = try buckets(task.jobID, manifest)
-        let staged = stagedDirectory(task.jobID)
+    private func runIntermediate(_ task: ClaimedTask, job: JobInput, model: SplitModel, privateDirectory: String) throws
+    {
+        let buckets = try buckets(task.jobID)
+        let staged = spool.stagedFolder(job: task.jobID)
         try FileIO.makeDirectories(staged)
-        let batch = configuration.spool.batches + "/" + task.jobID
         let target: String
         if task.stage == StagedScoring.Stage.partition.rawValue {
-            let party = manifest.parties[task.part]
-            let raw = batch + "/" + party + ".csv"
+            guard job.shards.indices.contains(task.part) else {
+                throw ScoringError(.manifest, "partition task \(task.part) has no shard")
+            }
+            let shard = job.shards[task.part]
+            try job.verifyShards()
             try StagedScoring.partition(
-                shard: FileIO.exists(raw) ? raw : batch + "/" + party + ".repr.csv", party: party, key: model.key,
-                buckets: buckets, expectedRows: manifest.rows[party], output: privateDirectory)
-            target = staged + "/partition-" + party
+                shard: job.directory + "/" + shard.file, party: shard.party, key: model.key, buckets: buckets,
+                expectedRows: job.manifest.rows[shard.party], output: privateDirectory)
+            try Failpoint.hit("worker.partition.before-rename")
+            target = staged + "/partition-" + shard.party
         } else {
             // The bucket's batch folder: each party's bucket file under its shard name, and a manifest.
-            for party in manifest.parties {
-                let name = FileIO.exists(batch + "/" + party + ".csv") ? party + ".csv" : party + ".repr.csv"
-                try FileIO.link(staged + "/partition-" + party + "/\(task.part).csv", to: privateDirectory + "/" + name)
+            var bucketShards: [Shard] = []
+            for shard in job.shards {
+                try FileIO.link(
+                    staged + "/partition-" + shard.party + "/\(task.part).csv", to: privateDirectory + "/" + shard.file)
+                bucketShards.append(try Shard.resolve(party: shard.party, in: privateDirectory))
             }
             try FileIO.writeAtomically(
                 privateDirectory + "/manifest.json",
-                Array(Manifest(batch: task.jobID, parties: manifest.parties).jsonText.utf8))
+                Array(Manifest(batch: task.jobID, parties: job.manifest.parties).jsonText.utf8))
             var options = configuration.scoring
             options.maxRejectShare = 1  // the batch's share is checked when the buckets are merged
             try FileIO.makeDirectories(privateDirectory + "/out")
             _ = try BatchScorer(model: model, options: options, logger: logger).score(
-                batchDirectory: privateDirectory,
+                batchDirectory: privateDirectory, shards: bucketShards,
                 results: ResultPaths(besideScores: privateDirectory + "/out/scores.csv"))
+            try Failpoint.hit("worker.bucket.before-rename")
             target = staged + "/bucket-\(task.part)"
         }
         do { try FileIO.rename(privateDirectory, to: target) } catch {
             // Already there from a rescued attempt: identical content.
-            try? FileManager.default.removeItem(atPath: privateDirectory)
+            Spool.remove(privateDirectory)
         }
     }
 
     /// The merge task: the buckets' results merged by key, the summaries summed, the batch's reject share checked.
-    private func merge(_ task: ClaimedTask, privateDirectory: String) throws -> BatchOutcome {
-        let manifest = try manifest(task.jobID)
-        let buckets = try buckets(task.jobID, manifest)
-        let staged = stagedDirectory(task.jobID)
+    private func merge(
+        _ task: ClaimedTask, job: JobInput, model: SplitModel, privateDirectory: String
+    ) throws
+        -> BatchOutcome
+    {
+        let buckets = try buckets(task.jobID)
+        let staged = spool.stagedFolder(job: task.jobID)
         let outputs = (0..<buckets).map { staged + "/bucket-\($0)/out" }
         var summaries: [JSONValue] = []
         for output in outputs {
             summaries.append(try JSONValue(parsing: Data(FileIO.readFile(output + "/summary.json", limit: 1 << 24))))
         }
         let merged = StagedScoring.mergeSummaries(
-            summaries, batch: manifest.batch, model: model, maxRejectShare: configuration.scoring.maxRejectShare)
+            summaries, batch: job.manifest.batch, model: model, maxRejectShare: configuration.scoring.maxRejectShare)
         try StagedScoring.mergeByKey(outputs.map { $0 + "/rejects.csv" }, into: privateDirectory + "/rejects.csv")
+        try Failpoint.hit("worker.merge.after-rejects")
         try FileIO.writeAtomically(privateDirectory + "/summary.json", Array((merged.summary.text + "\n").utf8))
         if merged.rejectShare > configuration.scoring.maxRejectShare {
             throw ScoringError(
@@ -323,20 +405,41 @@ public final class WorkerService: @unchecked Sendable {
             customers: merged.summary["customers"]?.int ?? 0, scored: merged.summary["scored"]?.int ?? 0,
             rejectedRows: merged.summary["rejected_rows"]?.int ?? 0, summary: merged.summary)
     }
+}
 
-    private func publish(_ directory: String, job: String) {
-        let target = configuration.spool.results + "/" + job
-        do {
-            // A retried job replaces the explanation its failure published.
-            if FileIO.exists(target) {
-                let aside = configuration.spool.work + "/replaced-" + job + "-\(Timestamp.now().microseconds)"
-                try FileIO.rename(target, to: aside)
-                try? FileManager.default.removeItem(atPath: aside)
-            }
-            try FileIO.rename(directory, to: target)
-            try FileIO.sync(configuration.spool.results)
+/// What a task reads of its job: the batch folder, its manifest, and the shards ingest resolved and recorded.
+struct JobInput {
+    /// `batches/<id>`.
+    var directory: String
+    /// The manifest.
+    var manifest: Manifest
+    /// The recorded shards, in the manifest's order.
+    var shards: [Shard]
+
+    /// Loads the job's input; a job recorded without shards (by an older ingest) resolves them now.
+    init(task: ClaimedTask, spool: Spool, store: JobStore) throws {
+        directory = spool.batch(task.jobID)
+        let path = directory + "/manifest.json"
+        do { manifest = try Manifest(parsing: Data(FileIO.readFile(path, limit: 1 << 20))) } catch let error
+            as Manifest.Error
+        {
+            throw ScoringError(.manifest, error.message)
         } catch {
-            logger.warning("publish failed; retried at restart", metadata: [("job.id", job), ("error", "\(error)")])
+            throw ScoringError(.io, "cannot read \(path): \(error)")
+        }
+        do {
+            shards = try task.shards.map { try Shard.parse(jsonText: $0) } ?? Shard.resolve(manifest, in: directory)
+        } catch let error as SpoolError {
+            throw ScoringError(.manifest, error.message)
+        }
+    }
+
+    /// Checks the shards are the files ingest accepted.
+    ///
+    /// - Throws: ``ScoringError`` of code `changed`.
+    func verifyShards() throws {
+        do { try Shard.verify(shards, in: directory) } catch let error as SpoolError {
+            throw ScoringError(.changed, error.message)
         }
     }
 }

@@ -1,5 +1,6 @@
 import Core
 import Dispatch
+import Foundation
 import Ingest
 import Model
 import Spool
@@ -36,6 +37,7 @@ extension Commands {
         try settings.spool.create()
         let store = try JobStore(path: settings.database, process: "ingest-\(getpid())")
         var configuration = IngestConfiguration(spool: settings.spool)
+        configuration.modelPath = absolutePath(settings.modelPath)
         configuration.memoryBound =
             try options.int(
                 "memory-mb", environment: environment, variable: "VFL_WORKER_MEMORY_MB", default: 512,
@@ -155,12 +157,28 @@ extension Commands {
         guard options.positionals.count == 1 else { throw ParsedArguments.UsageError("give exactly one JOB_ID") }
         let settings = try pipelineSettings(options, environment)
         let store = try JobStore(path: settings.database, process: "retry-\(getpid())")
-        guard try store.retryJob(options.positionals[0]) else {
+        // The operator may have fixed a shard: the batch's files are resolved and recorded again.
+        let id = options.positionals[0]
+        let folder = settings.spool.batch(id)
+        let manifest = try? Manifest(parsing: Data(FileIO.readFile(folder + "/manifest.json", limit: 1 << 20)))
+        let shards = manifest.flatMap { try? Shard.resolve($0, in: folder) }.map(Shard.jsonText)
+        guard try store.retryJob(id, shards: shards) else {
             printError("job \(options.positionals[0]) does not exist or has not failed")
             return 1
         }
         say("job \(options.positionals[0]) queued again")
         return 0
+    }
+
+    /// `path` made absolute against the working directory (recorded for other processes to read).
+    static func absolutePath(_ path: String) -> String {
+        if path.hasPrefix("/") { return path }
+        var buffer = [UInt8](repeating: 0, count: Int(PATH_MAX) + 1)
+        let found = buffer.withUnsafeMutableBufferPointer { pointer in
+            pointer.withMemoryRebound(to: CChar.self) { getcwd($0.baseAddress, $0.count) != nil }
+        }
+        guard found else { return path }
+        return String(decoding: buffer.prefix { $0 != 0 }, as: UTF8.self) + "/" + path
     }
 
     static func hostName() -> String {

@@ -207,9 +207,11 @@ import Glibc
         let staging = try drop("healthy", customers: 200, seed: 2)
         #expect(try waitUntil(seconds: 40) { try terminal(store, ["poison", "healthy"]) })
         #expect(try store.job("healthy")?.state == .done)
+        // A shard that changed after acceptance fails its job at once, with the reason.
         let poison = try #require(try store.job("poison"))
         #expect(poison.state == .failed)
-        #expect(poison.attempts == 2)
+        #expect(poison.attempts == 1)
+        #expect(poison.error?.contains("changed after the batch was accepted") == true)
         #expect(
             try Data(contentsOf: URL(fileURLWithPath: spool.results + "/healthy/scores.csv")) == expected(staging)
         )
@@ -260,8 +262,10 @@ extension PipelineTests {
         #expect(try store.job("fixme")?.attempts == 1)
         let explanation = try JSONValue(
             parsing: Data(contentsOf: URL(fileURLWithPath: spool.results + "/fixme/error.json")))
-        #expect(explanation["code"]?.string == "columns")
-        // The operator fixes the shard and retries.
+        // Changed after acceptance: caught before anything is scored.
+        #expect(explanation["code"]?.string == "changed")
+        #expect(try Spool.list(spool.result("fixme")) == ["error.json"])
+        // The operator fixes the shard and retries (which records the shard's new identity).
         try original.write(toFile: shard, atomically: true, encoding: .utf8)
         let run = try CommandLineTests().vfl(["retry", "fixme", "--spool", spool.root])
         #expect(run.status == 0)
