@@ -58,13 +58,12 @@ public enum Failpoint {
         let count = hits[name]!
         pthread_mutex_unlock(&lock)
         if let onHit = point.onHit, onHit != count { return }
+        // Said on stderr (not through the logger) so that a test knows the point was reached.
+        let line = "failpoint \(name): \(point.action == .crash ? "crash" : "error")\n"
+        _ = line.withCString { write(2, $0, strlen($0)) }
         switch point.action {
-        case .crash:
-            let line = "failpoint \(name): crash\n"
-            _ = line.withCString { write(2, $0, strlen($0)) }
-            kill(getpid(), SIGKILL)
-        case .error:
-            throw SystemError(errno: EIO, call: "failpoint \(name)")
+        case .crash: kill(getpid(), SIGKILL)
+        case .error: throw SystemError(errno: EIO, call: "failpoint \(name)")
         }
     }
     #endif

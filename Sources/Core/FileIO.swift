@@ -98,6 +98,7 @@ public enum FileIO {
         do {
             try writer.write(bytes)
             try writer.close(sync: true)
+            try Failpoint.hit("file.written.before-rename")
         } catch {
             unlink(writer.path)
             throw error

@@ -83,6 +83,7 @@ public final class Ingestor: @unchecked Sendable {
     public func recover() throws {
         try configuration.spool.create()
         try recoverHeldJobs()
+        try recoverRejectionRecords()
         let spool = configuration.spool
         for name in try Spool.list(spool.batches) where BatchID.isValid(name) {
             guard try !store.jobExists(name) else { continue }
@@ -98,6 +99,17 @@ public final class Ingestor: @unchecked Sendable {
                 id: name, parties: parties, modelID: model.id, modelName: model.name,
                 shards: shards.map(Shard.jsonText), tasks: plan(shards ?? []), reason: reason)
             logger.error("batch without job history", metadata: [("job.id", name), ("reason", reason)])
+        }
+    }
+
+    /// Writes the `error.json` a rejected batch lacks (the disk was full, or ingest died, after its rejection was
+    /// recorded and its folder moved), from the reason the store keeps.
+    private func recoverRejectionRecords() throws {
+        let spool = configuration.spool
+        for job in try store.jobs(state: .rejected, limit: 10_000) where BatchID.isValid(job.id) {
+            let folder = spool.rejected + "/" + job.id
+            guard FileIO.isDirectory(folder), !FileIO.exists(folder + "/error.json") else { continue }
+            writeError(for: folder, id: job.id, reason: job.error ?? "rejected", stamp: job.createdAt)
         }
     }
 

@@ -583,6 +583,17 @@ public final class JobStore: @unchecked Sendable {
         }
     }
 
+    /// The states of a job's tasks, in task order (`queued`, `running`, `done`, `failed`, `cancelled`).
+    ///
+    /// - Throws: ``StoreError``.
+    public func taskStates(job: String) throws -> [String] {
+        try sync { db in
+            try db.query("SELECT state FROM tasks WHERE job_id = ? ORDER BY seq", [.text(job)]).compactMap {
+                $0["state"].string
+            }
+        }
+    }
+
     /// How many tasks of `stage` a job has (a split job's bucket count).
     ///
     /// - Throws: ``StoreError``.

@@ -522,6 +522,7 @@ public struct BatchScorer: Sendable {
 
     private func publish(_ moves: [(String, String)]) throws {
         do {
+            try Failpoint.hit("results.written.before-rename")
             for (from, to) in moves { try FileIO.rename(from, to: to) }
             if let last = moves.last { try FileIO.sync(FileIO.directory(of: last.1)) }
         } catch {

@@ -150,6 +150,7 @@ public final class WorkerService: @unchecked Sendable {
                 usleep(UInt32(configuration.pollSeconds * 1e6))
                 continue
             }
+            try? Failpoint.hit("worker.claimed")
             guard let model = models.model(id: task.modelID) else {
                 unavailable[task.modelID] = now
                 try? store.releaseTask(

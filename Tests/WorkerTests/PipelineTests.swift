@@ -25,14 +25,21 @@ import Glibc
 
     var model: SplitModel { try! SplitModel(bytes: Array(modelText.utf8)) }
 
-    func start(_ role: String, _ extra: [String] = []) throws -> Process {
+    func start(
+        _ role: String, _ extra: [String] = [], environment: [String: String] = [:], errorLog: String? = nil
+    ) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CommandLineTests.binary)
         process.arguments = [role, "--spool", spool.root, "--model", modelPath] + extra
-        process.environment = ProcessInfo.processInfo.environment.merging([
-            "VFL_LOG_LEVEL": "error", "VFL_THREADS": "1",
-        ]) { $1 }
-        process.standardError = FileHandle.nullDevice
+        process.environment = ProcessInfo.processInfo.environment.merging(
+            ["VFL_LOG_LEVEL": "error", "VFL_THREADS": "1"].merging(environment) { $1 }
+        ) { $1 }
+        if let errorLog {
+            _ = FileManager.default.createFile(atPath: errorLog, contents: nil)
+            process.standardError = FileHandle(forWritingAtPath: errorLog)
+        } else {
+            process.standardError = FileHandle.nullDevice
+        }
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         return process
@@ -40,7 +47,8 @@ import Glibc
 
     /// Writes a batch into a staging folder, then drops it the protocol's way: shards as .part renamed, manifest last.
     @discardableResult
-    func drop(_ id: String, customers: Int, seed: UInt64, spoil: Bool = false) throws -> String {
+    func drop(_ id: String, customers: Int, seed: UInt64, spoil: Bool = false, manifest: String? = nil) throws -> String
+    {
         let staging = temp.file("staging/\(id)")
         _ = try TestBatch.write(directory: staging, model: model, customers: customers, seed: seed)
         if spoil {
@@ -50,7 +58,7 @@ import Glibc
             for line in [7, 30] { lines[line] = lines[line].replacingOccurrences(of: ".", with: "x") }
             try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
         }
-        try Manifest(batch: id, parties: model.parties.map(\.name)).jsonText.write(
+        try (manifest ?? Manifest(batch: id, parties: model.parties.map(\.name)).jsonText).write(
             toFile: staging + "/manifest.json", atomically: true, encoding: .utf8)
         let target = spool.inbox + "/" + id
         try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)

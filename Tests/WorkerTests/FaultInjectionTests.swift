@@ -1,0 +1,136 @@
+import Core
+import Fixtures
+import Foundation
+import Spool
+import Store
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Every failpoint, in every stage, as a crash and as an I/O error: after a restart without failpoints the job ends,
+/// a done job's results equal `vfl score`'s bytes, `results/` holds only result files, no task of an ended job is
+/// left queued or running, and the batch is neither lost nor duplicated. (Failpoints exist in debug builds, which
+/// the tests run.)
+extension PipelineTests {
+    /// Where a case's batch goes through the pipeline.
+    enum Stage: String, CaseIterable, CustomTestStringConvertible {
+        /// One task scores the whole batch.
+        case whole
+        /// Partition, bucket and merge tasks (a tiny memory bound).
+        case split
+        /// Ingest rejects the batch (its manifest names a party the model lacks).
+        case rejected
+
+        var testDescription: String { rawValue }
+
+        var failpoints: [String] {
+            let ingest = [
+                "ingest.accept.before-record", "ingest.accept.after-record", "spool.accept.before-rename",
+                "spool.accept.after-rename", "ingest.accept.before-release",
+            ]
+            let worker = [
+                "worker.claimed", "results.written.before-rename", "worker.scored.before-verify",
+                "worker.completed.before-publish", "spool.publish.before-rename", "spool.publish.after-rename",
+            ]
+            switch self {
+            case .whole: return ingest + worker
+            case .split:
+                return ingest + worker + [
+                    "worker.partition.before-rename", "worker.bucket.before-rename", "worker.merge.after-rejects",
+                    "file.written.before-rename",
+                ]
+            case .rejected:
+                return ["spool.reject.before-rename", "ingest.reject.before-error-json", "file.written.before-rename"]
+            }
+        }
+    }
+
+    /// One failpoint of one stage, acting as `action` on its first hit.
+    struct FaultCase: CustomTestStringConvertible, Sendable {
+        var stage: Stage
+        var failpoint: String
+        var action: String
+        var testDescription: String { "\(stage.rawValue): \(failpoint)=\(action)" }
+    }
+
+    static let faultCases: [FaultCase] = Stage.allCases.flatMap { stage in
+        stage.failpoints.flatMap { point in
+            ["crash", "error"].map { FaultCase(stage: stage, failpoint: point, action: $0) }
+        }
+    }
+
+    @Test(arguments: PipelineTests.faultCases)
+    func failpoint_endsInAConsistentStateAfterRecovery(_ fault: FaultCase) throws {
+        let id = "fault"
+        let ingestArguments = fault.stage == .split ? ["--memory-mb", "1"] : []
+        let workerArguments = ["--lease", "2", "--max-attempts", "20"]
+        let armed = ["VFL_FAILPOINTS": "\(fault.failpoint)=\(fault.action)@1"]
+        let store = try JobStore(path: spool.root + "/vfl.sqlite", process: "test")
+        // Phase 1: the roles run with the failpoint armed, until the job ends or a process dies.
+        let logs = [temp.file("ingest.log"), temp.file("worker.log")]
+        var processes = [
+            try start("ingest", ingestArguments, environment: armed, errorLog: logs[0]),
+            try start("worker", workerArguments, environment: armed, errorLog: logs[1]),
+        ]
+        let staging = try drop(
+            id, customers: fault.stage == .split ? 6000 : 300, seed: 11,
+            manifest: fault.stage == .rejected ? #"{"batch": "fault", "parties": ["auto_loans", "no_such_bank"]}"# : nil
+        )
+        _ = try waitUntil(seconds: 30) {
+            try terminal(store, [id]) && settled(id, store) || processes.contains { !$0.isRunning }
+        }
+        for process in processes where process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        for process in processes { process.waitUntilExit() }
+        // The case is real only if the failpoint was reached.
+        let said = try logs.map { try String(contentsOfFile: $0, encoding: .utf8) }.joined()
+        #expect(
+            said.contains("failpoint \(fault.failpoint): \(fault.action)"), "\(fault.testDescription) was not reached")
+        // Phase 2: restarted without failpoints, recovery finishes what was left.
+        processes = [try start("ingest", ingestArguments), try start("worker", workerArguments)]
+        defer { for process in processes where process.isRunning { process.terminate() } }
+        let ended = try waitUntil(seconds: 60) { try terminal(store, [id]) && settled(id, store) }
+        #expect(ended, "\(fault.testDescription): the job ended and its folders settled")
+        try checkInvariants(id, staging: staging, store: store, fault: fault)
+    }
+
+    /// The job's folders are in their final place: results published (or explained), no work left.
+    func settled(_ id: String, _ store: JobStore) throws -> Bool {
+        guard let job = try store.job(id) else { return false }
+        let work = (try Spool.list(spool.work)).filter { Spool.jobOfWorkEntry($0) == id }
+        switch job.state {
+        case .done: return spool.hasPublishedScores(id) && work.isEmpty
+        case .failed: return FileIO.exists(spool.result(id) + "/error.json") && work.isEmpty
+        case .rejected:
+            return !FileIO.exists(spool.inbox + "/" + id) && FileIO.exists(spool.rejected + "/" + id + "/error.json")
+        default: return false
+        }
+    }
+
+    func checkInvariants(_ id: String, staging: String, store: JobStore, fault: FaultCase) throws {
+        let label = Comment(rawValue: fault.testDescription)
+        let job = try #require(try store.job(id), label)
+        // The batch ends as it should: scored, or rejected for its manifest (never failed by a failpoint).
+        #expect(job.state == (fault.stage == .rejected ? .rejected : .done), label)
+        if job.state == .done {
+            let published = try Data(contentsOf: URL(fileURLWithPath: spool.result(id) + "/scores.csv"))
+            #expect(published == (try expected(staging)), label)
+        }
+        // results/ holds only result files.
+        for entry in try Spool.list(spool.results) {
+            for file in try Spool.list(spool.result(entry)) {
+                #expect(Spool.resultFiles.contains(file), "\(fault.testDescription): results/\(entry)/\(file)")
+            }
+        }
+        // No task of the ended job is left queued or running.
+        let states = try store.taskStates(job: id)
+        #expect(!states.contains("queued") && !states.contains("running"), label)
+        // Nothing lost, nothing duplicated: the batch is in exactly one place.
+        let places =
+            [spool.inbox + "/" + id, spool.batch(id)].filter(FileIO.exists).count
+            + (try Spool.list(spool.rejected)).filter { $0 == id || $0.hasPrefix(id + ".") }.count
+        #expect(places == 1, label)
+        #expect(try store.jobs(limit: 10).count == 1, label)
+    }
+}
