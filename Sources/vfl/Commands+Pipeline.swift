@@ -106,8 +106,14 @@ extension Commands {
         say("         results appear in \(settings.spool.results)/<batch-id>/ and at http://localhost:\(port)/jobs.")
         say("         Ctrl-C stops.")
         var seen: [String: JobState] = [:]
+        var status: Int32 = 0
         while !stop.isSet {
-            supervisor.poll()
+            for (child, reason) in supervisor.poll() { say("vfl run: \(child) will not be restarted: \(reason)") }
+            if supervisor.allAbandoned {
+                say("vfl run: no process left to supervise; exiting")
+                status = 1
+                break
+            }
             if let jobs = try? store.jobs(limit: 500) {
                 for job in jobs.reversed() where seen[job.id] != job.state {
                     seen[job.id] = job.state
@@ -125,7 +131,7 @@ extension Commands {
         }
         say("vfl run: stopping")
         supervisor.stopAll(grace: 30)
-        return 0
+        return status
     }
 
     static func api(_ options: ParsedArguments, _ environment: [String: String], _ logger: Logger) throws -> Int32 {
