@@ -6,9 +6,11 @@ import Glibc
 ///
 /// Used by `vfl run`: one ingest, N workers and the API as separate processes, the same commands docker-compose
 /// and Kubernetes run. A child that exits with the usage status (2) is not restarted: the same command line would
-/// fail the same way.
+/// fail the same way. Children get this process's pid in ``ParentWatch/environmentVariable`` and, armed with it,
+/// stop when it dies, even by SIGKILL.
 ///
-/// Not thread-safe: driven from one thread.
+/// Not thread-safe: driven from one thread, which must live as long as the children (the main thread): the kernel's
+/// parent-death signal follows the thread that spawned a child.
 public final class Supervisor {
     /// A child to keep running.
     public struct Child: Sendable {
@@ -58,7 +60,9 @@ public final class Supervisor {
     }
 
     private func spawn(_ child: Child) throws -> pid_t {
-        let variables = child.environment
+        // The child's own variables, and this process's pid for its ParentWatch.
+        var variables = child.environment
+        variables[ParentWatch.environmentVariable] = "\(getpid())"
         var environment: [String] = []
         var index = 0
         while let entry = environ[index] {

@@ -30,6 +30,7 @@ extension Commands {
     }
 
     static func ingest(_ options: ParsedArguments, _ environment: [String: String], _ logger: Logger) throws -> Int32 {
+        try ParentWatch.arm(environment: environment, logger: logger)
         let settings = try pipelineSettings(options, environment)
         let model = try loadModel(settings.modelPath)
         try settings.spool.create()
@@ -50,6 +51,7 @@ extension Commands {
     }
 
     static func worker(_ options: ParsedArguments, _ environment: [String: String], _ logger: Logger) throws -> Int32 {
+        try ParentWatch.arm(environment: environment, logger: logger)
         let settings = try pipelineSettings(options, environment)
         let threads = try options.int(
             "threads", environment: environment, variable: "VFL_THREADS", default: ScoringOptions.cores, range: 1...256)
@@ -80,6 +82,13 @@ extension Commands {
             "workers", environment: environment, variable: "VFL_WORKERS", default: 2, range: 1...64)
         _ = try loadModel(settings.modelPath)  // fail fast on a bad model
         try settings.spool.create()
+        // One `vfl run` per spool: held until this process and every child it started are gone (LockFile).
+        let lock: LockFile
+        do { lock = try LockFile(path: settings.spool.root + "/.vfl-run.lock") } catch let held as LockFile.Held {
+            printError("another vfl run is using the spool \(settings.spool.root): \(held); stop it first")
+            return 1
+        }
+        defer { lock.release() }
         let store = try JobStore(path: settings.database, process: "run-\(getpid())")
         // Worker threads x workers never above the cores.
         let threads = max(1, ScoringOptions.cores / workers)
@@ -135,6 +144,7 @@ extension Commands {
     }
 
     static func api(_ options: ParsedArguments, _ environment: [String: String], _ logger: Logger) throws -> Int32 {
+        try ParentWatch.arm(environment: environment, logger: logger)
         let settings = try pipelineSettings(options, environment)
         let port = try options.int(
             "port", environment: environment, variable: "VFL_PORT", default: 5001, range: 0...65535)

@@ -58,10 +58,11 @@ import Glibc
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let failing = directory + "/failing"
         let usage = directory + "/usage"
-        // The children's argv[0] is "vfl": /bin/sh -c SCRIPT with $0 = vfl. Each start appends a line.
+        // The children's argv[0] is "vfl": /bin/sh -c SCRIPT with $0 = vfl. Each start appends its pid and the
+        // supervisor's, which the supervisor passes in VFL_SUPERVISOR_PID.
         let supervisor = Supervisor(executable: "/bin/sh", logger: .disabled)
         try supervisor.start([
-            Supervisor.Child(name: "failing", arguments: ["-c", "echo $$ >> \(failing); exit 1"]),
+            Supervisor.Child(name: "failing", arguments: ["-c", "echo $$ $VFL_SUPERVISOR_PID >> \(failing); exit 1"]),
             Supervisor.Child(name: "usage", arguments: ["-c", "echo $$ >> \(usage); exit 2"]),
         ])
         defer { supervisor.stopAll(grace: 5) }
@@ -75,6 +76,8 @@ import Glibc
         #expect(abandoned == ["usage"])
         #expect(starts(usage) == 1)
         #expect(!supervisor.allAbandoned)
+        let first = try String(contentsOfFile: failing, encoding: .utf8).split(separator: "\n")[0]
+        #expect(first.split(separator: " ").last == "\(getpid())")
     }
 
     @Test func allAbandoned_whenEveryChildExitsWithTheUsageStatus() throws {
