@@ -16,6 +16,8 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         public static let networkFilesystem = Code(rawValue: "network_filesystem")
         /// Any other SQLite or I/O error.
         public static let sqlite = Code(rawValue: "sqlite")
+        /// The database file this process opened was deleted or replaced at its path (``JobStore/checkFile(logger:)``).
+        public static let fileChanged = Code(rawValue: "file_changed")
         /// A row that should exist does not.
         public static let notFound = Code(rawValue: "not_found")
     }

@@ -108,6 +108,7 @@ public final class WorkerService: @unchecked Sendable {
         try recover()
         var lastBeat = 0.0
         while !stopping.isSet {
+            try store.checkFile(logger: logger)  // deleted or replaced: exit, to be restarted on the real file
             let now = Timestamp.monotonicSeconds()
             if now - lastBeat > 5 {
                 try? store.heartbeat(worker: name)

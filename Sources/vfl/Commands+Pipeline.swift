@@ -89,7 +89,7 @@ extension Commands {
             return 1
         }
         defer { lock.release() }
-        let store = try JobStore(path: settings.database, process: "run-\(getpid())")
+        var store = try JobStore(path: settings.database, process: "run-\(getpid())")
         // Worker threads x workers never above the cores.
         let threads = max(1, ScoringOptions.cores / workers)
         let shared = ["VFL_SPOOL": settings.spool.root, "VFL_DB": settings.database, "VFL_MODEL": settings.modelPath]
@@ -122,6 +122,15 @@ extension Commands {
                 say("vfl run: no process left to supervise; exiting")
                 status = 1
                 break
+            }
+            // The database file replaced (the children exit and come back on the new one): follow it. The old
+            // connection is left open (Connection's deinit says why).
+            if store.fileState == .replaced,
+                let reopened = try? JobStore(path: settings.database, process: "run-\(getpid())")
+            {
+                logger.warning("database file replaced; reopened", metadata: [("db", settings.database)])
+                store = reopened
+                seen = [:]
             }
             if let jobs = try? store.jobs(limit: 500) {
                 for job in jobs.reversed() where seen[job.id] != job.state {
@@ -161,9 +170,10 @@ extension Commands {
             observer: { request, status, seconds in router.observe(request, status: status, seconds: seconds) },
             handler: { router.handle($0) })
         installTerminationHandler()
+        let fileChanged = watchStoreFile(store, logger: logger.with("role", "api"))
         logger.info("api listening", metadata: [("port", "\(server.port)")])
         server.run(until: terminationRequested)
-        return 0
+        return fileChanged.isSet ? 1 : 0
     }
 
     static func retry(_ options: ParsedArguments, _ environment: [String: String], _ logger: Logger) throws -> Int32 {

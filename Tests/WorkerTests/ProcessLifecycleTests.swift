@@ -7,7 +7,8 @@ import Testing
 import Glibc
 #endif
 
-/// The processes' lives, with the real `vfl` binary: `vfl run`'s children die with it, one `vfl run` per spool.
+/// The processes' lives, with the real `vfl` binary: `vfl run`'s children die with it, one `vfl run` per spool, and
+/// every role leaves a database file that was deleted under it.
 @Suite(.serialized) struct ProcessLifecycleTests {
     let temp = TemporaryDirectory()
     var spool: String { temp.file("spool") }
@@ -119,6 +120,38 @@ import Glibc
         return fields[0] != "Z" && fields[19] == process.start
     }
 
+    /// GET `path` on 127.0.0.1:`port`: the status and the body, or nil when nothing answers.
+    static func get(_ port: Int, _ path: String) -> (status: Int, body: String)? {
+        let fd = Loopback.connect(port)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        _ = "GET \(path) HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n".withCString { send(fd, $0, strlen($0), 0) }
+        var received: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n <= 0 { break }
+            received += chunk.prefix(n)
+        }
+        let text = String(decoding: received, as: UTF8.self)
+        guard let status = Int(text.split(separator: " ").dropFirst().first ?? ""),
+            let head = text.range(of: "\r\n\r\n")
+        else { return nil }
+        return (status, String(text[head.upperBound...]))
+    }
+
+    /// The port in the "api listening" log line, once written.
+    func listeningPort(_ log: String) -> Int? {
+        guard let range = read(log).range(of: #""port":"(\d+)""#, options: .regularExpression) else { return nil }
+        return Int(read(log)[range].filter(\.isNumber))
+    }
+
+    func removeDatabase() {
+        for suffix in ["", "-wal", "-shm"] {
+            try? FileManager.default.removeItem(atPath: spool + "/vfl.sqlite" + suffix)
+        }
+    }
+
     @Test func run_killedLeavesNoChildRunningAndReleasesTheSpool() throws {
         let log = temp.file("run.log")
         let run = try start(["run", "--workers", "1", "--port", "0"], log: log)
@@ -170,5 +203,67 @@ import Glibc
         kill(first.pid, SIGTERM)
         #expect(exitStatus(first, seconds: 40) == .exited(0))
         #expect(!children.contains(where: Self.isAlive))
+    }
+
+    @Test func roles_exitWhenTheDatabaseFileIsDeleted() throws {
+        let apiLog = temp.file("api.log")
+        let workerLog = temp.file("worker.log")
+        let ingestLog = temp.file("ingest.log")
+        let api = try start(["api", "--port", "0"], log: apiLog)
+        var port = 0
+        #expect(
+            waitUntil(seconds: 20) {
+                port = listeningPort(apiLog) ?? 0
+                return port > 0
+            }, "\(read(apiLog))")
+        let worker = try start(["worker"], log: workerLog)
+        let ingest = try start(["ingest"], log: ingestLog)
+        #expect(waitUntil(seconds: 20) { read(workerLog).contains("worker ready") }, "\(read(workerLog))")
+        #expect(waitUntil(seconds: 20) { read(ingestLog).contains("ingest watching") }, "\(read(ingestLog))")
+        #expect(Self.get(port, "/ready")?.status == 200)
+
+        removeDatabase()
+        // /ready answers 503 until the api exits (about a second later).
+        var notReady: String?
+        #expect(
+            waitUntil(seconds: 20) {
+                if let (status, body) = Self.get(port, "/ready"), status == 503 { notReady = body }
+                return !api.isRunning
+            })
+        if let notReady {
+            #expect(notReady.contains(#""database_file":"deleted""#), "\(notReady)")
+            #expect(notReady.contains("was deleted"), "\(notReady)")
+        }
+        #expect(waitUntil(seconds: 20) { !worker.isRunning && !ingest.isRunning })
+        for (process, log) in [(api, apiLog), (worker, workerLog), (ingest, ingestLog)] {
+            #expect(process.status == .exited(1), "\(read(log))")
+            #expect(read(log).contains(#""msg":"database file deleted; exiting""#), "\(read(log))")
+        }
+    }
+
+    @Test func run_restartsItsChildrenOnANewDatabaseFile() throws {
+        let log = temp.file("run.log")
+        let run = try start(["run", "--workers", "1", "--port", "0"], log: log)
+        defer {
+            kill(run.pid, SIGTERM)
+            _ = exitStatus(run, seconds: 40)
+        }
+        var before: [ProcessID] = []
+        #expect(
+            waitUntil(seconds: 20) {
+                before = Self.children(of: run.pid)
+                return before.count == 3 && read(log).contains("api listening")
+            }, "\(read(log))")
+
+        removeDatabase()
+        // Each child notices, exits 1 and is started again; the new ones create and share the new file.
+        #expect(
+            waitUntil(seconds: 30) {
+                let now = Self.children(of: run.pid)
+                return !before.contains(where: Self.isAlive) && now.count == 3
+                    && read(log).components(separatedBy: #""status":"exit 1""#).count >= 4
+            }, "\(read(log))")
+        #expect(FileIO.exists(spool + "/vfl.sqlite"))
+        #expect(run.isRunning)
     }
 }
