@@ -18,7 +18,9 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
-        .target(name: "Core"),
+        // libc calls Swift cannot import (prctl); no library to link.
+        .systemLibrary(name: "CLinux"),
+        .target(name: "Core", dependencies: ["CLinux"]),
         .target(name: "Spool", dependencies: ["Core"]),
         .target(name: "Model", dependencies: ["Core", "COpenBLAS"]),
         .target(name: "Store", dependencies: ["Core", "CSQLite"]),

@@ -5,7 +5,12 @@ import Glibc
 /// Runs child processes of this executable, restarts any that dies (with backoff), and stops them all on request.
 ///
 /// Used by `vfl run`: one ingest, N workers and the API as separate processes, the same commands docker-compose
-/// and Kubernetes run. Not thread-safe: driven from one thread.
+/// and Kubernetes run. A child that exits with the usage status (2) is not restarted: the same command line would
+/// fail the same way. Children get this process's pid in ``ParentWatch/environmentVariable`` and, armed with it,
+/// stop when it dies, even by SIGKILL.
+///
+/// Not thread-safe: driven from one thread, which must live as long as the children (the main thread): the kernel's
+/// parent-death signal follows the thread that spawned a child.
 public final class Supervisor {
     /// A child to keep running.
     public struct Child: Sendable {
@@ -30,6 +35,8 @@ public final class Supervisor {
         var startedAt: Double
         var restarts: Int
         var restartAt: Double?
+        /// Exited with the usage status: never restarted.
+        var abandoned = false
     }
 
     private var running: [Running] = []
@@ -53,15 +60,18 @@ public final class Supervisor {
     }
 
     private func spawn(_ child: Child) throws -> pid_t {
+        // The child's own variables, and this process's pid for its ParentWatch.
+        var variables = child.environment
+        variables[ParentWatch.environmentVariable] = "\(getpid())"
         var environment: [String] = []
         var index = 0
         while let entry = environ[index] {
             let text = String(cString: entry)
             let key = String(text.prefix { $0 != "=" })
-            if child.environment[key] == nil { environment.append(text) }
+            if variables[key] == nil { environment.append(text) }
             index += 1
         }
-        for (key, value) in child.environment { environment.append("\(key)=\(value)") }
+        for (key, value) in variables { environment.append("\(key)=\(value)") }
         let argv: [UnsafeMutablePointer<CChar>?] = (["vfl"] + child.arguments).map { strdup($0) } + [nil]
         let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup($0) } + [nil]
         defer {
@@ -87,23 +97,42 @@ public final class Supervisor {
         return pid
     }
 
-    /// Reaps children that exited and restarts them after a backoff (1 s doubling to 30 s; reset after a minute up).
-    public func poll() {
+    /// Whether every child has exited with the usage status and will not be restarted (the supervisor has nothing
+    /// left to run).
+    public var allAbandoned: Bool { !running.isEmpty && running.allSatisfy(\.abandoned) }
+
+    /// Reaps children that exited and restarts them after a backoff (1 s doubling to 30 s; reset after a minute up),
+    /// except those that exited with the usage status (2), which are logged and left stopped.
+    ///
+    /// - Returns: The children given up in this call, each with the reason (for the console).
+    @discardableResult
+    public func poll() -> [(child: String, reason: String)] {
         let now = Timestamp.monotonicSeconds()
-        while true {
+        var abandoned: [(child: String, reason: String)] = []
+        // Its own children only (never waitpid(-1): the process may have others, a test runner's for one).
+        for i in running.indices where running[i].pid > 0 {
             var status: Int32 = 0
-            let pid = waitpid(-1, &status, WNOHANG)
-            guard pid > 0 else { break }
-            guard let i = running.firstIndex(where: { $0.pid == pid }) else { continue }
+            guard waitpid(running[i].pid, &status, WNOHANG) == running[i].pid else { continue }
+            let exit = ProcessExit(waitStatus: status)
+            running[i].pid = 0
+            if exit == .usage {
+                running[i].abandoned = true
+                running[i].restartAt = nil
+                let reason = "it ended with \(exit) (bad usage: the same settings would fail again; see its log)"
+                logger.error(
+                    "child exited with the usage status; not restarting it",
+                    metadata: [("child", running[i].child.name), ("status", "\(exit)")])
+                abandoned.append((running[i].child.name, reason))
+                continue
+            }
             let uptime = now - running[i].startedAt
             if uptime > 60 { running[i].restarts = 0 }
             let delay = min(30, pow2(running[i].restarts))
             running[i].restarts += 1
-            running[i].pid = 0
             running[i].restartAt = now + delay
             logger.warning(
                 "child exited; restarting",
-                metadata: [("child", running[i].child.name), ("status", "\(status)"), ("restart_in_s", "\(delay)")])
+                metadata: [("child", running[i].child.name), ("status", "\(exit)"), ("restart_in_s", "\(delay)")])
         }
         for i in running.indices where running[i].pid == 0 {
             if let at = running[i].restartAt, at <= now, let pid = try? spawn(running[i].child) {
@@ -112,6 +141,7 @@ public final class Supervisor {
                 running[i].restartAt = nil
             }
         }
+        return abandoned
     }
 
     private func pow2(_ n: Int) -> Double {
@@ -128,7 +158,10 @@ public final class Supervisor {
         while !alive.isEmpty && Timestamp.monotonicSeconds() < deadline {
             for pid in alive {
                 var status: Int32 = 0
-                if waitpid(pid, &status, WNOHANG) == pid { alive.remove(pid) }
+                if waitpid(pid, &status, WNOHANG) == pid {
+                    alive.remove(pid)
+                    logStopped(pid, status)
+                }
             }
             usleep(20_000)
         }
@@ -136,7 +169,13 @@ public final class Supervisor {
             kill(pid, SIGKILL)
             var status: Int32 = 0
             waitpid(pid, &status, 0)
+            logStopped(pid, status)
         }
         running.removeAll()
+    }
+
+    private func logStopped(_ pid: pid_t, _ status: Int32) {
+        let name = running.first { $0.pid == pid }?.child.name ?? "?"
+        logger.info("child stopped", metadata: [("child", name), ("status", "\(ProcessExit(waitStatus: status))")])
     }
 }

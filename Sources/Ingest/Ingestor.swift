@@ -163,6 +163,7 @@ public final class Ingestor: @unchecked Sendable {
         let watcher = InboxWatcher(path: configuration.spool.inbox)
         var lastRecovery = Timestamp.monotonicSeconds()
         while !shouldStop() {
+            try store.checkFile(logger: logger)  // deleted or replaced: exit, to be restarted on the real file
             var settling = false
             do { settling = try scanOnce().settling > 0 } catch {
                 logger.error("scan failed", metadata: [("error", "\(error)")])

@@ -80,14 +80,7 @@ public struct StatusRouter: Sendable {
             case "/health":
                 return .json(200, ["status": "ok", "service": "vfl-api"])
             case "/ready":
-                let reachable = (try? store.jobs(limit: 1)) != nil
-                let ready = reachable && modelLoaded
-                return .json(
-                    ready ? 200 : 503,
-                    [
-                        "status": ready ? "ready" : "not ready", "database": .bool(reachable),
-                        "model": .bool(modelLoaded),
-                    ])
+                return ready()
             case "/jobs":
                 return try jobs(request)
             case "/metrics":

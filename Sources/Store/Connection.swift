@@ -50,6 +50,9 @@ public struct Row: Sendable {
 final class Connection {
     private var db: OpaquePointer?
     let path: String
+    /// The database file opened, as (st_dev, st_ino); `nil` for `:memory:` and temporary databases. Set once in
+    /// `init`, read from any thread (``fileState``).
+    private(set) var identity: FileIdentity?
 
     /// Opens (creating) the database.
     ///
@@ -65,6 +68,16 @@ final class Connection {
             db = nil
             throw StoreError(.sqlite, "cannot open database \(path): \(message)")
         }
+        if path != ":memory:" && !path.isEmpty {
+            if case .found(let file) = FileIdentity.lookup(path) { identity = file }
+            // The file sqlite opened is the one just looked up unless the path changed in between
+            // (SQLITE_FCNTL_HAS_MOVED: sqlite's own descriptor against the path).
+            var moved: Int32 = 0
+            sqlite3_file_control(db, "main", SQLITE_FCNTL_HAS_MOVED, &moved)
+            if moved != 0 {
+                throw StoreError(.fileChanged, "database \(path) was deleted or replaced while it was being opened")
+            }
+        }
         sqlite3_busy_timeout(db, busyTimeoutMilliseconds)
         sqlite3_extended_result_codes(db, 1)
         try execute("PRAGMA journal_mode=WAL")
@@ -72,7 +85,13 @@ final class Connection {
         try execute("PRAGMA foreign_keys=ON")
     }
 
-    deinit { sqlite3_close_v2(db) }
+    deinit {
+        // A connection whose file was deleted or replaced is left open (the process is about to exit): closing the
+        // last connection to a WAL database checkpoints it and then unlinks `<path>-wal` and `<path>-shm` by name,
+        // which by now may be the files of the new database at the path.
+        guard fileState == .current else { return }
+        sqlite3_close_v2(db)
+    }
 
     /// Copies the whole database into a new file at `path` with SQLite's online backup API
     /// (sqlite3_backup_init(3)): a consistent snapshot taken under a read transaction, while other processes go on

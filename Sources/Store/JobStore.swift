@@ -92,7 +92,7 @@ public struct ClaimedTask: Sendable {
 /// `BEGIN IMMEDIATE` (never around file I/O or scoring). Safe to share between threads: every call runs on the queue.
 public final class JobStore: @unchecked Sendable {
     private let queue = DispatchQueue(label: "vfl.store")
-    private let connection: Connection
+    let connection: Connection
     /// Who writes events (for example `worker-12345`).
     public let process: String
 

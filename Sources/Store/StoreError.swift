@@ -20,6 +20,8 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         public static let full = Code(rawValue: "full")
         /// The store's schema is newer than this binary knows.
         public static let newerSchema = Code(rawValue: "newer_schema")
+        /// The database file this process opened was deleted or replaced at its path (``JobStore/checkFile(logger:)``).
+        public static let fileChanged = Code(rawValue: "file_changed")
         /// A row that should exist does not.
         public static let notFound = Code(rawValue: "not_found")
     }

@@ -121,6 +121,7 @@ public final class WorkerService: @unchecked Sendable {
         // Models this worker could not load, and since when: their jobs are left for other workers for a while.
         var unavailable: [String: Double] = [:]
         while !stopping.isSet {
+            try store.checkFile(logger: logger)  // deleted or replaced: exit, to be restarted on the real file
             let now = Timestamp.monotonicSeconds()
             if now - lastBeat > 5 {
                 try? store.heartbeat(worker: name)

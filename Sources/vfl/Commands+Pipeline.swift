@@ -32,6 +32,7 @@ extension Commands {
     }
 
     static func ingest(_ options: ParsedArguments, _ environment: [String: String], _ logger: Logger) throws -> Int32 {
+        try ParentWatch.arm(environment: environment, logger: logger)
         let settings = try pipelineSettings(options, environment)
         let model = try loadModel(settings.modelPath)
         try settings.spool.create()
@@ -53,6 +54,7 @@ extension Commands {
     }
 
     static func worker(_ options: ParsedArguments, _ environment: [String: String], _ logger: Logger) throws -> Int32 {
+        try ParentWatch.arm(environment: environment, logger: logger)
         let settings = try pipelineSettings(options, environment)
         let threads = try options.int(
             "threads", environment: environment, variable: "VFL_THREADS", default: ScoringOptions.cores, range: 1...256)
@@ -83,7 +85,14 @@ extension Commands {
             "workers", environment: environment, variable: "VFL_WORKERS", default: 2, range: 1...64)
         _ = try loadModel(settings.modelPath)  // fail fast on a bad model
         try settings.spool.create()
-        let store = try JobStore(path: settings.database, process: "run-\(getpid())")
+        // One `vfl run` per spool: held until this process and every child it started are gone (LockFile).
+        let lock: LockFile
+        do { lock = try LockFile(path: settings.spool.root + "/.vfl-run.lock") } catch let held as LockFile.Held {
+            printError("another vfl run is using the spool \(settings.spool.root): \(held); stop it first")
+            return 1
+        }
+        defer { lock.release() }
+        var store = try JobStore(path: settings.database, process: "run-\(getpid())")
         // Worker threads x workers never above the cores.
         let threads = max(1, ScoringOptions.cores / workers)
         let shared = ["VFL_SPOOL": settings.spool.root, "VFL_DB": settings.database, "VFL_MODEL": settings.modelPath]
@@ -109,8 +118,23 @@ extension Commands {
         say("         results appear in \(settings.spool.results)/<batch-id>/ and at http://localhost:\(port)/jobs.")
         say("         Ctrl-C stops.")
         var seen: [String: JobState] = [:]
+        var status: Int32 = 0
         while !stop.isSet {
-            supervisor.poll()
+            for (child, reason) in supervisor.poll() { say("vfl run: \(child) will not be restarted: \(reason)") }
+            if supervisor.allAbandoned {
+                say("vfl run: no process left to supervise; exiting")
+                status = 1
+                break
+            }
+            // The database file replaced (the children exit and come back on the new one): follow it. The old
+            // connection is left open (Connection's deinit says why).
+            if store.fileState == .replaced,
+                let reopened = try? JobStore(path: settings.database, process: "run-\(getpid())")
+            {
+                logger.warning("database file replaced; reopened", metadata: [("db", settings.database)])
+                store = reopened
+                seen = [:]
+            }
             if let jobs = try? store.jobs(limit: 500) {
                 for job in jobs.reversed() where seen[job.id] != job.state {
                     seen[job.id] = job.state
@@ -128,10 +152,11 @@ extension Commands {
         }
         say("vfl run: stopping")
         supervisor.stopAll(grace: 30)
-        return 0
+        return status
     }
 
     static func api(_ options: ParsedArguments, _ environment: [String: String], _ logger: Logger) throws -> Int32 {
+        try ParentWatch.arm(environment: environment, logger: logger)
         let settings = try pipelineSettings(options, environment)
         let port = try options.int(
             "port", environment: environment, variable: "VFL_PORT", default: 5001, range: 0...65535)
@@ -148,9 +173,10 @@ extension Commands {
             observer: { request, status, seconds in router.observe(request, status: status, seconds: seconds) },
             handler: { router.handle($0) })
         installTerminationHandler()
+        let fileChanged = watchStoreFile(store, logger: logger.with("role", "api"))
         logger.info("api listening", metadata: [("port", "\(server.port)")])
         server.run(until: terminationRequested)
-        return 0
+        return fileChanged.isSet ? 1 : 0
     }
 
     static func retry(_ options: ParsedArguments, _ environment: [String: String], _ logger: Logger) throws -> Int32 {

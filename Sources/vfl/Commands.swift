@@ -30,7 +30,8 @@ enum Commands {
                   --workers N     worker processes (VFL_WORKERS; default 2)
                   --port P        the status API's port (VFL_PORT; default 5001)
                   --model FILE    the model (VFL_MODEL; default: the shipped model)
-                Ctrl-C or SIGTERM stops every process cleanly.
+                Ctrl-C or SIGTERM stops every process cleanly; the children stop too when vfl run is killed.
+                One vfl run per spool (<spool>/.vfl-run.lock): a second one exits 1.
                 """, valued: pipelineOptions, run: runAll),
         Command(
             name: "ingest", summary: "watch the spool inbox and record complete batches as jobs",
