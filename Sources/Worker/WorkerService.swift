@@ -130,8 +130,9 @@ public final class WorkerService: @unchecked Sendable {
             if now - lastRecovery > configuration.recoveryInterval {
                 lastRecovery = now
                 do { try recover() } catch { logger.warning("recovery failed", metadata: [("error", "\(error)")]) }
-                unavailable = unavailable.filter { now - $0.value < 60 }
             }
+            // A model that could not be loaded is tried again after 20 s (its file may have come back).
+            unavailable = unavailable.filter { now - $0.value < 20 }
             let owner = "\(name)-\(UInt64.random(in: 0...UInt64.max))"
             let task: ClaimedTask?
             // A read-only look first, so that idle workers do not take the write lock at every poll.

@@ -1,0 +1,90 @@
+import Core
+import Fixtures
+import Foundation
+import Model
+import Spool
+import Store
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A job is scored with its own model only; hostile inbox names are rejected readably; a shard changed after its
+/// batch was accepted fails the job with the reason.
+extension PipelineTests {
+    @Test func worker_withAnotherModelLeavesTheJobForOneThatHasIt() throws {
+        let ingest = try start("ingest")
+        defer { if ingest.isRunning { ingest.terminate() } }
+        let staging = try drop("pinned", customers: 300, seed: 31)
+        let store = try JobStore(path: spool.root + "/vfl.sqlite", process: "test")
+        #expect(try waitUntil(seconds: 20) { try store.job("pinned") != nil })
+        // The job's model file goes away (a rolling upgrade replaced it), and a worker starts with another model.
+        let otherModel = temp.file("other.json")
+        try RandomModel.json(seed: 7, parties: RandomModel.fourParties, top: [4]).write(
+            toFile: otherModel, atomically: true, encoding: .utf8)
+        let jobModel = temp.file("kept.json")
+        try FileManager.default.moveItem(atPath: modelPath, toPath: jobModel)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CommandLineTests.binary)
+        process.arguments = ["worker", "--spool", spool.root, "--model", otherModel]
+        process.environment = ProcessInfo.processInfo.environment.merging(["VFL_LOG_LEVEL": "error"]) { $1 }
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        #expect(try waitUntil(seconds: 20) { try store.events(job: "pinned").contains { $0.kind == "released" } })
+        #expect(try store.job("pinned")?.state == .queued, "never scored with another model")
+        let released = try store.events(job: "pinned").first { $0.kind == "released" }?.detail ?? ""
+        #expect(released.contains("cannot load the job's model"))
+        // The model is back where the store says it is: the same worker loads it by id and scores the job.
+        try FileManager.default.moveItem(atPath: jobModel, toPath: modelPath)
+        #expect(
+            try waitUntil(seconds: 90) { try store.job("pinned")?.state == .done && spool.hasPublishedScores("pinned") }
+        )
+        let summary = try JSONValue(
+            parsing: Data(contentsOf: URL(fileURLWithPath: spool.result("pinned") + "/summary.json")))
+        #expect(summary["model"]?["id"]?.string == model.id)
+        #expect(try store.job("pinned")?.modelID == model.id)
+        let published = try Data(contentsOf: URL(fileURLWithPath: spool.result("pinned") + "/scores.csv"))
+        #expect(published == (try expected(staging)))
+    }
+
+    @Test func ingest_rejectsNamesThatAreNotUTF8OrTooLongReadably() throws {
+        let ingest = try start("ingest")
+        defer { if ingest.isRunning { ingest.terminate() } }
+        // A folder named with invalid UTF-8 bytes, and one with a 200-byte name.
+        let raw = Array(spool.inbox.utf8) + [0x2F, 0x62, 0xFF, 0xFE, 0x31, 0]
+        let made = raw.withUnsafeBufferPointer {
+            $0.withMemoryRebound(to: CChar.self) { mkdir($0.baseAddress!, 0o755) }
+        }
+        try #require(made == 0)
+        let long = String(repeating: "x", count: 200)
+        try FileManager.default.createDirectory(atPath: spool.inbox + "/" + long, withIntermediateDirectories: true)
+        let store = try JobStore(path: spool.root + "/vfl.sqlite", process: "test")
+        #expect(try waitUntil(seconds: 20) { try Spool.list(spool.inbox).isEmpty })
+        let reasons = try store.jobs(state: .rejected).compactMap(\.error)
+        #expect(reasons.contains { $0.contains(#""b\xff\xfe1""#) && $0.contains("not UTF-8") }, "\(reasons)")
+        #expect(reasons.contains { $0.contains("… (200 bytes)") && $0.contains("not a valid batch id") }, "\(reasons)")
+        #expect(try Spool.list(spool.rejected).filter { $0.hasPrefix("invalid.") && !$0.hasSuffix(".json") }.count == 2)
+    }
+
+    @Test func shardAppendedAfterAcceptance_failsTheJobWithTheReason() throws {
+        let ingest = try start("ingest")
+        defer { if ingest.isRunning { ingest.terminate() } }
+        try drop("grows", customers: 200, seed: 32)
+        let store = try JobStore(path: spool.root + "/vfl.sqlite", process: "test")
+        #expect(try waitUntil(seconds: 20) { try store.job("grows") != nil && FileIO.exists(spool.batch("grows")) })
+        // A writer that paused past the settle time carries on writing in place.
+        let handle = try #require(FileHandle(forWritingAtPath: spool.batch("grows") + "/auto_loans.csv"))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("late-row,1,2\n".utf8))
+        try handle.close()
+        let worker = try start("worker")
+        defer { if worker.isRunning { worker.terminate() } }
+        #expect(try waitUntil(seconds: 20) { try store.job("grows")?.state == .failed })
+        let error = try store.job("grows")?.error ?? ""
+        #expect(error.contains("auto_loans.csv changed after the batch was accepted"), "\(error)")
+        #expect(!spool.hasPublishedScores("grows"))
+        #expect(try Spool.list(spool.result("grows")) == ["error.json"])
+    }
+}
