@@ -167,7 +167,11 @@ public struct BatchScorer: Sendable {
             if !table.extraColumns.isEmpty {
                 logger.info(
                     "extra columns ignored",
-                    metadata: [("party", table.name), ("columns", table.extraColumns.joined(separator: ","))])
+                    metadata: [
+                        ("party", table.name),
+                        ("columns", PartyTable.reported(table.extraColumns).joined(separator: ",")),
+                        ("columns.count", "\(table.extraColumns.count)"),
+                    ])
             }
         }
         lap("read")  // reading includes each shard's sort by key
@@ -485,7 +489,9 @@ public struct BatchScorer: Sendable {
                     ("coverage", .number(join.count == 0 ? 0 : Double(known) / Double(join.count))),
                 ]
                 if let table, !table.extraColumns.isEmpty {
-                    members.append(("extra_columns", .array(table.extraColumns.map { .string($0) })))
+                    members.append(
+                        ("extra_columns", .array(PartyTable.reported(table.extraColumns).map { .string($0) })))
+                    members.append(("extra_column_count", .number(Double(table.extraColumns.count))))
                 }
                 return (party.name, .object(members))
             })

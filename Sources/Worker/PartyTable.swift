@@ -63,6 +63,15 @@ final class PartyTable: @unchecked Sendable {
     /// Shard columns the model does not use.
     var extraColumns: [String] = []
 
+    /// At most this many extra column names are reported (a hostile header may hold millions).
+    static let reportedColumns = 20
+
+    /// The extra columns as reported in logs and summaries: the first ``reportedColumns`` names, each cut to 64
+    /// characters.
+    static func reported(_ names: [String]) -> [String] {
+        names.prefix(reportedColumns).map { $0.count > 64 ? String($0.prefix(64)) + "…" : $0 }
+    }
+
     init(party: Int, name: String, file: String, input: PartyInput, width: Int) {
         self.party = party
         self.name = name

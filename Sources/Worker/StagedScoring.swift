@@ -157,6 +157,7 @@ public enum StagedScoring {
                 ("coverage", .number(customers == 0 ? 0 : Double(known) / Double(customers))),
             ]
             if let extra = all.first?["extra_columns"] { members.append(("extra_columns", extra)) }
+            if let count = all.first?["extra_column_count"] { members.append(("extra_column_count", count)) }
             parties.append((party.name, .object(members)))
         }
         var perCustomer: [(String, JSONValue)] = []

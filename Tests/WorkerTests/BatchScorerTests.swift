@@ -33,6 +33,22 @@ import Worker
         }
     }
 
+    @Test func score_capsTheReportedExtraColumns() throws {
+        let batch = try TestBatch.write(directory: temp.file("wide"), model: model, customers: 20)
+        let path = batch.directory + "/auto_loans.csv"
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        let extra = (0..<1000).map { "extra_\($0)_" + String(repeating: "y", count: 100) }
+        let header = lines[0] + "," + extra.joined(separator: ",")
+        let body = lines.dropFirst().map { String($0) + String(repeating: ",1", count: 1000) }
+        try ([String(header)] + body).joined(separator: "\n").appending("\n").write(
+            toFile: path, atomically: true, encoding: .utf8)
+        let summary = try JSONValue(parsing: Data(contentsOf: URL(fileURLWithPath: try score(batch.directory).summary)))
+        let party = summary["parties"]?["auto_loans"]
+        #expect(party?["extra_columns"]?.array?.count == 20)
+        #expect((party?["extra_column_count"]?.int ?? 0) >= 1000)
+        #expect(party?["extra_columns"]?.array?.allSatisfy { ($0.string?.count ?? 0) <= 65 } == true)
+    }
+
     @Test func score_matchesTheReferenceSortedByKey() throws {
         let batch = try TestBatch.write(directory: temp.file("b"), model: model, customers: 3000)
         let rows = try readCSV(try score(batch.directory).scores)
