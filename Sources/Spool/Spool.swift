@@ -96,6 +96,8 @@ extension Spool {
     /// - Throws: ``SpoolError`` when the folder holds other files; ``SystemError`` when a rename fails.
     @discardableResult
     public func publish(_ folder: String, job: String) throws -> PublishOutcome {
+        // Moved into place already (a restart finishing a publish that had landed).
+        if !FileIO.exists(folder) && hasPublishedScores(job) { return .alreadyPublished(identical: true) }
         let names = try Spool.list(folder)
         let foreign = names.filter { !Spool.resultFiles.contains($0) }
         guard foreign.isEmpty else {
