@@ -242,10 +242,12 @@ public final class Ingestor: @unchecked Sendable {
                 guard let p = model.partyIndex(party) else {
                     throw Rejection(reason: "manifest.json lists party \(party), which the model does not have")
                 }
-                let shard: Shard
+                var shard: Shard
                 do { shard = try Shard.resolve(party: party, in: path) } catch let error as SpoolError {
                     throw Rejection(reason: error.message)
                 }
+                shard.rows = manifest.rows[party]
+                shard.sha256 = manifest.sha256[party]
                 try checkShard(directory, party: p, shard: shard, manifest: manifest)
                 shards.append(shard)
             }

@@ -23,6 +23,17 @@ public struct Manifest: Sendable, Equatable {
         self.sha256 = sha256
     }
 
+    /// The manifest as ingest accepted it, from the job's recorded shards (workers never read `manifest.json` again).
+    public init(batch: String, shards: [Shard]) {
+        var rows: [String: Int] = [:]
+        var sums: [String: String] = [:]
+        for shard in shards {
+            rows[shard.party] = shard.rows
+            sums[shard.party] = shard.sha256
+        }
+        self.init(batch: batch, parties: shards.map(\.party), rows: rows, sha256: sums)
+    }
+
     /// An invalid manifest, with the field at fault.
     public struct Error: Swift.Error, CustomStringConvertible, Sendable {
         /// What is wrong, naming the field.

@@ -79,13 +79,21 @@ public struct Shard: Sendable, Equatable {
     public var input: Input
     /// Its identity when it was resolved.
     public var identity: FileIdentity
+    /// The data rows the manifest announced, to be verified.
+    public var rows: Int?
+    /// The SHA-256 (hex) the manifest announced, to be verified.
+    public var sha256: String?
 
     /// Creates a shard record.
-    public init(party: String, file: String, input: Input, identity: FileIdentity) {
+    public init(
+        party: String, file: String, input: Input, identity: FileIdentity, rows: Int? = nil, sha256: String? = nil
+    ) {
         self.party = party
         self.file = file
         self.input = input
         self.identity = identity
+        self.rows = rows
+        self.sha256 = sha256
     }
 
     /// The one place that decides which file is a party's shard: `<party>.csv` or `<party>.repr.csv`, exactly one of
@@ -118,7 +126,12 @@ public struct Shard: Sendable, Equatable {
     ///
     /// - Throws: ``SpoolError``.
     public static func resolve(_ manifest: Manifest, in directory: String) throws -> [Shard] {
-        try manifest.parties.map { try resolve(party: $0, in: directory) }
+        try manifest.parties.map { party in
+            var shard = try resolve(party: party, in: directory)
+            shard.rows = manifest.rows[party]
+            shard.sha256 = manifest.sha256[party]
+            return shard
+        }
     }
 
     /// Checks that each shard in `directory` is still the file it was when resolved.
@@ -141,12 +154,16 @@ public struct Shard: Sendable, Equatable {
     public static func jsonText(_ shards: [Shard]) -> String {
         JSONValue.array(
             shards.map { shard in
-                [
-                    "party": .string(shard.party), "file": .string(shard.file), "input": .string(shard.input.rawValue),
-                    "size": .string(String(shard.identity.size)),
-                    "mtime_ns": .string(String(shard.identity.modifiedNanoseconds)),
-                    "inode": .string(String(shard.identity.inode)), "device": .string(String(shard.identity.device)),
+                var members: [(String, JSONValue)] = [
+                    ("party", .string(shard.party)), ("file", .string(shard.file)),
+                    ("input", .string(shard.input.rawValue)), ("size", .string(String(shard.identity.size))),
+                    ("mtime_ns", .string(String(shard.identity.modifiedNanoseconds))),
+                    ("inode", .string(String(shard.identity.inode))),
+                    ("device", .string(String(shard.identity.device))),
                 ]
+                if let rows = shard.rows { members.append(("rows", .number(Double(rows)))) }
+                if let sha256 = shard.sha256 { members.append(("sha256", .string(sha256))) }
+                return .object(members)
             }
         ).text
     }
@@ -167,7 +184,8 @@ public struct Shard: Sendable, Equatable {
             else { throw bad }
             return Shard(
                 party: party, file: file, input: input,
-                identity: FileIdentity(size: size, modifiedNanoseconds: mtime, inode: inode, device: device))
+                identity: FileIdentity(size: size, modifiedNanoseconds: mtime, inode: inode, device: device),
+                rows: item["rows"]?.int, sha256: item["sha256"]?.string)
         }
     }
 }

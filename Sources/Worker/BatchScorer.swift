@@ -108,17 +108,20 @@ public struct BatchScorer: Sendable {
         var input: PartyInput
     }
 
-    /// Reads the batch's manifest and resolves its shards (Spool's ``Shard/resolve(_:in:)``), unless the caller
-    /// resolved them already (a worker has them from its job), then checks the parties against the model.
+    /// Reads the batch's manifest and resolves its shards (Spool's ``Shard/resolve(_:in:)``), unless the caller has
+    /// both already (a worker has them from its job), then checks the parties against the model.
     ///
     /// - Throws: ``ScoringError`` of code `manifest` when the manifest is missing or invalid, names a party the model
     ///   does not know, or a listed party has no shard (or two).
-    func shardFiles(batchDirectory: String, resolved: [Shard]? = nil) throws -> (Manifest, [ShardFile]) {
+    func shardFiles(
+        batchDirectory: String, manifest given: Manifest? = nil, resolved: [Shard]? = nil
+    ) throws -> (
+        Manifest, [ShardFile]
+    ) {
         let manifestPath = batchDirectory + "/manifest.json"
         let manifest: Manifest
         do {
-            let bytes = try FileIO.readFile(manifestPath, limit: 1 << 20)
-            manifest = try Manifest(parsing: .init(bytes))
+            manifest = try given ?? Manifest(parsing: .init(FileIO.readFile(manifestPath, limit: 1 << 20)))
         } catch let error as Manifest.Error {
             throw ScoringError(.manifest, error.message)
         } catch {
@@ -146,7 +149,13 @@ public struct BatchScorer: Sendable {
     /// - Returns: Counts and the summary.
     /// - Throws: ``ScoringError`` naming the file, party, line and column at fault. When the reject share is exceeded,
     ///   `rejects.csv` and `summary.json` are still written (for diagnosis) and `scores.csv` is not.
-    public func score(batchDirectory: String, shards: [Shard]? = nil, results: ResultPaths) throws -> BatchOutcome {
+    ///
+    /// - Parameters:
+    ///   - manifest: The manifest as accepted (a worker's job), or `nil` to read `manifest.json`.
+    ///   - shards: The shards as resolved (a worker's job), or `nil` to resolve them from the manifest.
+    public func score(
+        batchDirectory: String, manifest: Manifest? = nil, shards: [Shard]? = nil, results: ResultPaths
+    ) throws -> BatchOutcome {
         let started = Timestamp.monotonicSeconds()
         var timings: [(String, Double)] = []
         var phase = started
@@ -155,7 +164,7 @@ public struct BatchScorer: Sendable {
             timings.append((name, (now - phase) * 1000))
             phase = now
         }
-        let (manifest, files) = try shardFiles(batchDirectory: batchDirectory, resolved: shards)
+        let (manifest, files) = try shardFiles(batchDirectory: batchDirectory, manifest: manifest, resolved: shards)
         try verifyChecksums(manifest: manifest, batchDirectory: batchDirectory, files: files)
         let tables = try loadTables(files)
         for table in tables {

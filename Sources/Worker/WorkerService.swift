@@ -236,7 +236,7 @@ public final class WorkerService: @unchecked Sendable {
                 try job.verifyShards()
                 let scorer = BatchScorer(model: model, options: configuration.scoring, logger: log)
                 outcome = try scorer.score(
-                    batchDirectory: job.directory, shards: job.shards,
+                    batchDirectory: job.directory, manifest: job.manifest, shards: job.shards,
                     results: ResultPaths(besideScores: privateDirectory + "/scores.csv"))
             }
             try Failpoint.hit("worker.scored.before-verify")
@@ -354,21 +354,20 @@ public final class WorkerService: @unchecked Sendable {
             try Failpoint.hit("worker.partition.before-rename")
             target = staged + "/partition-" + shard.party
         } else {
-            // The bucket's batch folder: each party's bucket file under its shard name, and a manifest.
+            // The bucket's batch folder: each party's bucket file under its shard name (row counts and checksums were
+            // verified by the partition tasks).
             var bucketShards: [Shard] = []
             for shard in job.shards {
                 try FileIO.link(
                     staged + "/partition-" + shard.party + "/\(task.part).csv", to: privateDirectory + "/" + shard.file)
                 bucketShards.append(try Shard.resolve(party: shard.party, in: privateDirectory))
             }
-            try FileIO.writeAtomically(
-                privateDirectory + "/manifest.json",
-                Array(Manifest(batch: task.jobID, parties: job.manifest.parties).jsonText.utf8))
             var options = configuration.scoring
             options.maxRejectShare = 1  // the batch's share is checked when the buckets are merged
             try FileIO.makeDirectories(privateDirectory + "/out")
             _ = try BatchScorer(model: model, options: options, logger: logger).score(
-                batchDirectory: privateDirectory, shards: bucketShards,
+                batchDirectory: privateDirectory, manifest: Manifest(batch: task.jobID, parties: job.manifest.parties),
+                shards: bucketShards,
                 results: ResultPaths(besideScores: privateDirectory + "/out/scores.csv"))
             try Failpoint.hit("worker.bucket.before-rename")
             target = staged + "/bucket-\(task.part)"
@@ -419,19 +418,25 @@ struct JobInput {
     /// The recorded shards, in the manifest's order.
     var shards: [Shard]
 
-    /// Loads the job's input; a job recorded without shards (by an older ingest) resolves them now.
+    /// Loads the job's input from its record; only a job recorded without shards (by an older ingest) reads its
+    /// manifest and resolves them now.
     init(task: ClaimedTask, spool: Spool, store: JobStore) throws {
         directory = spool.batch(task.jobID)
-        let path = directory + "/manifest.json"
-        do { manifest = try Manifest(parsing: Data(FileIO.readFile(path, limit: 1 << 20))) } catch let error
-            as Manifest.Error
-        {
-            throw ScoringError(.manifest, error.message)
-        } catch {
-            throw ScoringError(.io, "cannot read \(path): \(error)")
-        }
         do {
-            shards = try task.shards.map { try Shard.parse(jsonText: $0) } ?? Shard.resolve(manifest, in: directory)
+            if let recorded = task.shards {
+                shards = try Shard.parse(jsonText: recorded)
+                manifest = Manifest(batch: task.jobID, shards: shards)
+                return
+            }
+            let path = directory + "/manifest.json"
+            do { manifest = try Manifest(parsing: Data(FileIO.readFile(path, limit: 1 << 20))) } catch let error
+                as Manifest.Error
+            {
+                throw ScoringError(.manifest, error.message)
+            } catch {
+                throw ScoringError(.io, "cannot read \(path): \(error)")
+            }
+            shards = try Shard.resolve(manifest, in: directory)
         } catch let error as SpoolError {
             throw ScoringError(.manifest, error.message)
         }

@@ -88,3 +88,35 @@ extension PipelineTests {
         #expect(try Spool.list(spool.result("grows")) == ["error.json"])
     }
 }
+
+extension PipelineTests {
+    /// The leak the failure paths were built against: a split job that fails must publish its explanation only, never
+    /// a partition's files (bank columns and keys), and must end: no task left queued, `vfl retry` accepted.
+    @Test(arguments: ["wrong rows", "duplicate key"])
+    func failedSplitJob_publishesOnlyItsExplanationAndEnds(_ fault: String) throws {
+        let ingest = try start("ingest", ["--memory-mb", "1"])
+        let workers = try (0..<2).map { _ in try start("worker") }
+        defer { for p in [ingest] + workers where p.isRunning { p.terminate() } }
+        let id = fault == "wrong rows" ? "rows" : "dup"
+        let staging = temp.file("staging/\(id)")
+        _ = try TestBatch.write(directory: staging, model: model, customers: 6000, seed: 41)
+        var manifest = Manifest(batch: id, parties: model.parties.map(\.name))
+        if fault == "wrong rows" {
+            manifest.rows["home_loans"] = 3
+        } else {
+            let path = staging + "/auto_loans.csv"
+            var lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
+            lines.append(lines[1])
+            try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        }
+        _ = try drop(id, customers: 0, seed: 0, manifest: manifest.jsonText, from: staging)
+        let store = try JobStore(path: spool.root + "/vfl.sqlite", process: "test")
+        #expect(try waitUntil(seconds: 60) { try store.job(id)?.state == .failed && settled(id, store) })
+        let job = try #require(try store.job(id))
+        #expect(job.tasksTotal > 3, "a split job")
+        #expect(try Spool.list(spool.result(id)) == ["error.json"])
+        #expect(!(try store.taskStates(job: id)).contains { $0 == "queued" || $0 == "running" })
+        #expect((try Spool.list(spool.work)).filter { Spool.jobOfWorkEntry($0) == id }.isEmpty)
+        #expect(try CommandLineTests().vfl(["retry", id, "--spool", spool.root]).status == 0)
+    }
+}

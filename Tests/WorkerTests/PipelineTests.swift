@@ -47,10 +47,11 @@ import Glibc
 
     /// Writes a batch into a staging folder, then drops it the protocol's way: shards as .part renamed, manifest last.
     @discardableResult
-    func drop(_ id: String, customers: Int, seed: UInt64, spoil: Bool = false, manifest: String? = nil) throws -> String
-    {
-        let staging = temp.file("staging/\(id)")
-        _ = try TestBatch.write(directory: staging, model: model, customers: customers, seed: seed)
+    func drop(
+        _ id: String, customers: Int, seed: UInt64, spoil: Bool = false, manifest: String? = nil, from: String? = nil
+    ) throws -> String {
+        let staging = from ?? temp.file("staging/\(id)")
+        if from == nil { _ = try TestBatch.write(directory: staging, model: model, customers: customers, seed: seed) }
         if spoil {
             // Two bad values in one shard (under the 1% reject limit).
             let path = staging + "/home_loans.csv"
