@@ -105,7 +105,9 @@ public final class WorkerService: @unchecked Sendable {
             let state = try store.job(job)?.state
             let ended = state == nil || state == .done || state == .failed || state == .rejected
             if let at = entry.firstIndex(of: "@") {
-                let owner = String(entry[entry.index(after: at)...].prefix { $0 != "." })
+                // `<job>@<owner>` or `<job>@<owner>.error` (owners hold the host name, which may hold dots).
+                var owner = String(entry[entry.index(after: at)...])
+                if owner.hasSuffix(".error") { owner.removeLast(".error".count) }
                 if (!live.contains(owner) || ended) && done[job] != path { Spool.remove(path) }
             } else if ended {
                 Spool.remove(path)
