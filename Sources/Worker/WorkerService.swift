@@ -97,9 +97,13 @@ public final class WorkerService: @unchecked Sendable {
                 job: job.id, owner: "recovery-\(name)", explanation: explanation(job.id, job.error ?? "failed", nil),
                 keeping: [], from: nil)
         }
-        // Work folders: a live claim's private folder stays, and a split job's staged folder while the job runs.
+        // Work folders: a live claim's private folder stays, and a split job's staged folder while the job runs. The
+        // order matters: list first, then the live claims, then the done jobs' folders, so that a claim completing
+        // meanwhile is seen in one of the two.
+        let entries = (try? Spool.list(spool.work)) ?? []
         let live = try store.runningOwners()
-        for entry in (try? Spool.list(spool.work)) ?? [] {
+        let recorded = Set(try store.doneResultPaths().map(\.path))
+        for entry in entries {
             guard let job = Spool.jobOfWorkEntry(entry) else { continue }
             let path = spool.work + "/" + entry
             let state = try store.job(job)?.state
@@ -108,7 +112,7 @@ public final class WorkerService: @unchecked Sendable {
                 // `<job>@<owner>` or `<job>@<owner>.error` (owners hold the host name, which may hold dots).
                 var owner = String(entry[entry.index(after: at)...])
                 if owner.hasSuffix(".error") { owner.removeLast(".error".count) }
-                if (!live.contains(owner) || ended) && done[job] != path { Spool.remove(path) }
+                if (!live.contains(owner) || ended) && !recorded.contains(path) { Spool.remove(path) }
             } else if ended {
                 Spool.remove(path)
             }
