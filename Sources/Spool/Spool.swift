@@ -95,7 +95,7 @@ extension Spool {
     ///
     /// - Throws: ``SpoolError`` when the folder holds other files; ``SystemError`` when a rename fails.
     @discardableResult
-    public func publish(_ folder: String, job: String) throws -> PublishOutcome {
+    public func publish(_ folder: String, job: String, replacingExplanation: Bool = true) throws -> PublishOutcome {
         // Moved into place already (a restart finishing a publish that had landed).
         if !FileIO.exists(folder) && hasPublishedScores(job) { return .alreadyPublished(identical: true) }
         let names = try Spool.list(folder)
@@ -106,6 +106,7 @@ extension Spool {
         let target = result(job)
         if hasPublishedScores(job) { return .alreadyPublished(identical: sameScores(folder, target)) }
         if FileIO.exists(target) {
+            guard replacingExplanation else { return .alreadyPublished(identical: false) }
             // A failure's explanation, published before a retry: set aside, then removed.
             let aside = work + "/" + job + ".replaced-\(Timestamp.now().microseconds)"
             try FileIO.rename(target, to: aside)
@@ -131,14 +132,14 @@ extension Spool {
     }
 
     /// Publishes a failed job's explanation: `error.json` with `explanation`, and the listed result files moved from
-    /// `folder` (rejects.csv and summary.json when too many rows were rejected). Never replaces published scores.
+    /// `folder` (rejects.csv and summary.json when too many rows were rejected). Never replaces published scores, nor,
+    /// without `replacing`, an explanation already published.
     ///
     /// - Throws: ``SpoolError`` or ``SystemError``.
     public func publishFailure(
-        job: String, owner: String, explanation: [UInt8], keeping files: [String], from folder: String?
-    )
-        throws
-    {
+        job: String, owner: String, explanation: [UInt8], keeping files: [String], from folder: String?,
+        replacing: Bool = true
+    ) throws {
         let staging = work + "/" + job + "@" + owner + ".error"
         Spool.remove(staging)
         try FileIO.makeDirectories(staging)
@@ -148,7 +149,11 @@ extension Spool {
             }
         }
         try FileIO.writeAtomically(staging + "/error.json", explanation)
-        if case .alreadyPublished = try publish(staging, job: job) { Spool.remove(staging) }
+        // Without `replacing` (recovery), an explanation already there is kept: the rename onto a non-empty folder
+        // fails rather than replace it.
+        if case .alreadyPublished = try publish(staging, job: job, replacingExplanation: replacing) {
+            Spool.remove(staging)
+        }
     }
 
     /// Removes a job's work folders: its staged folder and every claim's private folder, except `keeping`.

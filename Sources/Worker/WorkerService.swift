@@ -95,7 +95,7 @@ public final class WorkerService: @unchecked Sendable {
         for job in try store.jobs(state: .failed, limit: 10_000) where !FileIO.exists(spool.result(job.id)) {
             try? spool.publishFailure(
                 job: job.id, owner: "recovery-\(name)", explanation: explanation(job.id, job.error ?? "failed", nil),
-                keeping: [], from: nil)
+                keeping: [], from: nil, replacing: false)
         }
         // Work folders: a live claim's private folder stays, and a split job's staged folder while the job runs. The
         // order matters: list first, then the live claims, then the done jobs' folders, so that a claim completing
