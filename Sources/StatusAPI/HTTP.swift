@@ -241,7 +241,9 @@ public enum HTTPParser {
         if let mark = target.firstIndex(of: "?") {
             path = String(target[..<mark])
             for pair in target[target.index(after: mark)...].split(separator: "&") {
-                let kv = pair.split(separator: "=", maxSplits: 1)
+                // Empty names and values are kept empty (`?=` is the name "" with the value ""), never dropped: a
+                // pair of nothing but `=` splits into two empty parts, not none.
+                let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
                 query[String(kv[0])] = kv.count > 1 ? String(kv[1]) : ""
             }
         }

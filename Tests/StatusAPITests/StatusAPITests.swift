@@ -24,6 +24,15 @@ import Testing
         #expect(request.keepAlive)
     }
 
+    @Test func parse_keepsEmptyQueryNamesAndValues() throws {
+        // `?=` once crashed the server (index out of range): the pair split into no parts at all.
+        let request = try HTTPParser.parse(head: Array("GET /anything?= HTTP/1.1\r\nHost: x".utf8))
+        #expect(request.path == "/anything")
+        #expect(request.query == ["": ""])
+        let more = try HTTPParser.parse(head: Array("GET /jobs?=x&a=&b&c==d&&=&state=done HTTP/1.0".utf8))
+        #expect(more.query == ["": "", "a": "", "b": "", "c": "=d", "state": "done"])
+    }
+
     @Test func parse_givesTheRFC9112Answers() {
         #expect(parse("GET / HTTP/1.1") == 400)  // no Host
         #expect(parse("GET / HTTP/1.1\r\nHost: a\r\nHost: b") == 400)  // duplicate Host
