@@ -406,8 +406,11 @@ public struct SplitModel: Sendable {
         guard let activation = Activation(name: name, alpha: item["alpha"]?.double) else {
             throw ModelError(.unsupported, "\(place): unknown activation \"\(name)\"")
         }
-        guard let w = item["weights"]?.array, w.count == n * m else {
-            throw ModelError(.shape, "\(place): \"weights\" must hold in*out = \(n * m) numbers")
+        // "in" and "out" are each below 2^53: their product can overflow, and no file holds that many weights.
+        let (count, overflow) = n.multipliedReportingOverflow(by: m)
+        guard !overflow else { throw ModelError(.shape, "\(place): in*out = \(n)*\(m) is too large") }
+        guard let w = item["weights"]?.array, w.count == count else {
+            throw ModelError(.shape, "\(place): \"weights\" must hold in*out = \(count) numbers")
         }
         guard let b = item["bias"]?.array, b.count == m else {
             throw ModelError(.shape, "\(place): \"bias\" must hold out = \(m) numbers")

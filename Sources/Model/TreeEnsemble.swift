@@ -31,6 +31,9 @@ public struct TreeEnsembleLayer: Sendable {
         public var right: Int32
     }
 
+    /// The most classes a `margin` ensemble may have (XGBoost's multi-class models have a few dozen at most).
+    public static let maxClasses = 65536
+
     /// Marks a node whose missing values go left.
     public static let defaultLeftBit: Int32 = 1 << 30
 
@@ -148,8 +151,11 @@ public struct TreeEnsembleLayer: Sendable {
         guard let trees = item["trees"]?.array, !trees.isEmpty else {
             throw ModelError(.field, "\(place): \"trees\" is missing or empty")
         }
+        // The per-class arrays are allocated from "classes" alone, before anything else in the file bounds it.
         let classes = item["classes"]?.int ?? 1
-        guard classes >= 1 else { throw ModelError(.field, "\(place): \"classes\" must be at least 1") }
+        guard classes >= 1, classes <= maxClasses else {
+            throw ModelError(.field, "\(place): \"classes\" must be from 1 to \(maxClasses)")
+        }
         var baseScore = [Float](repeating: 0, count: classes)
         if let b = item["base_score"] {
             if let v = b.double {
@@ -194,6 +200,10 @@ public struct TreeEnsembleLayer: Sendable {
             }
             let c = tree["class"]?.int ?? 0
             guard c >= 0, c < classes else { throw ModelError(.field, "\(at): \"class\" is out of range") }
+            // Node positions are Int32 (16-byte nodes); a file with more nodes cannot be evaluated.
+            guard nodes.count + count <= Int(Int32.max) else {
+                throw ModelError(.shape, "\(at): more than \(Int32.max) nodes in the ensemble")
+            }
             let offset = Int32(nodes.count)
             // Every node must be reached from the root exactly once: no cycle can make evaluation loop.
             var reached = [Bool](repeating: false, count: count)

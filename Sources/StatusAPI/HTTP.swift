@@ -113,6 +113,57 @@ public enum HTTPParser {
         public var message: String
     }
 
+    /// A request framed from the front of a connection's bytes.
+    public struct Frame: Sendable {
+        /// The request.
+        public var request: HTTPRequest
+        /// The bytes it took, leading empty lines and the blank line included: the next request starts there.
+        public var consumed: Int
+    }
+
+    /// The most bytes a connection may hold without a complete head: the request line, the header section and
+    /// their line ends. Beyond it the request is answered 414 (no line end yet) or 431.
+    public static func headBytesLimit(_ limits: Limits) -> Int {
+        limits.requestLine + limits.headerBytes + 4
+    }
+
+    /// Frames and parses the first request of a connection's unanswered bytes: leading empty lines are skipped and
+    /// the head ends at the first blank line (CRLF CRLF or LF LF). No sockets: the server calls it after every read.
+    ///
+    /// - Parameters:
+    ///   - bytes: What the connection has received and not yet consumed (pipelined requests follow each other).
+    ///   - limits: The head's limits.
+    /// - Returns: The request and the number of bytes it took (the next request starts there), or `nil` while the
+    ///   head is incomplete and within ``headBytesLimit(_:)``.
+    /// - Throws: ``Failure``: 414 or 431 when no head ends within the limit, else the status of a malformed head.
+    public static func parse(bytes: [UInt8], limits: Limits = Limits()) throws(Failure) -> Frame? {
+        guard let end = findHead(bytes) else {
+            guard bytes.count > headBytesLimit(limits) else { return nil }
+            // No line end yet: the request line itself is too long (414); else the header section (431).
+            if !bytes.contains(10) { throw Failure(status: 414, message: "request line too long") }
+            throw Failure(status: 431, message: "header section too large")
+        }
+        let request = try parse(head: Array(bytes[end.start..<end.head]), limits: limits)
+        return Frame(request: request, consumed: end.next)
+    }
+
+    /// Where the head starts (after empty lines), where it ends (the blank line), and where the next request starts.
+    static func findHead(_ bytes: [UInt8]) -> (start: Int, head: Int, next: Int)? {
+        guard bytes.count >= 2 else { return nil }
+        var i = 0
+        // Leading empty lines before a request line are ignored (RFC 9112 2.2).
+        while i + 1 < bytes.count && bytes[i] == 13 && bytes[i + 1] == 10 { i += 2 }
+        var j = i
+        while j + 1 < bytes.count {
+            if bytes[j] == 10 && bytes[j + 1] == 10 { return (i, j, j + 2) }
+            if j + 3 < bytes.count && bytes[j] == 13 && bytes[j + 1] == 10 && bytes[j + 2] == 13 && bytes[j + 3] == 10 {
+                return (i, j, j + 4)
+            }
+            j += 1
+        }
+        return nil
+    }
+
     /// Parses one request head (the bytes before the blank line, without it).
     ///
     /// - Throws: ``Failure`` with the RFC's status for a malformed request.
@@ -190,7 +241,9 @@ public enum HTTPParser {
         if let mark = target.firstIndex(of: "?") {
             path = String(target[..<mark])
             for pair in target[target.index(after: mark)...].split(separator: "&") {
-                let kv = pair.split(separator: "=", maxSplits: 1)
+                // Empty names and values are kept empty (`?=` is the name "" with the value ""), never dropped: a
+                // pair of nothing but `=` splits into two empty parts, not none.
+                let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
                 query[String(kv[0])] = kv.count > 1 ? String(kv[1]) : ""
             }
         }

@@ -129,35 +129,23 @@ public final class HTTPServer: Sendable {
         setTimeout(fd, SO_SNDTIMEO, seconds: configuration.writeTimeout)
         var buffer: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 16384)
-        let limit = 8192 + 32768 + 4
         while true {
             // Read until a complete head (pipelined requests stay in the buffer).
             setTimeout(
                 fd, SO_RCVTIMEO, seconds: buffer.isEmpty ? configuration.idleTimeout : configuration.headerTimeout)
-            var headEnd = Self.findHeadEnd(buffer)
-            while headEnd == nil {
-                if buffer.count > limit {
-                    // No line end yet: the request line itself is too long (414); else the header section (431).
-                    let lineTooLong = !buffer.contains(10)
-                    respond(
-                        fd,
-                        HTTPResponse.error(
-                            lineTooLong ? 414 : 431, lineTooLong ? "request line too long" : "header section too large"),
-                        keepAlive: false, head: false)
-                    return
-                }
-                let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-                if n <= 0 { return }
-                buffer += chunk[0..<n]
-                headEnd = Self.findHeadEnd(buffer)
-                if headEnd == nil { setTimeout(fd, SO_RCVTIMEO, seconds: configuration.headerTimeout) }
-            }
-            let end = headEnd!
-            let head = Array(buffer[end.start..<end.head])
-            buffer.removeFirst(end.next)
             let request: HTTPRequest
             do {
-                request = try HTTPParser.parse(head: head)
+                while true {
+                    if let frame = try HTTPParser.parse(bytes: buffer) {
+                        request = frame.request
+                        buffer.removeFirst(frame.consumed)
+                        break
+                    }
+                    let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+                    if n <= 0 { return }
+                    buffer += chunk[0..<n]
+                    setTimeout(fd, SO_RCVTIMEO, seconds: configuration.headerTimeout)
+                }
             } catch let failure {
                 respond(fd, HTTPResponse.error(failure.status, failure.message), keepAlive: false, head: false)
                 return
@@ -169,23 +157,6 @@ public final class HTTPServer: Sendable {
             guard written else { return }
             if !request.keepAlive { return }
         }
-    }
-
-    /// Where the head starts (after empty lines), where it ends (the blank line), and where the next request starts.
-    private static func findHeadEnd(_ bytes: [UInt8]) -> (start: Int, head: Int, next: Int)? {
-        guard bytes.count >= 2 else { return nil }
-        var i = 0
-        // Leading empty lines before a request line are ignored (RFC 9112 2.2).
-        while i + 1 < bytes.count && bytes[i] == 13 && bytes[i + 1] == 10 { i += 2 }
-        var j = i
-        while j + 1 < bytes.count {
-            if bytes[j] == 10 && bytes[j + 1] == 10 { return (i, j, j + 2) }
-            if j + 3 < bytes.count && bytes[j] == 13 && bytes[j + 1] == 10 && bytes[j + 2] == 13 && bytes[j + 3] == 10 {
-                return (i, j, j + 4)
-            }
-            j += 1
-        }
-        return nil
     }
 
     private static func head(_ response: HTTPResponse, length: Int, keepAlive: Bool) -> [UInt8] {

@@ -50,6 +50,15 @@ import Testing
                 == .format)
     }
 
+    @Test func load_rejectsAShapeWhoseInTimesOutOverflows() {
+        // 2^32 * 2^32 overflows Int: loading the file once trapped (found reviewing the loader for its fuzz target).
+        let error = failure {
+            $0 = $0.replacingOccurrences(of: #""in":8,"out":4"#, with: #""in":4294967296,"out":4294967296"#)
+        }
+        #expect(error?.code == .shape)
+        #expect(error?.message.contains("too large") == true)
+    }
+
     @Test func load_rejectsNonFiniteWeights() {
         let error = failure { $0 = $0.replacingOccurrences(of: #""bias":["#, with: #""bias":[1e999,"#) }
         #expect(error != nil)

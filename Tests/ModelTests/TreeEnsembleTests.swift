@@ -71,4 +71,13 @@ import Testing
                 .contains("tree 1 node 0: feature 7"))
         #expect(error(good.replacingOccurrences(of: "\"class\": 1}", with: "\"class\": 5}")).contains("class"))
     }
+
+    @Test func classesBeyondTheLimitAreALoadErrorNotAnAllocation() {
+        // "classes": 10^12 once allocated 4 TB of base scores before anything else was checked.
+        let huge = Self.model(output: "margin").replacingOccurrences(of: "\"classes\": 2", with: "\"classes\": 1e12")
+        #expect(throws: ModelError.self) { try SplitModel(bytes: Array(huge.utf8)) }
+        let most = "\"classes\": \(TreeEnsembleLayer.maxClasses + 1)"
+        let over = Self.model(output: "margin").replacingOccurrences(of: "\"classes\": 2", with: most)
+        #expect(throws: ModelError.self) { try SplitModel(bytes: Array(over.utf8)) }
+    }
 }

@@ -25,6 +25,15 @@ import Testing
         #expect(request.keepAlive)
     }
 
+    @Test func parse_keepsEmptyQueryNamesAndValues() throws {
+        // `?=` once crashed the server (index out of range): the pair split into no parts at all.
+        let request = try HTTPParser.parse(head: Array("GET /anything?= HTTP/1.1\r\nHost: x".utf8))
+        #expect(request.path == "/anything")
+        #expect(request.query == ["": ""])
+        let more = try HTTPParser.parse(head: Array("GET /jobs?=x&a=&b&c==d&&=&state=done HTTP/1.0".utf8))
+        #expect(more.query == ["": "", "a": "", "b": "", "c": "=d", "state": "done"])
+    }
+
     @Test func parse_givesTheRFC9112Answers() {
         #expect(parse("GET / HTTP/1.1") == 400)  // no Host
         #expect(parse("GET / HTTP/1.1\r\nHost: a\r\nHost: b") == 400)  // duplicate Host
@@ -36,6 +45,32 @@ import Testing
         #expect(parse("GET / HTTP/1.1\r\nHost: a\r\nX: " + String(repeating: "b", count: 9000)) == 431)
         #expect(parse("GET / HTTP/1.1\r\nHost: a" + String(repeating: "\r\nX: y", count: 120)) == 431)
         #expect(parse("GET / HTTP/1.0") == 200)
+    }
+
+    @Test func parseBytes_framesPipelinedRequestsAndWaitsForAWholeHead() throws {
+        let two = Array("\r\nGET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.0\n\n".utf8)
+        let first = try #require(try HTTPParser.parse(bytes: two))
+        #expect(first.request.path == "/a")
+        let rest = Array(two[first.consumed...])
+        let second = try #require(try HTTPParser.parse(bytes: rest))
+        #expect(second.request.path == "/b")
+        #expect(second.consumed == rest.count)
+        #expect(try HTTPParser.parse(bytes: Array("GET /a HTTP/1.1\r\nHost: x\r\n".utf8)) == nil)
+        #expect(try HTTPParser.parse(bytes: []) == nil)
+    }
+
+    @Test func parseBytes_answers414Or431WhenNoHeadEndsWithinTheLimit() {
+        let limit = HTTPParser.headBytesLimit(HTTPParser.Limits())
+        func status(_ bytes: [UInt8]) -> Int? {
+            do {
+                return try HTTPParser.parse(bytes: bytes) == nil ? nil : 200
+            } catch {
+                return error.status
+            }
+        }
+        #expect(status(Array("GET /".utf8) + [UInt8](repeating: 97, count: limit)) == 414)
+        #expect(status(Array("GET / HTTP/1.1\r\nX: ".utf8) + [UInt8](repeating: 98, count: limit)) == 431)
+        #expect(status(Array("GET / HTTP/1.1\r\nX: ".utf8) + [UInt8](repeating: 98, count: 100)) == nil)
     }
 }
 
