@@ -1,8 +1,9 @@
-// libFuzzer target `manifest`: Core's `Manifest(parsing:)`, the batch's `manifest.json` that ingest reads from a
+// libFuzzer target `manifest`: Spool's `Manifest(parsing:)`, the batch's `manifest.json` that ingest reads from a
 // bank's drop.
 //
 // Besides not crashing: an accepted manifest's own text (`jsonText`) must parse to an equal manifest.
 import Core
+import Spool
 
 import struct Foundation.Data
 
