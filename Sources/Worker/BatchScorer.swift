@@ -101,20 +101,22 @@ public struct BatchScorer: Sendable {
         self.logger = logger
     }
 
-    /// A shard to read: its party, file and kind.
+    /// A shard to read: its party, file and kind, and for a bucket file its line map.
     struct ShardFile {
         var party: Int
         var path: String
         var input: PartyInput
+        var lineMap: String?
     }
 
     /// Reads the batch's manifest and resolves its shards (Spool's ``Shard/resolve(_:in:)``), unless the caller has
     /// both already (a worker has them from its job), then checks the parties against the model.
     ///
+    /// - Parameter lineMaps: Whether each shard has its line map `<party>.lines` beside it (``LineMap``).
     /// - Throws: ``ScoringError`` of code `manifest` when the manifest is missing or invalid, names a party the model
     ///   does not know, or a listed party has no shard (or two).
     func shardFiles(
-        batchDirectory: String, manifest given: Manifest? = nil, resolved: [Shard]? = nil
+        batchDirectory: String, manifest given: Manifest? = nil, resolved: [Shard]? = nil, lineMaps: Bool = false
     ) throws -> (
         Manifest, [ShardFile]
     ) {
@@ -139,7 +141,8 @@ public struct BatchScorer: Sendable {
             files.append(
                 ShardFile(
                     party: p, path: batchDirectory + "/" + shard.file,
-                    input: shard.input == .features ? .features : .representation))
+                    input: shard.input == .features ? .features : .representation,
+                    lineMap: lineMaps ? batchDirectory + "/" + shard.party + LineMap.fileExtension : nil))
         }
         return (manifest, files)
     }
@@ -156,6 +159,16 @@ public struct BatchScorer: Sendable {
     public func score(
         batchDirectory: String, manifest: Manifest? = nil, shards: [Shard]? = nil, results: ResultPaths
     ) throws -> BatchOutcome {
+        try score(batchDirectory: batchDirectory, manifest: manifest, shards: shards, results: results, lineMaps: false)
+    }
+
+    /// Scores a batch folder, which for a split job's bucket has each shard's line map beside it (`<party>.lines`, see
+    /// ``LineMap``): only for folders the system built itself, never a bank's.
+    ///
+    /// - Throws: As ``score(batchDirectory:manifest:shards:results:)``.
+    func score(
+        batchDirectory: String, manifest: Manifest?, shards: [Shard]?, results: ResultPaths, lineMaps: Bool
+    ) throws -> BatchOutcome {
         let started = Timestamp.monotonicSeconds()
         var timings: [(String, Double)] = []
         var phase = started
@@ -164,7 +177,8 @@ public struct BatchScorer: Sendable {
             timings.append((name, (now - phase) * 1000))
             phase = now
         }
-        let (manifest, files) = try shardFiles(batchDirectory: batchDirectory, manifest: manifest, resolved: shards)
+        let (manifest, files) = try shardFiles(
+            batchDirectory: batchDirectory, manifest: manifest, resolved: shards, lineMaps: lineMaps)
         try verifyChecksums(manifest: manifest, batchDirectory: batchDirectory, files: files)
         let tables = try loadTables(files)
         for table in tables {
@@ -185,6 +199,10 @@ public struct BatchScorer: Sendable {
         }
         lap("read")  // reading includes each shard's sort by key
         let join = Join(tables: tables, partyCount: model.parties.count)
+        // Customers are numbered in 32 bits from here on (rejected and scored indices).
+        guard join.count < Int32.max else {
+            throw ScoringError(.tooLarge, "the batch has more than \(Int32.max - 1) customers; split it")
+        }
         lap("join")
 
         // Rejected customers and rows.
@@ -319,7 +337,8 @@ public struct BatchScorer: Sendable {
                 let file = files[order[i]]
                 // Each table is sorted by the thread that loaded it, while the other threads still load theirs.
                 let result = Result {
-                    let table = try loader.load(path: file.path, party: file.party, input: file.input)
+                    let table = try loader.load(
+                        path: file.path, party: file.party, input: file.input, lineMap: file.lineMap)
                     try table.sortKeys()
                     return table
                 }

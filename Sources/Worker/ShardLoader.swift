@@ -10,8 +10,10 @@ import Glibc
 struct ShardLoader {
     let model: SplitModel
 
-    /// The column the partition stage adds to bucket files: the row's line in the original shard.
-    static let lineColumnName = "__vfl_line"
+    /// The most rows a shard may have: rows are numbered in 32 bits (sort entries, join positions).
+    static let maxRows = Int(Int32.max) - 1
+    /// The most key bytes a shard may have: long keys are kept in an arena addressed in 32 bits.
+    static let maxKeyBytes = Int(UInt32.max)
 
     /// How one input is read: its column, its value map (an index into the maps, or -1) and its statistics.
     private struct ColumnStep {
@@ -47,12 +49,18 @@ struct ShardLoader {
 
     /// Loads `path` as party `party`'s shard.
     ///
+    /// Every column is the bank's: a column the model does not read is an extra column, whatever its name. A bucket
+    /// file of a split job brings its rows' original lines in a separate file, its line map (``LineMap``).
+    ///
     /// - Parameters:
     ///   - path: The shard file.
     ///   - party: The party's index in the model.
     ///   - input: `.features` for `<party>.csv`, `.representation` for `<party>.repr.csv`.
-    /// - Throws: ``ScoringError`` for malformed CSV, missing columns or a representation of another model.
-    func load(path: String, party: Int, input: PartyInput) throws -> PartyTable {
+    ///   - lineMap: The line map of a bucket file, read in lockstep with its records; `nil` for a bank's shard, whose
+    ///     lines are its own.
+    /// - Throws: ``ScoringError`` for malformed CSV, missing columns, a representation of another model, a shard
+    ///   too large to number, or a line map that does not match its file.
+    func load(path: String, party: Int, input: PartyInput, lineMap: String? = nil) throws -> PartyTable {
         let spec = model.parties[party]
         let file = String(path.split(separator: "/").last ?? "")
         let width = input == .representation ? spec.representationWidth : spec.features.count
@@ -91,8 +99,13 @@ struct ShardLoader {
             return i
         }
         let keyColumn = try column(model.key)
-        // Bucket files written by the partition stage carry each row's line in the original shard.
-        let lineColumn = positions[ShardLoader.lineColumnName]
+        let lines: LineMap.Reader?
+        do { lines = try lineMap.map { try LineMap.Reader(path: $0) } } catch {
+            throw ScoringError(.io, "party \(spec.name): cannot read the line map of \(file): \(error)")
+        }
+        func damagedLineMap() -> ScoringError {
+            ScoringError(.io, "party \(spec.name): the line map of \(file) does not match its records")
+        }
         var columns: [Int] = []
         var names: [String] = []
         var maps: [ValueMap?] = []
@@ -146,8 +159,7 @@ struct ShardLoader {
         _ = plan.initialize(from: steps)
         let valueMaps = mapList
         let used = Set(
-            columns + derived.compactMap { $0?.0 } + [keyColumn] + (modelColumn.map { [$0] } ?? [])
-                + (lineColumn.map { [$0] } ?? []))
+            columns + derived.compactMap { $0?.0 } + [keyColumn] + (modelColumn.map { [$0] } ?? []))
         table.extraColumns = header.indices.filter { !used.contains($0) }.map { header[$0] }
         let modelID = Array(model.id.utf8)
         let isRepresentation = input == .representation
@@ -156,6 +168,8 @@ struct ShardLoader {
         let fileBytes = FileIO.size(path)
         let headerBytes = reader.recordOffset
         var sized = false
+        var keyBytes = 0
+        var previousLine = 1
 
         do {
             while try reader.next() {
@@ -168,11 +182,29 @@ struct ShardLoader {
                     table.reserve(rows: estimate)
                 }
                 let key = reader.field(keyColumn)
-                var line = reader.recordLine
-                if let lineColumn {
-                    line = 0
-                    for digit in reader.field(lineColumn) { line = line &* 10 &+ Int(digit &- 48) }
+                keyBytes += key.count
+                guard row < ShardLoader.maxRows, keyBytes <= ShardLoader.maxKeyBytes else {
+                    throw ScoringError(
+                        .tooLarge,
+                        "party \(spec.name): \(file) has more than \(ShardLoader.maxRows) rows or "
+                            + "\(ShardLoader.maxKeyBytes) bytes of keys; split it into several batches")
                 }
+                var line = reader.recordLine
+                if let lines {
+                    // The partition stage wrote ascending lines, each past its row's own.
+                    guard let mapped = try lines.next(), mapped > previousLine, mapped < 1 << 62 else {
+                        throw damagedLineMap()
+                    }
+                    line = Int(mapped)
+                }
+                // A row's line is kept as `row + 2` plus an Int32 (``PartyTable``).
+                guard line - row - 2 <= Int32.max else {
+                    throw ScoringError(
+                        .tooLarge,
+                        "party \(spec.name): \(file) line \(reader.recordLine) is past the line numbers a shard may "
+                            + "have (\(Int32.max) line breaks inside quoted fields at most)")
+                }
+                previousLine = line
                 table.appendRow(key: key, line: line)
                 var problem: PartyTable.Problem? = key.count == 0 ? .emptyKey : nil
                 var problemFeature = -1  // -1: the key column
@@ -253,6 +285,11 @@ struct ShardLoader {
             }
         } catch let error as CSVError {
             throw csvFailure(error)
+        }
+        if let lines {
+            do { if try lines.next() != nil { throw damagedLineMap() } } catch let error as SystemError {
+                throw ScoringError(.io, "party \(spec.name): cannot read the line map of \(file): \(error)")
+            }
         }
         return table
     }

@@ -46,17 +46,23 @@ import Glibc
     }
 
     /// Writes a batch into a staging folder, then drops it the protocol's way: shards as .part renamed, manifest last.
+    ///
+    /// - Parameter edit: Rewrites the lines of a shard (header first) before the drop: `(party, lines) -> lines`.
     @discardableResult
     func drop(
-        _ id: String, customers: Int, seed: UInt64, spoil: Bool = false, manifest: String? = nil, from: String? = nil
+        _ id: String, customers: Int, seed: UInt64, spoil: Bool = false, manifest: String? = nil, from: String? = nil,
+        edit: (String, [String]) -> [String] = { $1 }
     ) throws -> String {
         let staging = from ?? temp.file("staging/\(id)")
         if from == nil { _ = try TestBatch.write(directory: staging, model: model, customers: customers, seed: seed) }
-        if spoil {
-            // Two bad values in one shard (under the 1% reject limit).
-            let path = staging + "/home_loans.csv"
+        for party in model.parties.map(\.name) where from == nil {
+            let path = staging + "/\(party).csv"
             var lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
-            for line in [7, 30] { lines[line] = lines[line].replacingOccurrences(of: ".", with: "x") }
+            if spoil && party == "home_loans" {
+                // Two bad values in one shard (under the 1% reject limit).
+                for line in [7, 30] { lines[line] = lines[line].replacingOccurrences(of: ".", with: "x") }
+            }
+            lines = edit(party, lines)
             try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
         }
         try (manifest ?? Manifest(batch: id, parties: model.parties.map(\.name)).jsonText).write(
@@ -343,5 +349,43 @@ extension PipelineTests {
         #expect(events.contains { $0.kind == "lease_expired" })
         let published = try Data(contentsOf: URL(fileURLWithPath: spool.results + "/paused/scores.csv"))
         #expect(published == (try expected(staging)))
+    }
+}
+
+extension PipelineTests {
+    @Test func splitJob_bankColumnNamedVflLineIsAnExtraColumnAndLinesStayRight() throws {
+        // A bank column with the name the partition stage once used for its line numbers, full of garbage (an
+        // overflowing number on the rows with bad values, where the line is reported), must change nothing.
+        let garbage = ["-1", "abc", "", "0", "18446744073709551616", "-9223372036854775808", "1e300", "\"x,\"\"y\""]
+        let staging = try drop("vfl-line", customers: 5000, seed: 31, spoil: true) { party, lines in
+            guard party == "home_loans" || party == "auto_loans" else { return lines }
+            return lines.enumerated().map { i, line in
+                if i == 0 { return line + ",__vfl_line" }
+                return line + "," + ([7, 30].contains(i) ? "9999999999999999999" : garbage[i % garbage.count])
+            }
+        }
+        let ingest = try start("ingest", ["--memory-mb", "1"])
+        let workers = try (0..<2).map { _ in try start("worker") }
+        defer { for p in [ingest] + workers where p.isRunning { p.terminate() } }
+        let store = try JobStore(path: spool.root + "/vfl.sqlite", process: "test")
+        #expect(try waitUntil(seconds: 60) { try terminal(store, ["vfl-line"]) })
+        let job = try #require(try store.job("vfl-line"))
+        #expect(job.state == .done, "\(job.error ?? "")")
+        #expect(job.tasksTotal > 3, "a split job")
+        // The same bytes as `vfl score` on the batch as dropped.
+        for file in ["scores.csv", "rejects.csv"] {
+            let published = try Data(contentsOf: URL(fileURLWithPath: spool.results + "/vfl-line/\(file)"))
+            #expect(published == (try expected(staging, file)), "\(file)")
+        }
+        // The rejects name the rows' own lines (the 8th and 31st of the shard).
+        let rejects = try readCSV(spool.results + "/vfl-line/rejects.csv").dropFirst()
+        #expect(rejects.allSatisfy { $0[1] == "home_loans" })
+        #expect(Set(rejects.map { $0[2] }) == ["8", "31"])
+        let summary = try JSONValue(
+            parsing: Data(contentsOf: URL(fileURLWithPath: spool.results + "/vfl-line/summary.json")))
+        for party in ["home_loans", "auto_loans"] {
+            let extra = summary["parties"]?[party]?["extra_columns"]?.array?.compactMap(\.string) ?? []
+            #expect(extra.contains("__vfl_line"), "\(party)")
+        }
     }
 }
