@@ -14,6 +14,9 @@ struct ShardLoader {
     static let maxRows = Int(Int32.max) - 1
     /// The most key bytes a shard may have: long keys are kept in an arena addressed in 32 bits.
     static let maxKeyBytes = Int(UInt32.max)
+    /// The smallest magnitude that rounds to an infinite float32 (`Float.greatestFiniteMagnitude` plus half an ulp):
+    /// a number below it in magnitude is a finite float32, and one comparison also refuses infinities and NaN.
+    static let float32Limit = 3.402_823_567_797_336_6e38
 
     /// How one input is read: its column, its value map (an index into the maps, or -1) and its statistics.
     private struct ColumnStep {
@@ -244,7 +247,17 @@ struct ShardLoader {
                             out[f] = 0
                             continue
                         }
+                        // Operands a float32 holds (an infinite one is not a finite number), and a finite result.
                         value = Derivation.value(operation, scale: step.scale, divisor: step.divisor, a, b)
+                        guard abs(a) < ShardLoader.float32Limit && abs(b) < ShardLoader.float32Limit && value.isFinite
+                        else {
+                            if problem == nil {
+                                problem = a.isFinite && b.isFinite ? .outOfRange : .notFinite
+                                problemFeature = f
+                            }
+                            out[f] = 0
+                            continue
+                        }
                     } else if step.map >= 0 {
                         guard let v = valueMaps[step.map].lookup(cell) else {
                             if problem == nil {
@@ -264,18 +277,30 @@ struct ShardLoader {
                             out[f] = 0
                             continue
                         }
+                        // A number a float32 cannot hold is out of range, whatever its transform; an infinite one
+                        // (1e999) is not a finite number. (Value maps hold finite numbers: the model's.)
+                        guard abs(v) < ShardLoader.float32Limit else {
+                            if problem == nil {
+                                problem = v.isFinite ? .outOfRange : .notFinite
+                                problemFeature = f
+                            }
+                            out[f] = 0
+                            continue
+                        }
                         value = v
                     }
-                    if !value.isFinite {
+                    if step.signedLog { value = value < 0 ? -log1p(-value) : log1p(value) }
+                    // The network's input must be a finite float32 (3.5e37 with std 0.1 is not).
+                    let standardized = Float((value - step.mean) / step.std)
+                    guard standardized.isFinite else {
                         if problem == nil {
-                            problem = .notFinite
+                            problem = .outOfRange
                             problemFeature = f
                         }
                         out[f] = 0
                         continue
                     }
-                    if step.signedLog { value = value < 0 ? -log1p(-value) : log1p(value) }
-                    out[f] = Float((value - step.mean) / step.std)
+                    out[f] = standardized
                 }
                 table.values.commit(width)
                 table.problems.append(problem?.rawValue ?? 0)
