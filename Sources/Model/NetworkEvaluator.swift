@@ -33,6 +33,13 @@ public enum PartyInput: Sendable, Equatable {
 /// dz/dr . (r - r_ref), r_ref being the party's representation of the reference customer; so is a party whose network
 /// starts with a tree ensemble (trees have no gradient).
 ///
+/// Range: every intermediate is checked to stay a finite float32, in the pass that adds each dense layer's bias (on the
+/// value before the activation, which could hide an overflow: relu(-inf) is 0, tanh(inf) 1), plus each party's output
+/// and `z`. The pass only sums the block's values (one addition a lane: a sum is finite whenever every value is); a
+/// block whose sum is not finite is computed again with an exact check per row. A row that leaves the finite floats
+/// anywhere (a huge standardized input that overflows a layer, say) gets an ``overflowParty(row:)``: its score and
+/// reasons must not be used. Rows are independent, so such a row changes nothing for the others.
+///
 /// Not thread-safe: each thread owns its evaluator (they share the model).
 public final class NetworkEvaluator {
     /// The model evaluated.
@@ -65,6 +72,11 @@ public final class NetworkEvaluator {
     private let opaque: [Bool]
     private let contributions: UnsafeMutablePointer<Float>
     private let reasonSlots: UnsafeMutablePointer<Int32>
+    /// Per row of the last block: -1, or the party whose network (or, ``topStage``, the top network) left the finite
+    /// floats first; after ``evaluate(rows:inputs:reasons:)`` always a party (see ``overflowParty(row:)``).
+    private let rowFaults: UnsafeMutablePointer<Int32>
+    /// The fault value of the top network.
+    private let topStage: Int32
     private var referenceRepresentations: [[Float]] = []
     private var allocations: [UnsafeMutableRawPointer] = []
 
@@ -117,6 +129,10 @@ public final class NetworkEvaluator {
         owned.append(UnsafeMutableRawPointer(zValues))
         reasonSlots = UnsafeMutablePointer<Int32>.allocate(capacity: capacity * Self.reasonsPerRow)
         owned.append(UnsafeMutableRawPointer(reasonSlots))
+        rowFaults = UnsafeMutablePointer<Int32>.allocate(capacity: max(capacity, 1))
+        rowFaults.initialize(repeating: -1, count: max(capacity, 1))
+        owned.append(UnsafeMutableRawPointer(rowFaults))
+        topStage = Int32(model.parties.count)
         for party in model.parties {
             featureInputs.append(floats(capacity * party.features.count))
             representationInputs.append(floats(capacity * party.representationWidth))
@@ -157,6 +173,18 @@ public final class NetworkEvaluator {
     @inline(__always)
     public func z(row: Int) -> Double { zValues[row] }
 
+    /// For a row of the last block (of ``evaluate(rows:inputs:reasons:)`` or ``representations(party:rows:output:ldo:)``)
+    /// whose evaluation left the finite float32 values somewhere: the party to blame, else `nil`.
+    ///
+    /// The party is the one whose bottom network overflowed or gave a non-finite output; when the overflow was in the
+    /// top network (or in a party that does not know the customer, whose block is replaced by zeros), the known party
+    /// whose block of the top input has the largest magnitude. Such a row's ``z(row:)`` and reasons are meaningless.
+    @inline(__always)
+    public func overflowParty(row: Int) -> Int? {
+        let fault = rowFaults[row]
+        return fault < 0 ? nil : Int(fault)
+    }
+
     /// The reason-code indices (into ``reasonCodes``) of a row of the last block, most negative first; -1 pads.
     @inline(__always)
     public func reasons(row: Int) -> UnsafeBufferPointer<Int32> {
@@ -172,6 +200,7 @@ public final class NetworkEvaluator {
     /// Computes party `party`'s representation of `rows` rows of its feature input into `output`, which must hold
     /// ``capacity`` rows of `ldo` floats.
     public func representations(party: Int, rows: Int, output: UnsafeMutablePointer<Float>, ldo: Int) {
+        rowFaults.update(repeating: -1, count: rows)
         runParty(party, rows: rows, output: output, ldo: ldo)
     }
 
@@ -183,6 +212,7 @@ public final class NetworkEvaluator {
     ///   - reasons: Whether to attribute the scores to reason codes.
     public func evaluate(rows: Int, inputs: [PartyInput], reasons: Bool) {
         precondition(rows <= capacity && inputs.count == model.parties.count)
+        rowFaults.update(repeating: -1, count: rows)
         for (p, party) in model.parties.enumerated() {
             let width = party.representationWidth
             let slice = topInput + blockOffsets[p]
@@ -208,13 +238,44 @@ public final class NetworkEvaluator {
         var input = UnsafePointer(topInput)
         var width = topWidth
         for (l, layer) in model.top.enumerated() {
-            forward(layer, rows: rows, input: input, ldi: width, output: topOutputs[l], ldo: layer.outputWidth)
+            forward(
+                layer, rows: rows, input: input, ldi: width, output: topOutputs[l], ldo: layer.outputWidth,
+                stage: topStage)
             input = UnsafePointer(topOutputs[l])
             width = layer.outputWidth
         }
         let last = topOutputs[model.top.count - 1]
         for i in 0..<rows { zValues[i] = Double(last[i]) }
+        checkRows(last, rows: rows, width: 1, ld: 1, stage: topStage)
+        var faults = false
+        for i in 0..<rows { faults = faults || rowFaults[i] >= 0 }
+        if faults { blameParties(rows: rows, inputs: inputs) }
         if reasons { attribute(rows: rows, inputs: inputs) }
+    }
+
+    /// Turns every fault of the block into a party that knows the customer: a party's own fault stays with it when it
+    /// knows the customer, any other goes to the known party whose block of the top input is largest in magnitude.
+    private func blameParties(rows: Int, inputs: [PartyInput]) {
+        for i in 0..<rows where rowFaults[i] >= 0 {
+            let fault = Int(rowFaults[i])
+            if fault < model.parties.count && inputs[fault] != .absent && presentFlags[fault][i] != 0 { continue }
+            var best = -1
+            var largest: Float = -1
+            for (p, party) in model.parties.enumerated() where inputs[p] != .absent && presentFlags[p][i] != 0 {
+                let block = topInput + i * topWidth + blockOffsets[p]
+                var magnitude: Float = 0
+                for j in 0..<party.representationWidth {
+                    let v = abs(block[j])
+                    magnitude = v.isNaN ? .infinity : max(magnitude, v)
+                    if v.isNaN { break }
+                }
+                if magnitude > largest {
+                    largest = magnitude
+                    best = p
+                }
+            }
+            rowFaults[i] = Int32(max(best, 0))
+        }
     }
 
     private func runParty(_ p: Int, rows: Int, output: UnsafeMutablePointer<Float>, ldo: Int) {
@@ -229,10 +290,12 @@ public final class NetworkEvaluator {
             let isLast = l == party.layers.count - 1
             let out = isLast ? output : partyHidden[p][l]
             let ld = isLast ? ldo : layer.outputWidth
-            forward(layer, rows: rows, input: input, ldi: width, output: out, ldo: ld)
+            forward(layer, rows: rows, input: input, ldi: width, output: out, ldo: ld, stage: Int32(p))
             input = UnsafePointer(out)
             width = ld
         }
+        // The party's output itself (an activation or a tree layer may overflow where no bias pass looks).
+        checkRows(output, rows: rows, width: party.representationWidth, ld: ldo, stage: Int32(p))
     }
 
     // MARK: - Attribution
@@ -360,31 +423,104 @@ public final class NetworkEvaluator {
         }
     }
 
-    /// `row[j] = max(row[j] + b[j], 0)`, eight lanes at a time.
+    /// The finiteness check of a bias pass, accumulated over a block or a row.
+    ///
+    /// A block's pass (`exact` false) only sums its values: a sum is finite whenever every value is, so a non-finite
+    /// sum flags every block with an overflow, at one addition a lane (a block of huge finite values may be flagged
+    /// too, and is then checked again exactly). An exact check (per row) sums `v * 0`, which is 0 for a finite `v`
+    /// and NaN for an infinite or NaN one.
+    struct FiniteCheck {
+        var lanes = SIMD8<Float>(repeating: 0)
+        var tail: Float = 0
+
+        /// Whether the values seen may all be finite (exact: are all finite).
+        var passed: Bool { (lanes.sum() + tail).isFinite }
+    }
+
+    /// `row[j] = max(row[j] + b[j], 0)`, eight lanes at a time, checking every `row[j] + b[j]` into `check`.
     @inline(__always)
-    static func addBiasRelu(_ row: UnsafeMutablePointer<Float>, _ b: UnsafePointer<Float>, count n: Int) {
+    static func addBiasRelu(
+        _ row: UnsafeMutablePointer<Float>, _ b: UnsafePointer<Float>, count n: Int, exact: Bool,
+        _ check: inout FiniteCheck
+    ) {
         var j = 0
         while j + 8 <= n {
             var v = UnsafeRawPointer(row + j).loadUnaligned(as: SIMD8<Float>.self)
             v += UnsafeRawPointer(b + j).loadUnaligned(as: SIMD8<Float>.self)
+            if exact { check.lanes += v * 0 } else { check.lanes += v }
             v.replace(with: 0, where: v .< 0)
             UnsafeMutableRawPointer(row + j).storeBytes(of: v, as: SIMD8<Float>.self)
             j += 8
         }
         while j < n {
-            row[j] = max(row[j] + b[j], 0)
+            let v = row[j] + b[j]
+            if exact { check.tail += v * 0 } else { check.tail += v }
+            row[j] = max(v, 0)
             j += 1
+        }
+    }
+
+    /// `row[j] += b[j]`, eight lanes at a time, checking every sum into `check`.
+    @inline(__always)
+    static func addBias(
+        _ row: UnsafeMutablePointer<Float>, _ b: UnsafePointer<Float>, count n: Int, exact: Bool,
+        _ check: inout FiniteCheck
+    ) {
+        var j = 0
+        while j + 8 <= n {
+            var v = UnsafeRawPointer(row + j).loadUnaligned(as: SIMD8<Float>.self)
+            v += UnsafeRawPointer(b + j).loadUnaligned(as: SIMD8<Float>.self)
+            if exact { check.lanes += v * 0 } else { check.lanes += v }
+            UnsafeMutableRawPointer(row + j).storeBytes(of: v, as: SIMD8<Float>.self)
+            j += 8
+        }
+        while j < n {
+            let v = row[j] + b[j]
+            if exact { check.tail += v * 0 } else { check.tail += v }
+            row[j] = v
+            j += 1
+        }
+    }
+
+    /// Checks `count` floats at `values` into `check`.
+    @inline(__always)
+    static func check(_ values: UnsafePointer<Float>, count n: Int, exact: Bool, _ check: inout FiniteCheck) {
+        var j = 0
+        while j + 8 <= n {
+            let v = UnsafeRawPointer(values + j).loadUnaligned(as: SIMD8<Float>.self)
+            if exact { check.lanes += v * 0 } else { check.lanes += v }
+            j += 8
+        }
+        while j < n {
+            if exact { check.tail += values[j] * 0 } else { check.tail += values[j] }
+            j += 1
+        }
+    }
+
+    /// Gives the rows of a block whose `width` values at `values` (rows `ld` apart) are not all finite the fault
+    /// `stage` (unless they have one): a block check, then, only when it fails, an exact check per row.
+    private func checkRows(_ values: UnsafePointer<Float>, rows: Int, width: Int, ld: Int, stage: Int32) {
+        var block = FiniteCheck()
+        for i in 0..<rows { Self.check(values + i * ld, count: width, exact: false, &block) }
+        if block.passed { return }
+        for i in 0..<rows where rowFaults[i] < 0 {
+            var row = FiniteCheck()
+            Self.check(values + i * ld, count: width, exact: true, &row)
+            if !row.passed { rowFaults[i] = stage }
         }
     }
 
     /// The row count of every matrix product: the capacity (see the type's documentation on determinism).
     private var paddedRows: Int { capacity }
 
-    /// `output = activation(input W + b)` for a block.
+    /// `output = activation(input W + b)` for a block; a row whose `input W + b` is not all finite gets the fault
+    /// `stage` (unless it has one already).
     func forward(
-        _ layer: Layer, rows: Int, input: UnsafePointer<Float>, ldi: Int, output: UnsafeMutablePointer<Float>, ldo: Int
+        _ layer: Layer, rows: Int, input: UnsafePointer<Float>, ldi: Int, output: UnsafeMutablePointer<Float>, ldo: Int,
+        stage: Int32
     ) {
         if case .trees(let trees) = layer {
+            // Outputs are checked by the next layer's bias pass, or as the party's output.
             trees.evaluate(rows: rows, input: input, ldi: ldi, output: output, ldo: ldo)
             return
         }
@@ -395,34 +531,60 @@ public final class NetworkEvaluator {
                 m: paddedRows, n: n, k: dense.inputWidth, a: input, lda: ldi, b: w.baseAddress!, ldb: n, c: output,
                 ldc: ldo)
         }
-        dense.bias.withUnsafeBufferPointer { b in
+        if Self.addBiasAndActivate(dense, rows: rows, output: output, ldo: ldo, faults: nil, stage: stage) { return }
+        // The block may hold an overflow: the same product and pass again, checking each row exactly (the same
+        // arithmetic, so the same outputs).
+        dense.weights.withUnsafeBufferPointer { w in
+            BLAS.sgemm(
+                m: paddedRows, n: n, k: dense.inputWidth, a: input, lda: ldi, b: w.baseAddress!, ldb: n, c: output,
+                ldc: ldo)
+        }
+        _ = Self.addBiasAndActivate(dense, rows: rows, output: output, ldo: ldo, faults: rowFaults, stage: stage)
+    }
+
+    /// Adds the bias to `rows` rows of a product and applies the activation, checking every `x W + b` before the
+    /// activation (which could hide an overflow). Without `faults`, checks the block as a whole and returns whether
+    /// it passed; with them, checks each row exactly and gives a failing row the fault `stage` (unless it has one).
+    @inline(__always)
+    private static func addBiasAndActivate(
+        _ dense: DenseLayer, rows: Int, output: UnsafeMutablePointer<Float>, ldo: Int,
+        faults: UnsafeMutablePointer<Int32>?, stage: Int32
+    ) -> Bool {
+        let n = dense.outputWidth
+        let exact = faults != nil
+        return dense.bias.withUnsafeBufferPointer { b in
+            let bias = b.baseAddress!
+            var check = FiniteCheck()
             for i in 0..<rows {
                 let row = output + i * ldo
+                if exact { check = FiniteCheck() }
                 switch dense.activation {
-                case .linear:
-                    for j in 0..<n { row[j] += b[j] }
                 case .relu:
-                    Self.addBiasRelu(row, b.baseAddress!, count: n)
+                    addBiasRelu(row, bias, count: n, exact: exact, &check)
+                case .linear:
+                    addBias(row, bias, count: n, exact: exact, &check)
                 case .sigmoid:
-                    for j in 0..<n { row[j] = 1 / (1 + expf(-(row[j] + b[j]))) }
+                    addBias(row, bias, count: n, exact: exact, &check)
+                    for j in 0..<n { row[j] = 1 / (1 + expf(-row[j])) }
                 case .tanh:
-                    for j in 0..<n { row[j] = tanhf(row[j] + b[j]) }
+                    addBias(row, bias, count: n, exact: exact, &check)
+                    for j in 0..<n { row[j] = tanhf(row[j]) }
                 case .elu(let alpha):
+                    addBias(row, bias, count: n, exact: exact, &check)
                     for j in 0..<n {
-                        let v = row[j] + b[j]
+                        let v = row[j]
                         row[j] = v > 0 ? v : alpha * expm1f(v)
                     }
                 case .leakyRelu(let alpha):
+                    addBias(row, bias, count: n, exact: exact, &check)
                     for j in 0..<n {
-                        let v = row[j] + b[j]
+                        let v = row[j]
                         row[j] = v > 0 ? v : alpha * v
                     }
                 case .softmax:
+                    addBias(row, bias, count: n, exact: exact, &check)
                     var top = -Float.infinity
-                    for j in 0..<n {
-                        row[j] += b[j]
-                        top = max(top, row[j])
-                    }
+                    for j in 0..<n { top = max(top, row[j]) }
                     var sum: Float = 0
                     for j in 0..<n {
                         row[j] = expf(row[j] - top)
@@ -430,7 +592,9 @@ public final class NetworkEvaluator {
                     }
                     for j in 0..<n { row[j] /= sum }
                 }
+                if let faults, !check.passed && faults[i] < 0 { faults[i] = stage }
             }
+            return exact || check.passed
         }
     }
 

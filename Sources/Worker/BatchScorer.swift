@@ -101,20 +101,22 @@ public struct BatchScorer: Sendable {
         self.logger = logger
     }
 
-    /// A shard to read: its party, file and kind.
+    /// A shard to read: its party, file and kind, and for a bucket file its line map.
     struct ShardFile {
         var party: Int
         var path: String
         var input: PartyInput
+        var lineMap: String?
     }
 
     /// Reads the batch's manifest and resolves its shards (Spool's ``Shard/resolve(_:in:)``), unless the caller has
     /// both already (a worker has them from its job), then checks the parties against the model.
     ///
+    /// - Parameter lineMaps: Whether each shard has its line map `<party>.lines` beside it (``LineMap``).
     /// - Throws: ``ScoringError`` of code `manifest` when the manifest is missing or invalid, names a party the model
     ///   does not know, or a listed party has no shard (or two).
     func shardFiles(
-        batchDirectory: String, manifest given: Manifest? = nil, resolved: [Shard]? = nil
+        batchDirectory: String, manifest given: Manifest? = nil, resolved: [Shard]? = nil, lineMaps: Bool = false
     ) throws -> (
         Manifest, [ShardFile]
     ) {
@@ -139,7 +141,8 @@ public struct BatchScorer: Sendable {
             files.append(
                 ShardFile(
                     party: p, path: batchDirectory + "/" + shard.file,
-                    input: shard.input == .features ? .features : .representation))
+                    input: shard.input == .features ? .features : .representation,
+                    lineMap: lineMaps ? batchDirectory + "/" + shard.party + LineMap.fileExtension : nil))
         }
         return (manifest, files)
     }
@@ -156,6 +159,16 @@ public struct BatchScorer: Sendable {
     public func score(
         batchDirectory: String, manifest: Manifest? = nil, shards: [Shard]? = nil, results: ResultPaths
     ) throws -> BatchOutcome {
+        try score(batchDirectory: batchDirectory, manifest: manifest, shards: shards, results: results, lineMaps: false)
+    }
+
+    /// Scores a batch folder, which for a split job's bucket has each shard's line map beside it (`<party>.lines`, see
+    /// ``LineMap``): only for folders the system built itself, never a bank's.
+    ///
+    /// - Throws: As ``score(batchDirectory:manifest:shards:results:)``.
+    func score(
+        batchDirectory: String, manifest: Manifest?, shards: [Shard]?, results: ResultPaths, lineMaps: Bool
+    ) throws -> BatchOutcome {
         let started = Timestamp.monotonicSeconds()
         var timings: [(String, Double)] = []
         var phase = started
@@ -164,7 +177,8 @@ public struct BatchScorer: Sendable {
             timings.append((name, (now - phase) * 1000))
             phase = now
         }
-        let (manifest, files) = try shardFiles(batchDirectory: batchDirectory, manifest: manifest, resolved: shards)
+        let (manifest, files) = try shardFiles(
+            batchDirectory: batchDirectory, manifest: manifest, resolved: shards, lineMaps: lineMaps)
         try verifyChecksums(manifest: manifest, batchDirectory: batchDirectory, files: files)
         let tables = try loadTables(files)
         for table in tables {
@@ -185,87 +199,79 @@ public struct BatchScorer: Sendable {
         }
         lap("read")  // reading includes each shard's sort by key
         let join = Join(tables: tables, partyCount: model.parties.count)
+        // Customers are numbered in 32 bits from here on (rejected and scored indices).
+        guard join.count < Int32.max else {
+            throw ScoringError(.tooLarge, "the batch has more than \(Int32.max - 1) customers; split it")
+        }
         lap("join")
 
-        // Rejected customers and rows.
-        var rejectLines: [UInt8] = Array("\(model.key),party,line,column,reason\n".utf8)
-        var rejectedRows = 0
-        var rejectedCustomers = 0
-        // Rows without a key cannot be joined: each counts as a rejected customer of its own.
-        var keylessRows = 0
-        for table in tables {
-            for row in 0..<table.rows where table.problems[row] == PartyTable.Problem.emptyKey.rawValue {
-                appendReject(key: UnsafeBufferPointer(start: nil, count: 0), table: table, row: row, to: &rejectLines)
-                rejectedRows += 1
-                keylessRows += 1
-            }
-        }
-        rejectedCustomers = keylessRows
-        // Join indices of rejected customers, ascending (usually few).
-        var rejectedIndices: [Int32] = []
+        // Rejected customers and rows: first those with a bad value; those whose evaluation overflows are known only
+        // once scored, and join them then.
         let partyCount = model.parties.count
         let tableOfParty: [PartyTable?] = (0..<partyCount).map { p in tables.first { $0.party == p } }
-        for c in 0..<join.count {
-            var bad = false
-            for p in 0..<partyCount {
-                let position = join.positions[c * partyCount + p]
-                guard position >= 0, let table = tableOfParty[p] else { continue }
-                let entry = table.entries[Int(position)]
-                if table.problems[Int(entry.row)] != 0 {
-                    if !bad {
-                        bad = true
-                        rejectedCustomers += 1
-                    }
-                    table.withKey(entry) { key in
-                        appendReject(key: key, table: table, row: Int(entry.row), to: &rejectLines)
-                    }
-                    rejectedRows += 1
-                }
-            }
-            if bad { rejectedIndices.append(Int32(c)) }
-        }
-        let population = join.count + keylessRows
-        let rejectShare = population == 0 ? 0 : Double(rejectedCustomers) / Double(population)
+        var rejects = collectRejects(tables: tables, tableOfParty: tableOfParty, join: join)
 
-        var summaryMembers: [(String, JSONValue)] = [
-            ("batch", .string(manifest.batch)),
-            ("model", ["id": .string(model.id), "name": .string(model.name)]),
-            ("customers", .number(Double(join.count))),
-            ("scored", .number(Double(join.count - rejectedIndices.count))),
-            ("rejected_customers", .number(Double(rejectedCustomers))),
-            ("rejected_rows", .number(Double(rejectedRows))),
-            ("keyless_rows", .number(Double(keylessRows))),
-            ("reject_share", .number(rejectShare)),
-            ("max_reject_share", .number(options.maxRejectShare)),
-        ]
-        summaryMembers.append(("parties", partySummary(tables: tables, join: join)))
-        summaryMembers.append(
-            (
-                "parties_per_customer",
-                .object(join.partiesPerCustomer.enumerated().map { (String($0), .number(Double($1))) })
-            ))
+        var summaryMembers: [(String, JSONValue)] = []
+        func summarize() {
+            summaryMembers = [
+                ("batch", .string(manifest.batch)),
+                ("model", ["id": .string(model.id), "name": .string(model.name)]),
+                ("customers", .number(Double(join.count))),
+                ("scored", .number(Double(join.count - rejects.indices.count))),
+                ("rejected_customers", .number(Double(rejects.customers))),
+                ("rejected_rows", .number(Double(rejects.rows))),
+                ("keyless_rows", .number(Double(rejects.keylessRows))),
+                ("reject_share", .number(rejects.share)),
+                ("max_reject_share", .number(options.maxRejectShare)),
+            ]
+            summaryMembers.append(("parties", partySummary(tables: tables, join: join)))
+            summaryMembers.append(
+                (
+                    "parties_per_customer",
+                    .object(join.partiesPerCustomer.enumerated().map { (String($0), .number(Double($1))) })
+                ))
+        }
 
         let temporaryRejects = FileIO.temporaryName(for: results.rejects)
         let temporarySummary = FileIO.temporaryName(for: results.summary)
-        if rejectShare > options.maxRejectShare {
+        let temporaryScores = FileIO.temporaryName(for: results.scores)
+        // Too many rejects: publishes rejects.csv and summary.json, not scores.csv, and throws.
+        func failForRejects() throws -> Never {
+            summarize()
             summaryMembers.append(("status", "failed"))
             let message =
-                "\(rejectedCustomers) of \(population) customers rejected (\(percent(rejectShare))), "
+                "\(rejects.customers) of \(rejects.population) customers rejected (\(percent(rejects.share))), "
                 + "more than the allowed \(percent(options.maxRejectShare)); see rejects.csv"
             summaryMembers.append(("error", .string(message)))
             lap("check")
             summaryMembers.append(("timings_ms", timingsJSON(timings, total: started)))
-            try writeFile(temporaryRejects, rejectLines)
+            unlink(temporaryScores)
+            try writeFile(temporaryRejects, rejects.lines)
             try writeFile(temporarySummary, Array((JSONValue.object(summaryMembers).text + "\n").utf8))
             try publish([(temporaryRejects, results.rejects), (temporarySummary, results.summary)])
             throw ScoringError(.tooManyRejects, message)
         }
+        // Scoring only adds rejects: a share already too high fails without scoring.
+        if rejects.share > options.maxRejectShare { try failForRejects() }
 
-        let temporaryScores = FileIO.temporaryName(for: results.scores)
-        let histogram = try writeScores(
-            path: temporaryScores, join: join, rejected: rejectedIndices, tables: tableOfParty)
+        let (histogram, overflows) = try writeScores(
+            path: temporaryScores, join: join, rejected: rejects.indices, tables: tableOfParty)
         lap("score")
-        try writeFile(temporaryRejects, rejectLines)
+        if !overflows.isEmpty {
+            // Each overflowing customer is rejected on the row of the party blamed, like a bad value.
+            for overflow in overflows {
+                markOverflow(overflow, join: join, tables: tableOfParty)
+            }
+            rejects = collectRejects(tables: tables, tableOfParty: tableOfParty, join: join)
+            logger.info(
+                "customers rejected for values out of range in the network",
+                metadata: [
+                    ("customers", "\(overflows.count)")
+                ])
+            if rejects.share > options.maxRejectShare { try failForRejects() }
+        }
+        try writeFile(temporaryRejects, rejects.lines)
+        summarize()
         summaryMembers.append(("status", "done"))
         summaryMembers.append(("score_histogram", histogramJSON(histogram)))
         if let drift = DriftReport.json(
@@ -285,8 +291,98 @@ public struct BatchScorer: Sendable {
             (temporaryRejects, results.rejects), (temporarySummary, results.summary), (temporaryScores, results.scores),
         ])
         return BatchOutcome(
-            customers: join.count, scored: join.count - rejectedIndices.count, rejectedRows: rejectedRows,
+            customers: join.count, scored: join.count - rejects.indices.count, rejectedRows: rejects.rows,
             summary: summary)
+    }
+
+    // MARK: - Rejects
+
+    /// The rejects of a batch: `rejects.csv`'s bytes, in key order, and the counts.
+    struct Rejects {
+        /// `rejects.csv`, header included.
+        var lines: [UInt8]
+        /// Rows in it.
+        var rows = 0
+        /// Rejected customers, a keyless row counting as one.
+        var customers = 0
+        /// Rows without a key.
+        var keylessRows = 0
+        /// The join indices of rejected customers, ascending.
+        var indices: [Int32] = []
+        /// Customers and keyless rows.
+        var population = 0
+
+        /// The share of the population rejected.
+        var share: Double { population == 0 ? 0 : Double(customers) / Double(population) }
+    }
+
+    /// Every row with a problem (a bad value, or an overflow marked after scoring) as a line of `rejects.csv`:
+    /// keyless rows first, then by customer in key order, a customer's rows in party order.
+    private func collectRejects(tables: [PartyTable], tableOfParty: [PartyTable?], join: Join) -> Rejects {
+        var rejects = Rejects(lines: Array("\(model.key),party,line,column,reason\n".utf8))
+        // Rows without a key cannot be joined: each counts as a rejected customer of its own.
+        for table in tables {
+            for row in 0..<table.rows where table.problems[row] == PartyTable.Problem.emptyKey.rawValue {
+                appendReject(key: UnsafeBufferPointer(start: nil, count: 0), table: table, row: row, to: &rejects.lines)
+                rejects.rows += 1
+                rejects.keylessRows += 1
+            }
+        }
+        rejects.customers = rejects.keylessRows
+        let partyCount = model.parties.count
+        for c in 0..<join.count {
+            var bad = false
+            for p in 0..<partyCount {
+                let position = join.positions[c * partyCount + p]
+                guard position >= 0, let table = tableOfParty[p] else { continue }
+                let entry = table.entries[Int(position)]
+                if table.problems[Int(entry.row)] != 0 {
+                    if !bad {
+                        bad = true
+                        rejects.customers += 1
+                    }
+                    table.withKey(entry) { key in
+                        appendReject(key: key, table: table, row: Int(entry.row), to: &rejects.lines)
+                    }
+                    rejects.rows += 1
+                }
+            }
+            if bad { rejects.indices.append(Int32(c)) }
+        }
+        rejects.population = join.count + rejects.keylessRows
+        return rejects
+    }
+
+    /// A scored customer whose evaluation left the finite floats, and the party blamed (``NetworkEvaluator``).
+    struct Overflow {
+        var customer: Int32
+        var party: Int32
+    }
+
+    /// Marks the row of the party blamed for an overflow (the customer's first party when that one does not know it)
+    /// with ``PartyTable/Problem/networkOverflow``, naming its value furthest from the mean: the largest standardized
+    /// magnitude (a representation's largest `r`).
+    private func markOverflow(_ overflow: Overflow, join: Join, tables: [PartyTable?]) {
+        let partyCount = model.parties.count
+        let first = Int(overflow.customer) * partyCount
+        var p = Int(overflow.party)
+        if join.positions[first + p] < 0 || tables[p] == nil {
+            p = 0
+            while join.positions[first + p] < 0 { p += 1 }
+        }
+        let table = tables[p]!
+        let row = Int(table.entries[Int(join.positions[first + p])].row)
+        let values = table.values(row)
+        var column = 0
+        var largest: Float = -1
+        for f in 0..<table.width where abs(values[f]) > largest {
+            // NaN (a tree party's missing value) never compares larger.
+            largest = abs(values[f])
+            column = f
+        }
+        table.problems[row] = PartyTable.Problem.networkOverflow.rawValue
+        table.problemColumns[UInt32(row)] =
+            table.input == .representation ? "r\(column + 1)" : model.parties[p].features[column].name
     }
 
     // MARK: - Phases
@@ -319,7 +415,8 @@ public struct BatchScorer: Sendable {
                 let file = files[order[i]]
                 // Each table is sorted by the thread that loaded it, while the other threads still load theirs.
                 let result = Result {
-                    let table = try loader.load(path: file.path, party: file.party, input: file.input)
+                    let table = try loader.load(
+                        path: file.path, party: file.party, input: file.input, lineMap: file.lineMap)
                     try table.sortKeys()
                     return table
                 }
@@ -346,8 +443,10 @@ public struct BatchScorer: Sendable {
     }
 
     /// Scores the customers that were not rejected in blocks of join indices, in parallel waves, writing rows in key
-    /// order; returns the histogram.
-    private func writeScores(path: String, join: Join, rejected: [Int32], tables: [PartyTable?]) throws -> [Int: Int] {
+    /// order; returns the histogram and, in key order, the customers whose evaluation overflowed (not written).
+    private func writeScores(
+        path: String, join: Join, rejected: [Int32], tables: [PartyTable?]
+    ) throws -> (histogram: [Int: Int], overflows: [Overflow]) {
         let writer = try BufferedFileWriter(path: path)
         var header = model.key + ",score,parties"
         for k in 1...NetworkEvaluator.reasonsPerRow { header += ",reason_\(k)" }
@@ -371,8 +470,13 @@ public struct BatchScorer: Sendable {
         final class Outputs: @unchecked Sendable {
             // Each slot is written by exactly one thread per wave; read after concurrentPerform returns.
             var blocks: [[UInt8]]
-            init(_ n: Int) { blocks = Array(repeating: [], count: n) }
+            var overflows: [[Overflow]]
+            init(_ n: Int) {
+                blocks = Array(repeating: [], count: n)
+                overflows = Array(repeating: [], count: n)
+            }
         }
+        var overflows: [Overflow] = []
         let reasons = options.reasons
         let decimals = options.decimals
         var firstBlock = 0
@@ -399,16 +503,18 @@ public struct BatchScorer: Sendable {
                     outputs.blocks[b] = Self.scoreBlock(
                         customers: customers[...], join: join, tables: tables, inputs: inputs,
                         evaluator: evaluator, model: model, reasons: reasons, codeCells: codeCells,
-                        partyNames: partyNames, decimals: decimals, histogram: &local)
+                        partyNames: partyNames, decimals: decimals, histogram: &local,
+                        overflows: &outputs.overflows[b])
                 }
                 histograms.withLock { total in for (k, v) in local { total[k, default: 0] += v } }
             }
             for block in outputs.blocks { try writer.write(block) }
+            for blockOverflows in outputs.overflows { overflows += blockOverflows }
             firstBlock += blocksInWave
         }
         histogram = histograms.withLock { $0 }
         try writer.close(sync: true)
-        return histogram
+        return (histogram, overflows)
     }
 
     /// The position of the first element of a sorted array that is at least `value`.
@@ -425,7 +531,7 @@ public struct BatchScorer: Sendable {
     private static func scoreBlock(
         customers: ArraySlice<Int32>, join: Join, tables: [PartyTable?], inputs: [PartyInput],
         evaluator: NetworkEvaluator, model: SplitModel, reasons: Bool, codeCells: [[UInt8]], partyNames: [[UInt8]],
-        decimals: Int, histogram: inout [Int: Int]
+        decimals: Int, histogram: inout [Int: Int], overflows: inout [Overflow]
     ) -> [UInt8] {
         let partyCount = model.parties.count
         let rows = customers.count
@@ -454,16 +560,22 @@ public struct BatchScorer: Sendable {
             let first = customer * partyCount
             var keyParty = 0
             while join.positions[first + keyParty] < 0 { keyParty += 1 }
+            let score = model.output.score(evaluator.z(row: i))
+            // A customer whose evaluation overflowed is never written: it becomes a reject.
+            if let party = evaluator.overflowParty(row: i) ?? (score.isFinite ? nil : keyParty) {
+                overflows.append(Overflow(customer: c, party: Int32(party)))
+                continue
+            }
             let keyTable = tables[keyParty]!
             keyTable.withKey(keyTable.entries[Int(join.positions[first + keyParty])]) { out.appendCell($0) }
             out.append(UInt8(ascii: ","))
-            let score = model.output.score(evaluator.z(row: i))
             if decimals == 2 {
                 out.appendTwoDecimals(score)
             } else {
                 out.append(Array(String(format: "%.\(decimals)f", score).utf8))
             }
-            if score.isFinite { histogram[Int((score / 10).rounded(.down)) * 10, default: 0] += 1 }
+            // Finite, but a linear output may be huge: its bin is clamped (an Int conversion would trap).
+            histogram[Int(max(-1e17, min(1e17, (score / 10).rounded(.down)))) * 10, default: 0] += 1
             out.append(UInt8(ascii: ","))
             var firstParty = true
             for p in 0..<partyCount where join.positions[first + p] >= 0 {

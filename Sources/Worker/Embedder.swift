@@ -4,8 +4,9 @@ public import Model
 /// `vfl embed`: computes one party's bottom network on its own shard and writes its representation shard
 /// (key, `r1..rK`, `model`), so that the bank's raw columns never leave it.
 ///
-/// Rows are written in key order. A row that cannot be computed (a bad value) is written with empty `r` cells, so the
-/// scorer rejects it with its line instead of losing it; ``Outcome/badRows`` counts them.
+/// Rows are written in key order. A row that cannot be computed (a bad value, or one whose network overflows) is
+/// written with empty `r` cells, so the scorer rejects it with its line instead of losing it; ``Outcome/badRows``
+/// counts them.
 public struct Embedder: Sendable {
     /// The model.
     public let model: SplitModel
@@ -14,7 +15,7 @@ public struct Embedder: Sendable {
     public struct Outcome: Sendable {
         /// Rows written.
         public var rows: Int
-        /// Rows written without a representation because of a bad value.
+        /// Rows written without a representation because of a bad value or an overflow.
         public var badRows: Int
     }
 
@@ -59,7 +60,8 @@ public struct Embedder: Sendable {
                     let entry = table.entries[start + i]
                     let row = Int(entry.row)
                     table.withKey(entry) { ScoreText.appendCell($0, to: &text) }
-                    let good = table.problems[row] == 0
+                    // A bad value, or a network that overflowed on this row: no representation.
+                    let good = table.problems[row] == 0 && evaluator.overflowParty(row: i) == nil
                     if !good { bad += 1 }
                     for j in 0..<width {
                         text.append(UInt8(ascii: ","))

@@ -15,6 +15,12 @@ final class PartyTable: @unchecked Sendable {
         case notFinite
         case unknownValue
         case missingRepresentation
+        /// The value is a finite number, but its standardized form (after any derivation, value map or transform) is
+        /// not a finite float32.
+        case outOfRange
+        /// The customer's evaluation left the finite floats in a network (a layer overflowed); the column is the
+        /// party's value furthest from its mean, the likeliest cause. Set after scoring.
+        case networkOverflow
 
         var text: String {
             switch self {
@@ -23,6 +29,8 @@ final class PartyTable: @unchecked Sendable {
             case .notFinite: "not a finite number"
             case .unknownValue: "value not in the feature's value map"
             case .missingRepresentation: "missing representation value"
+            case .outOfRange: "out of range"
+            case .networkOverflow: "out of range in the network"
             }
         }
     }

@@ -22,6 +22,8 @@ public struct ScoringError: Error, Sendable, CustomStringConvertible {
         public static let verification = Code(rawValue: "verification")
         /// A shard changed after its batch was accepted.
         public static let changed = Code(rawValue: "changed")
+        /// A shard has more rows, key bytes or line breaks than one scoring run can number.
+        public static let tooLarge = Code(rawValue: "too_large")
         /// A file could not be read or written.
         public static let io = Code(rawValue: "io")
     }

@@ -10,8 +10,13 @@ import Glibc
 struct ShardLoader {
     let model: SplitModel
 
-    /// The column the partition stage adds to bucket files: the row's line in the original shard.
-    static let lineColumnName = "__vfl_line"
+    /// The most rows a shard may have: rows are numbered in 32 bits (sort entries, join positions).
+    static let maxRows = Int(Int32.max) - 1
+    /// The most key bytes a shard may have: long keys are kept in an arena addressed in 32 bits.
+    static let maxKeyBytes = Int(UInt32.max)
+    /// The smallest magnitude that rounds to an infinite float32 (`Float.greatestFiniteMagnitude` plus half an ulp):
+    /// a number below it in magnitude is a finite float32, and one comparison also refuses infinities and NaN.
+    static let float32Limit = 3.402_823_567_797_336_6e38
 
     /// How one input is read: its column, its value map (an index into the maps, or -1) and its statistics.
     private struct ColumnStep {
@@ -47,12 +52,18 @@ struct ShardLoader {
 
     /// Loads `path` as party `party`'s shard.
     ///
+    /// Every column is the bank's: a column the model does not read is an extra column, whatever its name. A bucket
+    /// file of a split job brings its rows' original lines in a separate file, its line map (``LineMap``).
+    ///
     /// - Parameters:
     ///   - path: The shard file.
     ///   - party: The party's index in the model.
     ///   - input: `.features` for `<party>.csv`, `.representation` for `<party>.repr.csv`.
-    /// - Throws: ``ScoringError`` for malformed CSV, missing columns or a representation of another model.
-    func load(path: String, party: Int, input: PartyInput) throws -> PartyTable {
+    ///   - lineMap: The line map of a bucket file, read in lockstep with its records; `nil` for a bank's shard, whose
+    ///     lines are its own.
+    /// - Throws: ``ScoringError`` for malformed CSV, missing columns, a representation of another model, a shard
+    ///   too large to number, or a line map that does not match its file.
+    func load(path: String, party: Int, input: PartyInput, lineMap: String? = nil) throws -> PartyTable {
         let spec = model.parties[party]
         let file = String(path.split(separator: "/").last ?? "")
         let width = input == .representation ? spec.representationWidth : spec.features.count
@@ -91,8 +102,13 @@ struct ShardLoader {
             return i
         }
         let keyColumn = try column(model.key)
-        // Bucket files written by the partition stage carry each row's line in the original shard.
-        let lineColumn = positions[ShardLoader.lineColumnName]
+        let lines: LineMap.Reader?
+        do { lines = try lineMap.map { try LineMap.Reader(path: $0) } } catch {
+            throw ScoringError(.io, "party \(spec.name): cannot read the line map of \(file): \(error)")
+        }
+        func damagedLineMap() -> ScoringError {
+            ScoringError(.io, "party \(spec.name): the line map of \(file) does not match its records")
+        }
         var columns: [Int] = []
         var names: [String] = []
         var maps: [ValueMap?] = []
@@ -146,8 +162,7 @@ struct ShardLoader {
         _ = plan.initialize(from: steps)
         let valueMaps = mapList
         let used = Set(
-            columns + derived.compactMap { $0?.0 } + [keyColumn] + (modelColumn.map { [$0] } ?? [])
-                + (lineColumn.map { [$0] } ?? []))
+            columns + derived.compactMap { $0?.0 } + [keyColumn] + (modelColumn.map { [$0] } ?? []))
         table.extraColumns = header.indices.filter { !used.contains($0) }.map { header[$0] }
         let modelID = Array(model.id.utf8)
         let isRepresentation = input == .representation
@@ -156,6 +171,8 @@ struct ShardLoader {
         let fileBytes = FileIO.size(path)
         let headerBytes = reader.recordOffset
         var sized = false
+        var keyBytes = 0
+        var previousLine = 1
 
         do {
             while try reader.next() {
@@ -168,11 +185,29 @@ struct ShardLoader {
                     table.reserve(rows: estimate)
                 }
                 let key = reader.field(keyColumn)
-                var line = reader.recordLine
-                if let lineColumn {
-                    line = 0
-                    for digit in reader.field(lineColumn) { line = line &* 10 &+ Int(digit &- 48) }
+                keyBytes += key.count
+                guard row < ShardLoader.maxRows, keyBytes <= ShardLoader.maxKeyBytes else {
+                    throw ScoringError(
+                        .tooLarge,
+                        "party \(spec.name): \(file) has more than \(ShardLoader.maxRows) rows or "
+                            + "\(ShardLoader.maxKeyBytes) bytes of keys; split it into several batches")
                 }
+                var line = reader.recordLine
+                if let lines {
+                    // The partition stage wrote ascending lines, each past its row's own.
+                    guard let mapped = try lines.next(), mapped > previousLine, mapped < 1 << 62 else {
+                        throw damagedLineMap()
+                    }
+                    line = Int(mapped)
+                }
+                // A row's line is kept as `row + 2` plus an Int32 (``PartyTable``).
+                guard line - row - 2 <= Int32.max else {
+                    throw ScoringError(
+                        .tooLarge,
+                        "party \(spec.name): \(file) line \(reader.recordLine) is past the line numbers a shard may "
+                            + "have (\(Int32.max) line breaks inside quoted fields at most)")
+                }
+                previousLine = line
                 table.appendRow(key: key, line: line)
                 var problem: PartyTable.Problem? = key.count == 0 ? .emptyKey : nil
                 var problemFeature = -1  // -1: the key column
@@ -212,7 +247,17 @@ struct ShardLoader {
                             out[f] = 0
                             continue
                         }
+                        // Operands a float32 holds (an infinite one is not a finite number), and a finite result.
                         value = Derivation.value(operation, scale: step.scale, divisor: step.divisor, a, b)
+                        guard abs(a) < ShardLoader.float32Limit && abs(b) < ShardLoader.float32Limit && value.isFinite
+                        else {
+                            if problem == nil {
+                                problem = a.isFinite && b.isFinite ? .outOfRange : .notFinite
+                                problemFeature = f
+                            }
+                            out[f] = 0
+                            continue
+                        }
                     } else if step.map >= 0 {
                         guard let v = valueMaps[step.map].lookup(cell) else {
                             if problem == nil {
@@ -232,18 +277,30 @@ struct ShardLoader {
                             out[f] = 0
                             continue
                         }
+                        // A number a float32 cannot hold is out of range, whatever its transform; an infinite one
+                        // (1e999) is not a finite number. (Value maps hold finite numbers: the model's.)
+                        guard abs(v) < ShardLoader.float32Limit else {
+                            if problem == nil {
+                                problem = v.isFinite ? .outOfRange : .notFinite
+                                problemFeature = f
+                            }
+                            out[f] = 0
+                            continue
+                        }
                         value = v
                     }
-                    if !value.isFinite {
+                    if step.signedLog { value = value < 0 ? -log1p(-value) : log1p(value) }
+                    // The network's input must be a finite float32 (3.5e37 with std 0.1 is not).
+                    let standardized = Float((value - step.mean) / step.std)
+                    guard standardized.isFinite else {
                         if problem == nil {
-                            problem = .notFinite
+                            problem = .outOfRange
                             problemFeature = f
                         }
                         out[f] = 0
                         continue
                     }
-                    if step.signedLog { value = value < 0 ? -log1p(-value) : log1p(value) }
-                    out[f] = Float((value - step.mean) / step.std)
+                    out[f] = standardized
                 }
                 table.values.commit(width)
                 table.problems.append(problem?.rawValue ?? 0)
@@ -253,6 +310,11 @@ struct ShardLoader {
             }
         } catch let error as CSVError {
             throw csvFailure(error)
+        }
+        if let lines {
+            do { if try lines.next() != nil { throw damagedLineMap() } } catch let error as SystemError {
+                throw ScoringError(.io, "party \(spec.name): cannot read the line map of \(file): \(error)")
+            }
         }
         return table
     }

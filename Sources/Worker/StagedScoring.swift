@@ -8,18 +8,20 @@ public import Store
 ///
 /// A small batch is one task (`whole`): `BatchScorer` on the batch folder. A batch whose shards are larger than a
 /// worker's memory bound allows is split so that each worker's peak memory stays bounded and several workers share
-/// it: `partition` tasks (one per party) hash each shard's rows by key into buckets (with each row's original line),
-/// `bucket` tasks score one bucket each with `BatchScorer`, and one `merge` task merges the buckets' results in key
-/// order. A customer's rows all land in one bucket and scores do not depend on how customers are grouped into blocks,
-/// so the merged `scores.csv` and `rejects.csv` are byte-identical to `vfl score`'s on the whole batch.
+/// it: `partition` tasks (one per party) hash each shard's rows by key into buckets (each row's original line in the
+/// bucket's line map, ``LineMap``), `bucket` tasks score one bucket each with `BatchScorer`, and one `merge` task
+/// merges the buckets' results in key order. A customer's rows all land in one bucket and scores do not depend on how
+/// customers are grouped into blocks, so the merged `scores.csv` and `rejects.csv` are byte-identical to `vfl score`'s
+/// on the whole batch.
 public enum StagedScoring {
     /// The stages (``TaskPlan/Stage``).
     public typealias Stage = TaskPlan.Stage
 
     // MARK: - Partition
 
-    /// Hash-partitions one party's shard into `buckets` files `<b>.csv` in `output`, each with the shard's header plus
-    /// the original line column; verifies the manifest's row count.
+    /// Hash-partitions one party's shard into `buckets` files `<b>.csv` in `output`, each with the shard's header and
+    /// its records as they were, and beside each its line map `<b>.lines` (``LineMap``: the original line of every
+    /// record, out of band, so that nothing a bank sends can pass for it); verifies the manifest's row count.
     ///
     /// - Throws: ``ScoringError`` for malformed CSV (file, line, column) or a row count that differs.
     static func partition(
@@ -29,6 +31,10 @@ public enum StagedScoring {
         let reader: CSVReader
         do { reader = try CSVReader(path: shard) } catch { throw ScoringError(.io, "party \(party): \(error.message)") }
         let writers = try (0..<buckets).map { try BufferedFileWriter(path: output + "/\($0).csv") }
+        // Line maps are written through their own buffers: the writers need none.
+        let lineWriters = try (0..<buckets).map {
+            try BufferedFileWriter(path: output + "/\($0)" + LineMap.fileExtension, bufferBytes: 0)
+        }
         var rows = 0
         do {
             guard try reader.next() else {
@@ -36,15 +42,16 @@ public enum StagedScoring {
             }
             let header = ByteBuffer(capacity: 1024)
             for i in 0..<reader.fieldCount {
+                if i > 0 { header.append(UInt8(ascii: ",")) }
                 header.appendCell(reader.field(i))
-                header.append(UInt8(ascii: ","))
             }
-            header.append(Array((ShardLoader.lineColumnName + "\n").utf8))
+            header.append(UInt8(ascii: "\n"))
             for writer in writers { try writer.write(header.bytes) }
             guard let keyColumn = reader.recordStrings().firstIndex(of: keyName) else {
                 throw ScoringError(.columns, "party \(party): \(file) has no column \"\(keyName)\"")
             }
             let buffers = (0..<buckets).map { _ in ByteBuffer(capacity: 1 << 20) }
+            let lineBuffers = (0..<buckets).map { _ in ByteBuffer(capacity: 1 << 16) }
             let fields = reader.fieldCount
             while try reader.next() {
                 rows += 1
@@ -52,21 +59,28 @@ public enum StagedScoring {
                 let out = buffers[bucket]
                 if let raw = reader.rawRecord {
                     out.append(raw)
-                    out.append(UInt8(ascii: ","))
                 } else {
                     for i in 0..<fields {
+                        if i > 0 { out.append(UInt8(ascii: ",")) }
                         out.appendCell(reader.field(i))
-                        out.append(UInt8(ascii: ","))
                     }
                 }
-                out.appendInteger(reader.recordLine)
                 out.append(UInt8(ascii: "\n"))
                 if out.count > (1 << 20) {
                     try writers[bucket].writeThrough(out.bytes)
                     out.removeAll()
                 }
+                let lines = lineBuffers[bucket]
+                LineMap.append(reader.recordLine, to: lines)
+                if lines.count >= (1 << 16) {
+                    try lineWriters[bucket].writeThrough(lines.bytes)
+                    lines.removeAll()
+                }
             }
-            for b in 0..<buckets { try writers[b].writeThrough(buffers[b].bytes) }
+            for b in 0..<buckets {
+                try writers[b].writeThrough(buffers[b].bytes)
+                try lineWriters[b].writeThrough(lineBuffers[b].bytes)
+            }
         } catch let error as CSVError {
             if error.kind == .io { throw ScoringError(.io, "party \(party): \(file): \(error.message)") }
             throw ScoringError(
@@ -75,7 +89,7 @@ public enum StagedScoring {
         }
         // Intermediate files are not fsynced: a machine crash during a split job may need `vfl retry` (a process
         // crash loses nothing: the page cache survives it).
-        for writer in writers { try writer.close(sync: false) }
+        for writer in writers + lineWriters { try writer.close(sync: false) }
         if let expectedRows, expectedRows != rows {
             throw ScoringError(
                 .verification, "party \(party): manifest.json says \(expectedRows) rows, \(file) has \(rows)")

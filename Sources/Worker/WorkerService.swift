@@ -360,12 +360,14 @@ public final class WorkerService: @unchecked Sendable {
             try Failpoint.hit("worker.partition.before-rename")
             target = staged + "/partition-" + shard.party
         } else {
-            // The bucket's batch folder: each party's bucket file under its shard name (row counts and checksums were
-            // verified by the partition tasks).
+            // The bucket's batch folder: each party's bucket file under its shard name with its line map (row counts
+            // and checksums were verified by the partition tasks).
             var bucketShards: [Shard] = []
             for shard in job.shards {
+                let bucket = staged + "/partition-" + shard.party + "/\(task.part)"
+                try FileIO.link(bucket + ".csv", to: privateDirectory + "/" + shard.file)
                 try FileIO.link(
-                    staged + "/partition-" + shard.party + "/\(task.part).csv", to: privateDirectory + "/" + shard.file)
+                    bucket + LineMap.fileExtension, to: privateDirectory + "/" + shard.party + LineMap.fileExtension)
                 bucketShards.append(try Shard.resolve(party: shard.party, in: privateDirectory))
             }
             var options = configuration.scoring
@@ -374,7 +376,7 @@ public final class WorkerService: @unchecked Sendable {
             _ = try BatchScorer(model: model, options: options, logger: logger).score(
                 batchDirectory: privateDirectory, manifest: Manifest(batch: task.jobID, parties: job.manifest.parties),
                 shards: bucketShards,
-                results: ResultPaths(besideScores: privateDirectory + "/out/scores.csv"))
+                results: ResultPaths(besideScores: privateDirectory + "/out/scores.csv"), lineMaps: true)
             try Failpoint.hit("worker.bucket.before-rename")
             target = staged + "/bucket-\(task.part)"
         }

@@ -26,11 +26,12 @@ import Glibc
     var model: SplitModel { try! SplitModel(bytes: Array(modelText.utf8)) }
 
     func start(
-        _ role: String, _ extra: [String] = [], environment: [String: String] = [:], errorLog: String? = nil
+        _ role: String, _ extra: [String] = [], environment: [String: String] = [:], errorLog: String? = nil,
+        model: String? = nil
     ) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CommandLineTests.binary)
-        process.arguments = [role, "--spool", spool.root, "--model", modelPath] + extra
+        process.arguments = [role, "--spool", spool.root, "--model", model ?? modelPath] + extra
         process.environment = ProcessInfo.processInfo.environment.merging(
             ["VFL_LOG_LEVEL": "error", "VFL_THREADS": "1"].merging(environment) { $1 }
         ) { $1 }
@@ -46,40 +47,51 @@ import Glibc
     }
 
     /// Writes a batch into a staging folder, then drops it the protocol's way: shards as .part renamed, manifest last.
+    ///
+    /// - Parameter edit: Rewrites the lines of a shard (header first) before the drop: `(party, lines) -> lines`.
     @discardableResult
     func drop(
-        _ id: String, customers: Int, seed: UInt64, spoil: Bool = false, manifest: String? = nil, from: String? = nil
+        _ id: String, customers: Int, seed: UInt64, spoil: Bool = false, manifest: String? = nil, from: String? = nil,
+        edit: (String, [String]) -> [String] = { $1 }
     ) throws -> String {
         let staging = from ?? temp.file("staging/\(id)")
         if from == nil { _ = try TestBatch.write(directory: staging, model: model, customers: customers, seed: seed) }
-        if spoil {
-            // Two bad values in one shard (under the 1% reject limit).
-            let path = staging + "/home_loans.csv"
+        for party in model.parties.map(\.name) where from == nil {
+            let path = staging + "/\(party).csv"
             var lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
-            for line in [7, 30] { lines[line] = lines[line].replacingOccurrences(of: ".", with: "x") }
+            if spoil && party == "home_loans" {
+                // Two bad values in one shard (under the 1% reject limit).
+                for line in [7, 30] { lines[line] = lines[line].replacingOccurrences(of: ".", with: "x") }
+            }
+            lines = edit(party, lines)
             try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
         }
-        try (manifest ?? Manifest(batch: id, parties: model.parties.map(\.name)).jsonText).write(
+        try dropStaged(id, staging: staging, parties: model.parties.map(\.name), manifest: manifest)
+        return staging
+    }
+
+    /// Drops a batch folder's shards the protocol's way, with `manifest` (default: one for `id`).
+    func dropStaged(_ id: String, staging: String, parties: [String], manifest: String? = nil) throws {
+        try (manifest ?? Manifest(batch: id, parties: parties).jsonText).write(
             toFile: staging + "/manifest.json", atomically: true, encoding: .utf8)
         let target = spool.inbox + "/" + id
         try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
-        for party in model.parties.map(\.name) {
+        for party in parties {
             try FileManager.default.copyItem(atPath: staging + "/\(party).csv", toPath: target + "/\(party).csv.part")
             try FileIO.rename(target + "/\(party).csv.part", to: target + "/\(party).csv")
         }
         try FileManager.default.copyItem(atPath: staging + "/manifest.json", toPath: target + "/manifest.json.part")
         try FileIO.rename(target + "/manifest.json.part", to: target + "/manifest.json")
-        return staging
     }
 
     /// What `vfl score` writes for a batch folder: `file` (scores.csv, rejects.csv) of its results.
-    func expected(_ staging: String, _ file: String = "scores.csv") throws -> Data {
+    func expected(_ staging: String, _ file: String = "scores.csv", model: String? = nil) throws -> Data {
         let out = temp.file("expected-\(UUID().uuidString)/scores.csv")
         try FileManager.default.createDirectory(atPath: FileIO.directory(of: out), withIntermediateDirectories: true)
         // The binary, not the library in this process: it picks the same BLAS kernel the workers pick.
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CommandLineTests.binary)
-        process.arguments = ["score", staging, "--out", out, "--model", modelPath, "--threads", "1"]
+        process.arguments = ["score", staging, "--out", out, "--model", model ?? modelPath, "--threads", "1"]
         process.standardError = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         try process.run()
@@ -343,5 +355,72 @@ extension PipelineTests {
         #expect(events.contains { $0.kind == "lease_expired" })
         let published = try Data(contentsOf: URL(fileURLWithPath: spool.results + "/paused/scores.csv"))
         #expect(published == (try expected(staging)))
+    }
+}
+
+extension PipelineTests {
+    @Test func splitJob_bankColumnNamedVflLineIsAnExtraColumnAndLinesStayRight() throws {
+        // A bank column with the name the partition stage once used for its line numbers, full of garbage (an
+        // overflowing number on the rows with bad values, where the line is reported), must change nothing.
+        let garbage = ["-1", "abc", "", "0", "18446744073709551616", "-9223372036854775808", "1e300", "\"x,\"\"y\""]
+        let staging = try drop("vfl-line", customers: 5000, seed: 31, spoil: true) { party, lines in
+            guard party == "home_loans" || party == "auto_loans" else { return lines }
+            return lines.enumerated().map { i, line in
+                if i == 0 { return line + ",__vfl_line" }
+                return line + "," + ([7, 30].contains(i) ? "9999999999999999999" : garbage[i % garbage.count])
+            }
+        }
+        let ingest = try start("ingest", ["--memory-mb", "1"])
+        let workers = try (0..<2).map { _ in try start("worker") }
+        defer { for p in [ingest] + workers where p.isRunning { p.terminate() } }
+        let store = try JobStore(path: spool.root + "/vfl.sqlite", process: "test")
+        #expect(try waitUntil(seconds: 60) { try terminal(store, ["vfl-line"]) })
+        let job = try #require(try store.job("vfl-line"))
+        #expect(job.state == .done, "\(job.error ?? "")")
+        #expect(job.tasksTotal > 3, "a split job")
+        // The same bytes as `vfl score` on the batch as dropped.
+        for file in ["scores.csv", "rejects.csv"] {
+            let published = try Data(contentsOf: URL(fileURLWithPath: spool.results + "/vfl-line/\(file)"))
+            #expect(published == (try expected(staging, file)), "\(file)")
+        }
+        // The rejects name the rows' own lines (the 8th and 31st of the shard).
+        let rejects = try readCSV(spool.results + "/vfl-line/rejects.csv").dropFirst()
+        #expect(rejects.allSatisfy { $0[1] == "home_loans" })
+        #expect(Set(rejects.map { $0[2] }) == ["8", "31"])
+        let summary = try JSONValue(
+            parsing: Data(contentsOf: URL(fileURLWithPath: spool.results + "/vfl-line/summary.json")))
+        for party in ["home_loans", "auto_loans"] {
+            let extra = summary["parties"]?[party]?["extra_columns"]?.array?.compactMap(\.string) ?? []
+            #expect(extra.contains("__vfl_line"), "\(party)")
+        }
+    }
+}
+
+extension PipelineTests {
+    @Test func splitJob_rejectsValuesOutOfRangeAndOverflowsAsVflScoreDoes() throws {
+        let rangeModel = temp.file("range-model.json")
+        try RangeBatch.modelText.write(toFile: rangeModel, atomically: true, encoding: .utf8)
+        let staging = temp.file("staging/range-split")
+        let rowLines = try RangeBatch.write(
+            directory: staging, customers: 12000, hostile: RangeBatch.hostile, ingestable: true)
+        try dropStaged("range-split", staging: staging, parties: ["bank", "other"])
+        let ingest = try start("ingest", ["--memory-mb", "1"], model: rangeModel)
+        let workers = try (0..<2).map { _ in try start("worker", model: rangeModel) }
+        defer { for p in [ingest] + workers where p.isRunning { p.terminate() } }
+        let store = try JobStore(path: spool.root + "/vfl.sqlite", process: "test")
+        #expect(try waitUntil(seconds: 60) { try terminal(store, ["range-split"]) })
+        let job = try #require(try store.job("range-split"))
+        #expect(job.state == .done, "\(job.error ?? "")")
+        #expect(job.tasksTotal > 3, "a split job")
+        for file in ["scores.csv", "rejects.csv"] {
+            let published = try Data(contentsOf: URL(fileURLWithPath: spool.results + "/range-split/\(file)"))
+            #expect(published == (try expected(staging, file, model: rangeModel)), "\(file)")
+        }
+        let expectedRejects = RangeBatch.expectedRejects(RangeBatch.hostile, lines: rowLines)
+        #expect(Array(try readCSV(spool.results + "/range-split/rejects.csv").dropFirst()) == expectedRejects)
+        let summary = try JSONValue(
+            parsing: Data(contentsOf: URL(fileURLWithPath: spool.results + "/range-split/summary.json")))
+        #expect(summary["rejected_customers"]?.int == expectedRejects.count)
+        #expect(summary["scored"]?.int == (summary["customers"]?.int ?? 0) - expectedRejects.count)
     }
 }
