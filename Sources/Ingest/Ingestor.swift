@@ -360,7 +360,7 @@ public final class Ingestor: @unchecked Sendable {
         }
         let needed =
             [model.key]
-            + (hasRaw ? spec.features.map(\.name) : (1...spec.representationWidth).map { "r\($0)" } + ["model"])
+            + (hasRaw ? spec.inputColumns : (1...spec.representationWidth).map { "r\($0)" } + ["model"])
         for column in needed where !header.contains(column) {
             throw Rejection(reason: "party \(spec.name): \(file) has no column \"\(column)\"")
         }

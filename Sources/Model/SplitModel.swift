@@ -144,6 +144,17 @@ public struct Party: Sendable {
 
     /// The width of the party's block in the top network's input.
     public var representationWidth: Int { layers.last?.outputWidth ?? features.count }
+
+    /// The shard columns its features are read from, in feature order, each once: a feature's own name, or a derived
+    /// feature's two source columns.
+    public var inputColumns: [String] {
+        var columns: [String] = []
+        for feature in features {
+            let needed = feature.derivation.map { [$0.columns.0, $0.columns.1] } ?? [feature.name]
+            for column in needed where !columns.contains(column) { columns.append(column) }
+        }
+        return columns
+    }
 }
 
 /// How the top network's single output `z` becomes a score.

@@ -38,4 +38,21 @@ import Testing
         #expect(try ingestor.scanOnce() == Ingestor.ScanOutcome())
         #expect(FileManager.default.fileExists(atPath: spool.inbox + "/later"))
     }
+
+    @Test func scanOnce_acceptsAModelsDerivedFeaturesByTheirSourceColumns() throws {
+        let model = try SplitModel(bytes: Array(DerivedFeatureTests.model.utf8))
+        #expect(model.parties[0].inputColumns == ["a", "b"])
+        let spool = Spool(root: temp.file("spool"))
+        try spool.create()
+        let store = try JobStore(path: spool.root + "/vfl.sqlite", process: "test")
+        let ingestor = Ingestor(
+            configuration: IngestConfiguration(spool: spool, settleSeconds: 0), store: store, model: model,
+            logger: .disabled)
+        try FileIO.makeDirectories(spool.inbox + "/d")
+        try "k,a,b\nk1,100,72\n".write(toFile: spool.inbox + "/d/bank.csv", atomically: true, encoding: .utf8)
+        try #"{"batch": "d", "parties": ["bank"]}"#.write(
+            toFile: spool.inbox + "/d/manifest.json", atomically: true, encoding: .utf8)
+        #expect(try ingestor.scanOnce() == Ingestor.ScanOutcome(accepted: 1, rejected: 0))
+        #expect(try store.job("d")?.state == .queued)
+    }
 }
