@@ -196,7 +196,10 @@ public final class Ingestor: @unchecked Sendable {
         let modified = Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
-        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9 - modified >= configuration.settleSeconds
+        let age = Double(now.tv_sec) + Double(now.tv_nsec) / 1e9 - modified
+        // A modification time well in the future (clock skew, `touch -d`) cannot tell; it must not hold the batch
+        // forever. Workers still check the shard's identity before scoring.
+        return age >= configuration.settleSeconds || age < -60
     }
 
     private func ingest(_ name: String) throws -> Result {
@@ -210,6 +213,16 @@ public final class Ingestor: @unchecked Sendable {
                 entry: name, id: nil, parties: [],
                 reason: "the inbox entry \(InboxEntry.readable(Array(name.utf8))) is not a valid batch id "
                     + "(1-128 of A-Z a-z 0-9 . _ -, not starting with .)")
+        }
+        // A refusal recorded whose move a crash cut short: finished with the recorded reason (not as a duplicate).
+        if let existing = try store.job(name), existing.state == .rejected,
+            !FileIO.exists(configuration.spool.rejected + "/" + name)
+        {
+            let moved = try configuration.spool.moveToRejected(entry: name, as: name)
+            writeError(
+                for: moved, id: name, reason: existing.error ?? "rejected", stamp: Timestamp.now().microseconds)
+            logger.info("batch rejected", metadata: [("job.id", name), ("reason", existing.error ?? "rejected")])
+            return .rejected
         }
         guard kind == S_IFDIR else {
             let what = kind == S_IFLNK ? "a symbolic link" : kind == S_IFREG ? "a file" : "not a folder"

@@ -71,7 +71,7 @@ public struct Manifest: Sendable, Equatable {
         if let members = json["rows"]?.object {
             for (party, value) in members {
                 guard parties.contains(party), let n = value.int, n >= 0 else {
-                    throw Error(message: "manifest.json: field \"rows\" has a bad entry for \(party)")
+                    throw Error(message: "manifest.json: field \"rows\" has a bad entry for \(Manifest.shown(party))")
                 }
                 rows[party] = n
             }
@@ -82,12 +82,18 @@ public struct Manifest: Sendable, Equatable {
                 guard parties.contains(party), let hex = value.string?.lowercased(), hex.count == 64,
                     hex.allSatisfy({ $0.isHexDigit })
                 else {
-                    throw Error(message: "manifest.json: field \"sha256\" has a bad entry for \(party)")
+                    throw Error(message: "manifest.json: field \"sha256\" has a bad entry for \(Manifest.shown(party))")
                 }
                 sums[party] = hex
             }
         }
         self.init(batch: batch, parties: parties, rows: rows, sha256: sums)
+    }
+
+    /// A name from the manifest fit for an error: a valid party name as it is, anything else (which could be any
+    /// text, a customer key included) not shown.
+    static func shown(_ name: String) -> String {
+        BatchID.isValidPartyName(name) ? name : "a name that is not a party of the batch"
     }
 
     /// The manifest as JSON text.

@@ -96,6 +96,26 @@ extension Spool {
     /// - Throws: ``SpoolError`` when the folder holds other files; ``SystemError`` when a rename fails.
     @discardableResult
     public func publish(_ folder: String, job: String, replacingExplanation: Bool = true) throws -> PublishOutcome {
+        try withPublishLock { try publishLocked(folder, job: job, replacingExplanation: replacingExplanation) }
+    }
+
+    /// Runs `body` holding the spool's publish lock (`flock` on `work/.publish.lock`): publishing, staging a failure's
+    /// explanation and recovery's removal of such folders never interleave between processes.
+    ///
+    /// - Throws: ``SystemError`` when the lock cannot be taken, or what `body` throws.
+    public func withPublishLock<T>(_ body: () throws -> T) throws -> T {
+        let path = work + "/.publish.lock"
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw SystemError(errno: errno, call: "open", path: path) }
+        defer { close(fd) }
+        while flock(fd, LOCK_EX) != 0 {
+            guard errno == EINTR else { throw SystemError(errno: errno, call: "flock", path: path) }
+        }
+        defer { flock(fd, LOCK_UN) }
+        return try body()
+    }
+
+    private func publishLocked(_ folder: String, job: String, replacingExplanation: Bool) throws -> PublishOutcome {
         // Moved into place already (a restart finishing a publish that had landed).
         if !FileIO.exists(folder) && hasPublishedScores(job) { return .alreadyPublished(identical: true) }
         let names = try Spool.list(folder)
@@ -140,19 +160,21 @@ extension Spool {
         job: String, owner: String, explanation: [UInt8], keeping files: [String], from folder: String?,
         replacing: Bool = true
     ) throws {
-        let staging = work + "/" + job + "@" + owner + ".error"
-        Spool.remove(staging)
-        try FileIO.makeDirectories(staging)
-        if let folder {
-            for file in files where Spool.resultFiles.contains(file) && FileIO.exists(folder + "/" + file) {
-                try FileIO.rename(folder + "/" + file, to: staging + "/" + file)
-            }
-        }
-        try FileIO.writeAtomically(staging + "/error.json", explanation)
-        // Without `replacing` (recovery), an explanation already there is kept: the rename onto a non-empty folder
-        // fails rather than replace it.
-        if case .alreadyPublished = try publish(staging, job: job, replacingExplanation: replacing) {
+        try withPublishLock {
+            let staging = work + "/" + job + "@" + owner + ".error"
             Spool.remove(staging)
+            try FileIO.makeDirectories(staging)
+            if let folder {
+                for file in files where Spool.resultFiles.contains(file) && FileIO.exists(folder + "/" + file) {
+                    try FileIO.rename(folder + "/" + file, to: staging + "/" + file)
+                }
+            }
+            try FileIO.writeAtomically(staging + "/error.json", explanation)
+            // Without `replacing` (recovery), an explanation already there is kept: the rename onto a non-empty folder
+            // fails rather than replace it.
+            if case .alreadyPublished = try publishLocked(staging, job: job, replacingExplanation: replacing) {
+                Spool.remove(staging)
+            }
         }
     }
 

@@ -154,32 +154,42 @@ public final class JobStore: @unchecked Sendable {
     ) throws {
         try sync { db in
             try db.withImmediateTransaction {
-                let now = Timestamp.now().microseconds
-                try db.execute(
-                    "INSERT OR IGNORE INTO models(id, name, first_seen_us) VALUES (?, ?, ?)",
-                    [.text(modelID), .text(modelName), .integer(now)])
-                if let modelPath {
-                    try db.execute("UPDATE models SET path = ? WHERE id = ?", [.text(modelPath), .text(modelID)])
-                }
-                try db.execute(
-                    """
-                    INSERT INTO jobs(id, state, parties, model_id, created_us, updated_us, tasks_total, held, shards)
-                    VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                    [
-                        .text(id), .text(parties.joined(separator: ",")), .text(modelID), .integer(now), .integer(now),
-                        .integer(Int64(tasks.count)), .integer(held ? 1 : 0), shards.map { .text($0) } ?? .null,
-                    ])
-                for (seq, task) in tasks.enumerated() {
-                    try db.execute(
-                        """
-                        INSERT INTO tasks(job_id, seq, state, attempts, not_before_us, stage, part)
-                        VALUES (?, ?, 'queued', 0, 0, ?, ?)
-                        """, [.text(id), .integer(Int64(seq)), .integer(Int64(task.stage)), .integer(Int64(task.part))])
-                }
-                try event(db, job: id, task: nil, kind: "queued", detail: "batch accepted with \(tasks.count) task(s)")
+                try insertJob(
+                    db, id: id, parties: parties, modelID: modelID, modelName: modelName, modelPath: modelPath,
+                    shards: shards, held: held, tasks: tasks)
             }
         }
+    }
+
+    /// Inserts a job, its tasks and its `queued` event, in the caller's transaction.
+    private func insertJob(
+        _ db: Connection, id: String, parties: [String], modelID: String, modelName: String, modelPath: String?,
+        shards: String?, held: Bool, tasks: [TaskSpec]
+    ) throws {
+        let now = Timestamp.now().microseconds
+        try db.execute(
+            "INSERT OR IGNORE INTO models(id, name, first_seen_us) VALUES (?, ?, ?)",
+            [.text(modelID), .text(modelName), .integer(now)])
+        if let modelPath {
+            try db.execute("UPDATE models SET path = ? WHERE id = ?", [.text(modelPath), .text(modelID)])
+        }
+        try db.execute(
+            """
+            INSERT INTO jobs(id, state, parties, model_id, created_us, updated_us, tasks_total, held, shards)
+            VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                .text(id), .text(parties.joined(separator: ",")), .text(modelID), .integer(now), .integer(now),
+                .integer(Int64(tasks.count)), .integer(held ? 1 : 0), shards.map { .text($0) } ?? .null,
+            ])
+        for (seq, task) in tasks.enumerated() {
+            try db.execute(
+                """
+                INSERT INTO tasks(job_id, seq, state, attempts, not_before_us, stage, part)
+                VALUES (?, ?, 'queued', 0, 0, ?, ?)
+                """, [.text(id), .integer(Int64(seq)), .integer(Int64(task.stage)), .integer(Int64(task.part))])
+        }
+        try event(db, job: id, task: nil, kind: "queued", detail: "batch accepted with \(tasks.count) task(s)")
     }
 
     /// Releases a held job: its tasks become claimable.
@@ -231,13 +241,14 @@ public final class JobStore: @unchecked Sendable {
         id: String, parties: [String], modelID: String, modelName: String, shards: String?, tasks: [TaskSpec],
         reason: String
     ) throws {
-        try createJob(
-            id: id, parties: parties, modelID: modelID, modelName: modelName, shards: shards, held: true, tasks: tasks)
+        // One transaction: a job that exists is never left held (and then released to be scored silently).
         try sync { db in
             try db.withImmediateTransaction {
+                try insertJob(
+                    db, id: id, parties: parties, modelID: modelID, modelName: modelName, modelPath: nil,
+                    shards: shards, held: false, tasks: tasks)
                 try event(db, job: id, task: nil, kind: "orphan", detail: reason)
                 _ = try failJob(db, job: id, reason: reason, now: Timestamp.now().microseconds)
-                try db.execute("UPDATE jobs SET held = 0 WHERE id = ?", [.text(id)])
             }
         }
     }
@@ -380,9 +391,13 @@ public final class JobStore: @unchecked Sendable {
     /// Whether some task could be claimed now (a read, without the write lock).
     ///
     /// - Throws: ``StoreError``.
-    public func hasRunnableTask() throws -> Bool {
+    public func hasRunnableTask(excludingModels: Set<String> = []) throws -> Bool {
         try sync { db in
             let now = Timestamp.now().microseconds
+            let excluded = excludingModels.sorted()
+            let notIn =
+                excluded.isEmpty
+                ? "" : "AND j.model_id NOT IN (" + excluded.map { _ in "?" }.joined(separator: ", ") + ")"
             return
                 !(try db.query(
                     """
@@ -391,8 +406,9 @@ public final class JobStore: @unchecked Sendable {
                     AND ((t.state = 'queued' AND t.not_before_us <= ?) OR (t.state = 'running' AND t.lease_expires_us < ?))
                     AND NOT EXISTS (
                         SELECT 1 FROM tasks AS u WHERE u.job_id = t.job_id AND u.stage < t.stage AND u.state != 'done')
+                    \(notIn)
                     LIMIT 1
-                    """, [.integer(now), .integer(now)]
+                    """, [.integer(now), .integer(now)] + excluded.map { .text($0) }
                 ).isEmpty)
         }
     }
@@ -530,6 +546,9 @@ public final class JobStore: @unchecked Sendable {
                     WHERE \(JobStore.heldByClaim)
                     """, JobStore.claimArguments(task))
                 if db.changes == 1 {
+                    // The claim is not counted on the job either.
+                    try db.execute(
+                        "UPDATE jobs SET attempts = MAX(attempts - 1, 0) WHERE id = ?", [.text(task.jobID)])
                     try requeueJob(db, job: task.jobID, error: nil, now: Timestamp.now().microseconds)
                     try event(db, job: task.jobID, task: task.sequence, kind: "released", detail: reason)
                 }
@@ -537,8 +556,8 @@ public final class JobStore: @unchecked Sendable {
         }
     }
 
-    /// Queues a failed job again (an operator's retry after fixing its cause): every task restarts with no attempts
-    /// (a split job's intermediate files were removed when it failed).
+    /// Queues a failed job again (an operator's retry after fixing its cause): every task restarts with no attempts.
+    /// The caller removes the job's work folders first (`vfl retry` does), so a split job partitions afresh.
     ///
     /// - Parameter shards: The shards resolved again (the operator may have replaced one), or `nil` to keep them.
     /// - Returns: `false` when the job does not exist or is not failed.

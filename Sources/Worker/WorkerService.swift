@@ -85,8 +85,13 @@ public final class WorkerService: @unchecked Sendable {
     /// - Throws: ``StoreError``.
     public func recover() throws {
         try spool.create()
-        let done = Dictionary(try store.doneResultPaths().map { ($0.job, $0.path) }) { a, _ in a }
-        for (job, path) in done where !spool.hasPublishedScores(job) && FileIO.exists(path) {
+        // A done job's recorded folder is found by its name in this process's work/ (processes may spell the spool's
+        // root differently, or mount it elsewhere).
+        func name(_ path: String) -> String { String(path.split(separator: "/").last ?? "") }
+        let done = Dictionary(try store.doneResultPaths().map { ($0.job, name($0.path)) }) { a, _ in a }
+        for (job, entry) in done where !entry.isEmpty && !spool.hasPublishedScores(job) {
+            let path = spool.work + "/" + entry
+            guard FileIO.exists(path) else { continue }
             do {
                 try spool.publish(path, job: job)
                 logger.info("results published after a restart", metadata: [("job.id", job)])
@@ -94,27 +99,30 @@ public final class WorkerService: @unchecked Sendable {
         }
         for job in try store.jobs(state: .failed, limit: 10_000) where !FileIO.exists(spool.result(job.id)) {
             try? spool.publishFailure(
-                job: job.id, owner: "recovery-\(name)", explanation: explanation(job.id, job.error ?? "failed", nil),
-                keeping: [], from: nil, replacing: false)
+                job: job.id, owner: "recovery-\(self.name)",
+                explanation: explanation(job.id, job.error ?? "failed", nil), keeping: [], from: nil, replacing: false)
         }
         // Work folders: a live claim's private folder stays, and a split job's staged folder while the job runs. The
         // order matters: list first, then the live claims, then the done jobs' folders, so that a claim completing
-        // meanwhile is seen in one of the two.
-        let entries = (try? Spool.list(spool.work)) ?? []
-        let live = try store.runningOwners()
-        let recorded = Set(try store.doneResultPaths().map(\.path))
-        for entry in entries {
-            guard let job = Spool.jobOfWorkEntry(entry) else { continue }
-            let path = spool.work + "/" + entry
-            let state = try store.job(job)?.state
-            let ended = state == nil || state == .done || state == .failed || state == .rejected
-            if let at = entry.firstIndex(of: "@") {
-                // `<job>@<owner>` or `<job>@<owner>.error` (owners hold the host name, which may hold dots).
-                var owner = String(entry[entry.index(after: at)...])
-                if owner.hasSuffix(".error") { owner.removeLast(".error".count) }
-                if (!live.contains(owner) || ended) && !recorded.contains(path) { Spool.remove(path) }
-            } else if ended {
-                Spool.remove(path)
+        // meanwhile is seen in one of the two. Under the publish lock, so that a failure's explanation being staged
+        // (its task already ended) is never taken for abandoned.
+        try spool.withPublishLock {
+            let entries = (try? Spool.list(spool.work)) ?? []
+            let live = try store.runningOwners()
+            let recorded = Set(try store.doneResultPaths().map { name($0.path) })
+            for entry in entries {
+                guard let job = Spool.jobOfWorkEntry(entry) else { continue }
+                let path = spool.work + "/" + entry
+                let state = try store.job(job)?.state
+                let ended = state == nil || state == .done || state == .failed || state == .rejected
+                if let at = entry.firstIndex(of: "@") {
+                    // `<job>@<owner>` or `<job>@<owner>.error` (owners hold the host name, which may hold dots).
+                    var owner = String(entry[entry.index(after: at)...])
+                    if owner.hasSuffix(".error") { owner.removeLast(".error".count) }
+                    if (!live.contains(owner) || ended) && !recorded.contains(entry) { Spool.remove(path) }
+                } else if ended {
+                    Spool.remove(path)
+                }
             }
         }
     }
@@ -142,7 +150,7 @@ public final class WorkerService: @unchecked Sendable {
             let owner = "\(name)-\(UInt64.random(in: 0...UInt64.max))"
             let task: ClaimedTask?
             // A read-only look first, so that idle workers do not take the write lock at every poll.
-            if (try? store.hasRunnableTask()) == false {
+            if (try? store.hasRunnableTask(excludingModels: Set(unavailable.keys))) == false {
                 usleep(UInt32(configuration.pollSeconds * 1e6))
                 continue
             }
@@ -158,7 +166,11 @@ public final class WorkerService: @unchecked Sendable {
                 usleep(UInt32(configuration.pollSeconds * 1e6))
                 continue
             }
-            try? Failpoint.hit("worker.claimed")
+            do { try Failpoint.hit("worker.claimed") } catch {
+                // An error right after the claim: the task goes back, as a worker that cannot go on hands it back.
+                try? store.releaseTask(task, reason: "\(error)")
+                continue
+            }
             guard let model = models.model(id: task.modelID) else {
                 unavailable[task.modelID] = now
                 try? store.releaseTask(
@@ -256,8 +268,13 @@ public final class WorkerService: @unchecked Sendable {
                 Spool.remove(privateDirectory)
                 return
             }
-            try? Failpoint.hit("worker.completed.before-publish")
-            publish(privateDirectory, job: task.jobID, log: log)
+            do {
+                try Failpoint.hit("worker.completed.before-publish")
+                publish(privateDirectory, job: task.jobID, log: log)
+            } catch {
+                // Done but not published: the recorded folder is published by recovery.
+                log.warning("publish skipped; recovery publishes", metadata: [("error", "\(error)")])
+            }
             let seconds = Timestamp.monotonicSeconds() - started
             log.info(
                 "task done",
@@ -381,7 +398,8 @@ public final class WorkerService: @unchecked Sendable {
             target = staged + "/bucket-\(task.part)"
         }
         do { try FileIO.rename(privateDirectory, to: target) } catch {
-            // Already there from a rescued attempt: identical content.
+            // Already there from a rescued attempt of this run (identical content); any other failure is one.
+            guard FileIO.exists(target) else { throw error }
             Spool.remove(privateDirectory)
         }
     }

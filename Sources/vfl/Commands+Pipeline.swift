@@ -188,6 +188,9 @@ extension Commands {
         let folder = settings.spool.batch(id)
         let manifest = try? Manifest(parsing: Data(FileIO.readFile(folder + "/manifest.json", limit: 1 << 20)))
         let shards = manifest.flatMap { try? Shard.resolve($0, in: folder) }.map(Shard.jsonText)
+        // A failed job's work folders go first (recovery may not have removed them yet): a split job partitions
+        // afresh, never from the data it failed on.
+        if try store.job(id)?.state == .failed { settings.spool.removeWork(job: id) }
         guard try store.retryJob(id, shards: shards) else {
             printError("job \(options.positionals[0]) does not exist or has not failed")
             return 1

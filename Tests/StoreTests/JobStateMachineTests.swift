@@ -105,6 +105,36 @@ import Testing
         #expect(try store.job("old")?.state == .queued)
     }
 
+    @Test func releaseTask_countsNoAttemptOnTaskOrJobAndKeepsTheJobRunningWhileAnotherRuns() throws {
+        let store = try makeStore()
+        try store.createJob(id: "s", parties: ["a", "b"], modelID: "m", modelName: "n", tasks: split)
+        let first = try #require(try store.claimTask(owner: "w1", leaseSeconds: 60, maxAttempts: 5))
+        let second = try #require(try store.claimTask(owner: "w2", leaseSeconds: 60, maxAttempts: 5))
+        try store.releaseTask(first, reason: "no model")
+        #expect(try store.job("s")?.state == .running, "another task still runs")
+        #expect(try store.job("s")?.attempts == 1)
+        try store.releaseTask(second)
+        #expect(try store.job("s")?.state == .queued)
+        #expect(try store.job("s")?.attempts == 0)
+        #expect(
+            try store.events(job: "s").filter { $0.kind == "released" }.map(\.detail) == [
+                "no model", "worker stopping",
+            ])
+    }
+
+    @Test func recordOrphan_isFailedAtOnceAndNeverClaimed() throws {
+        let store = try makeStore()
+        try store.recordOrphan(
+            id: "o", parties: ["a"], modelID: "m", modelName: "n", shards: nil, tasks: [TaskSpec(stage: 0, part: 0)],
+            reason: "found without job history")
+        #expect(try store.job("o")?.state == .failed)
+        #expect(try store.heldJobs().isEmpty)
+        #expect(try store.claimTask(owner: "w", leaseSeconds: 60, maxAttempts: 5) == nil)
+        #expect(try store.events(job: "o").map(\.kind) == ["queued", "orphan", "failed"])
+        #expect(try store.retryJob("o"))
+        #expect(try store.claimTask(owner: "w", leaseSeconds: 60, maxAttempts: 5)?.jobID == "o")
+    }
+
     @Test func open_refusesASchemaNewerThanItKnows() throws {
         let store = try makeStore()
         _ = store

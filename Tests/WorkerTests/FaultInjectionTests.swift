@@ -131,6 +131,13 @@ extension PipelineTests {
             [spool.inbox + "/" + id, spool.batch(id)].filter(FileIO.exists).count
             + (try Spool.list(spool.rejected)).filter { $0 == id || $0.hasPrefix(id + ".") }.count
         #expect(places == 1, label)
+        // A refused drop keeps its real reason, whatever crashed during its refusal.
+        if fault.stage == .rejected {
+            #expect(job.error?.contains("no_such_bank") == true, "\(fault.testDescription): \(job.error ?? "")")
+            let written = try JSONValue(
+                parsing: Data(contentsOf: URL(fileURLWithPath: spool.rejected + "/" + id + "/error.json")))
+            #expect(written["reason"]?.string?.contains("no_such_bank") == true, label)
+        }
         #expect(try store.jobs(limit: 10).count == 1, label)
     }
 }
