@@ -31,9 +31,9 @@ let package = Package(
         .executableTarget(
             name: "vfl", dependencies: ["Core", "Spool", "Model", "Store", "Ingest", "StatusAPI", "Worker", "Training"]),
         .target(name: "Fixtures", dependencies: ["Core", "Spool", "Model"], path: "Tests/Fixtures"),
-        .testTarget(name: "CoreTests", dependencies: ["Core"]),
+        .testTarget(name: "CoreTests", dependencies: ["Core", "Fixtures"]),
         .testTarget(name: "ModelTests", dependencies: ["Core", "Model", "Fixtures"]),
-        .testTarget(name: "SpoolTests", dependencies: ["Core", "Spool"]),
+        .testTarget(name: "SpoolTests", dependencies: ["Core", "Spool", "Fixtures"]),
         .testTarget(name: "StoreTests", dependencies: ["Core", "Store"]),
         .testTarget(name: "StatusAPITests", dependencies: ["Core", "Spool", "Store", "StatusAPI", "Fixtures"]),
         .testTarget(name: "TrainingTests", dependencies: ["Core", "Model", "Worker", "Training", "Fixtures"]),

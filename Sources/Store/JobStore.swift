@@ -302,19 +302,12 @@ public final class JobStore: @unchecked Sendable {
             try db.withImmediateTransaction {
                 let now = Timestamp.now().microseconds
                 let excluded = excludingModels.sorted()
-                let notIn =
-                    excluded.isEmpty
-                    ? "" : "AND j.model_id NOT IN (" + excluded.map { _ in "?" }.joined(separator: ", ") + ")"
                 while true {
                     let rows = try db.query(
                         """
                         SELECT t.job_id, t.seq, t.attempts, t.state, t.error, t.stage, t.part, j.model_id, j.shards
                         FROM tasks AS t JOIN jobs AS j ON j.id = t.job_id
-                        WHERE j.state IN ('queued', 'running') AND j.held = 0
-                        AND ((t.state = 'queued' AND t.not_before_us <= ?) OR (t.state = 'running' AND t.lease_expires_us < ?))
-                        AND NOT EXISTS (
-                            SELECT 1 FROM tasks AS u WHERE u.job_id = t.job_id AND u.stage < t.stage AND u.state != 'done')
-                        \(notIn)
+                        WHERE \(JobStore.runnable(excluding: excluded.count))
                         ORDER BY j.rowid, t.seq LIMIT 1
                         """, [.integer(now), .integer(now)] + excluded.map { .text($0) })
                     guard let row = rows.first, let job = row["job_id"].string, let seq = row["seq"].int,
@@ -388,6 +381,22 @@ public final class JobStore: @unchecked Sendable {
             """, [.integer(now), error.map { .text($0) } ?? .null, .text(job), .text(job)])
     }
 
+    /// The condition on `tasks AS t JOIN jobs AS j` of a task that can be claimed now (arguments: now, now, then the
+    /// `excluded` model ids): of a live job that is not held, queued past its backoff or running past its lease, with
+    /// every earlier stage of its job done.
+    private static func runnable(excluding excluded: Int) -> String {
+        let models =
+            excluded == 0
+            ? "" : "AND j.model_id NOT IN (" + Array(repeating: "?", count: excluded).joined(separator: ", ") + ")"
+        return """
+            j.state IN ('queued', 'running') AND j.held = 0
+            AND ((t.state = 'queued' AND t.not_before_us <= ?) OR (t.state = 'running' AND t.lease_expires_us < ?))
+            AND NOT EXISTS (
+                SELECT 1 FROM tasks AS u WHERE u.job_id = t.job_id AND u.stage < t.stage AND u.state != 'done')
+            \(models)
+            """
+    }
+
     /// Whether some task could be claimed now (a read, without the write lock).
     ///
     /// - Throws: ``StoreError``.
@@ -395,18 +404,11 @@ public final class JobStore: @unchecked Sendable {
         try sync { db in
             let now = Timestamp.now().microseconds
             let excluded = excludingModels.sorted()
-            let notIn =
-                excluded.isEmpty
-                ? "" : "AND j.model_id NOT IN (" + excluded.map { _ in "?" }.joined(separator: ", ") + ")"
             return
                 !(try db.query(
                     """
                     SELECT 1 FROM tasks AS t JOIN jobs AS j ON j.id = t.job_id
-                    WHERE j.state IN ('queued', 'running') AND j.held = 0
-                    AND ((t.state = 'queued' AND t.not_before_us <= ?) OR (t.state = 'running' AND t.lease_expires_us < ?))
-                    AND NOT EXISTS (
-                        SELECT 1 FROM tasks AS u WHERE u.job_id = t.job_id AND u.stage < t.stage AND u.state != 'done')
-                    \(notIn)
+                    WHERE \(JobStore.runnable(excluding: excluded.count))
                     LIMIT 1
                     """, [.integer(now), .integer(now)] + excluded.map { .text($0) }
                 ).isEmpty)

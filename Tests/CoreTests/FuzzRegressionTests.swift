@@ -1,22 +1,11 @@
 import Core
+import Fixtures
 import Foundation
 import Testing
 
 #if canImport(Glibc)
 import Glibc
 #endif
-
-/// The inputs of fuzz target `target`: its seeds (fuzz/seeds/<target>/) and every input that once crashed it
-/// (fuzz/regressions/<target>/, where scripts/fuzz puts them).
-func fuzzInputs(_ target: String) -> [String] {
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("fuzz").path
-    return ["seeds", "regressions"].flatMap { folder in
-        let dir = root + "/" + folder + "/" + target
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
-        return names.sorted().map { dir + "/" + $0 }
-    }
-}
 
 /// Replays the fuzz inputs of the Core targets through the entry points their harnesses (fuzz/<target>.swift) call,
 /// with the same checks: a crash fails the whole run, a thrown error is fine.

@@ -1,19 +1,8 @@
 import Core
+import Fixtures
 import Foundation
 import Model
 import Testing
-
-/// The inputs of fuzz target `target`: its seeds (fuzz/seeds/<target>/) and every input that once crashed it
-/// (fuzz/regressions/<target>/, where scripts/fuzz puts them).
-func fuzzInputs(_ target: String) -> [String] {
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("fuzz").path
-    return ["seeds", "regressions"].flatMap { folder in
-        let dir = root + "/" + folder + "/" + target
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
-        return names.sorted().map { dir + "/" + $0 }
-    }
-}
 
 /// Replays the model target's fuzz inputs as its harness (fuzz/model.swift) does: load, describe, and score a block
 /// with reasons, each party given as features, as a representation and absent. A crash fails the whole run, a load

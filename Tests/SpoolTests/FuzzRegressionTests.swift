@@ -1,3 +1,4 @@
+import Fixtures
 import Foundation
 import Spool
 import Testing
@@ -5,14 +6,7 @@ import Testing
 /// Replays the `manifest` fuzz target's seeds and crash inputs (fuzz/seeds/manifest, fuzz/regressions/manifest)
 /// through `Manifest(parsing:)`, with its harness's check.
 @Suite struct ManifestFuzzRegressionTests {
-    static var inputs: [String] {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("fuzz").path
-        return ["seeds", "regressions"].flatMap { folder in
-            let dir = root + "/" + folder + "/manifest"
-            return ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted().map { dir + "/" + $0 }
-        }
-    }
+    static var inputs: [String] { fuzzInputs("manifest") }
 
     @Test func inputs_arePresent() { #expect(!Self.inputs.isEmpty) }
 

@@ -1,18 +1,7 @@
+import Fixtures
 import Foundation
 import StatusAPI
 import Testing
-
-/// The inputs of fuzz target `target`: its seeds (fuzz/seeds/<target>/) and every input that once crashed it
-/// (fuzz/regressions/<target>/, where scripts/fuzz puts them).
-func fuzzInputs(_ target: String) -> [String] {
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("fuzz").path
-    return ["seeds", "regressions"].flatMap { folder in
-        let dir = root + "/" + folder + "/" + target
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
-        return names.sorted().map { dir + "/" + $0 }
-    }
-}
 
 /// Replays the HTTP target's fuzz inputs as its harness (fuzz/http.swift) does: frame every pipelined request with
 /// the server's limits, with tiny limits and with the end cut off. A crash fails the whole run, a refusal is fine.
