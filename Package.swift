@@ -25,7 +25,7 @@ let package = Package(
         .target(name: "Model", dependencies: ["Core", "COpenBLAS"]),
         .target(name: "Store", dependencies: ["Core", "CSQLite"]),
         .target(name: "Ingest", dependencies: ["Core", "Spool", "Store", "Model"]),
-        .target(name: "StatusAPI", dependencies: ["Core", "Spool", "Store"]),
+        .target(name: "StatusAPI", dependencies: ["Core", "CLinux", "Spool", "Store"]),
         .target(name: "Worker", dependencies: ["Core", "Spool", "Store", "Model"]),
         .target(name: "Training", dependencies: ["Core", "Spool", "Model", "Worker", "COpenBLAS"]),
         .executableTarget(

@@ -20,7 +20,7 @@ func serve(_ buffer: [UInt8], limits: HTTPParser.Limits = HTTPParser.Limits()) {
             for (name, value) in request.headers { _ = (name.utf8.count, value.utf8.count) }
             buffer.removeFirst(frame.consumed)
         } catch {
-            precondition((400..<600).contains(error.status), "a refusal without a 4xx or 5xx status")
+            precondition((400..<600).contains(error.status.code), "a refusal without a 4xx or 5xx status")
             _ = HTTPResponse.error(error.status, error.message)
             return
         }

@@ -23,6 +23,8 @@ public struct Spool: Sendable {
     public var rejected: String { root + "/rejected" }
     /// `work/`: workers' private result folders before publication.
     public var work: String { root + "/work" }
+    /// `api-token`: the status API's token that `vfl run` made, readable only by its user.
+    public var apiTokenFile: String { root + "/api-token" }
 
     /// Creates every folder.
     ///

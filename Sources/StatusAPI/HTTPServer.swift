@@ -1,210 +1,258 @@
 public import Core
 import Dispatch
 import Foundation
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// A small HTTP/1.1 server on POSIX sockets: keep-alive, pipelined requests answered in order, limits on the head,
-/// read and write timeouts, a cap on open connections (beyond it a fast 503), writes without SIGPIPE.
+/// Answers requests for the ``HTTPServer``.
+public protocol HTTPResponder: Sendable {
+    /// Whether `request` is answered on the event loop itself: only for answers that touch neither the store nor a
+    /// file and take microseconds (`/health`, a constant page). Everything else runs on the handler pool.
+    func answersOnLoop(_ request: HTTPRequest) -> Bool
+
+    /// Answers a request.
+    func respond(to request: HTTPRequest) -> HTTPResponse
+}
+
+extension HTTPResponder {
+    /// By default every request runs on the handler pool.
+    public func answersOnLoop(_ request: HTTPRequest) -> Bool { false }
+}
+
+/// A closure as an ``HTTPResponder`` (every request on the pool).
+public struct ClosureResponder: HTTPResponder {
+    private let body: @Sendable (HTTPRequest) -> HTTPResponse
+
+    /// Wraps `body`.
+    public init(_ body: @escaping @Sendable (HTTPRequest) -> HTTPResponse) { self.body = body }
+
+    /// Calls the closure.
+    public func respond(to request: HTTPRequest) -> HTTPResponse { body(request) }
+}
+
+/// An HTTP/1.1 server on epoll: a few event loops own every socket (accept, read, framing, writes, deadlines) and a
+/// small bounded pool runs the handlers that touch the store or files. Idle connections cost a few hundred bytes,
+/// not a thread.
 ///
-/// One dedicated thread accepts; each connection is served on a thread of its own (256 KiB of stack).
+/// Limits: a total deadline for a request head (not reset by each byte), one for a body, an idle keep-alive timeout,
+/// a write timeout between two writes, a cap on connections in all and from one client (beyond either, a fast 503),
+/// and a bounded handler queue (beyond it, a 503). `accept` out of descriptors pauses for 100 ms instead of
+/// spinning. Writes never raise SIGPIPE.
 public final class HTTPServer: Sendable {
     /// Settings.
     public struct Configuration: Sendable {
         /// The port (0: any free port).
         public var port: Int
-        /// Open connections at most; more get a 503 and are closed.
+        /// Where to listen: `127.0.0.1` (the default), another IPv4 or IPv6 address, or `*` for every address of
+        /// both families (IPv4 alone where IPv6 is disabled).
+        public var host: String
+        /// Open connections at most (also bounded by `RLIMIT_NOFILE`, raised at start to its hard limit).
         public var maxConnections: Int
-        /// Seconds to receive a request head.
-        public var headerTimeout: Int
-        /// Seconds a keep-alive connection may stay idle.
-        public var idleTimeout: Int
-        /// Seconds a write may block on a slow reader.
-        public var writeTimeout: Int
+        /// Open connections from one client at most (an IPv4 address or an IPv6 /64).
+        public var maxConnectionsPerClient: Int
+        /// Seconds from a request's first byte (or the connection's start) to its whole head.
+        public var headerTimeout: Double
+        /// Seconds from a whole head to its whole body.
+        public var bodyTimeout: Double
+        /// Seconds a keep-alive connection may stay idle between requests.
+        public var idleTimeout: Double
+        /// Seconds a write may make no progress.
+        public var writeTimeout: Double
+        /// Event loops (threads that own sockets).
+        public var loops: Int
+        /// Handler threads, and the requests that may wait for one.
+        public var handlerThreads: Int
+        /// Requests that may wait for a handler thread (beyond: 503).
+        public var handlerQueue: Int
+        /// Limits on a request.
+        public var limits: HTTPParser.Limits
 
         /// Creates settings.
         public init(
-            port: Int = 5001, maxConnections: Int = 1024, headerTimeout: Int = 10, idleTimeout: Int = 30,
-            writeTimeout: Int = 30
+            port: Int = 5001, host: String = "127.0.0.1", maxConnections: Int = 16384,
+            maxConnectionsPerClient: Int = 1024, headerTimeout: Double = 10, bodyTimeout: Double = 10,
+            idleTimeout: Double = 30, writeTimeout: Double = 30, loops: Int = 2, handlerThreads: Int = 4,
+            handlerQueue: Int = 1024, limits: HTTPParser.Limits = HTTPParser.Limits()
         ) {
             self.port = port
+            self.host = host
             self.maxConnections = maxConnections
+            self.maxConnectionsPerClient = maxConnectionsPerClient
             self.headerTimeout = headerTimeout
+            self.bodyTimeout = bodyTimeout
             self.idleTimeout = idleTimeout
             self.writeTimeout = writeTimeout
+            self.loops = loops
+            self.handlerThreads = handlerThreads
+            self.handlerQueue = handlerQueue
+            self.limits = limits
         }
     }
 
-    private let configuration: Configuration
-    private let handler: @Sendable (HTTPRequest) -> HTTPResponse
-    private let observer: (@Sendable (HTTPRequest, Int, Double) -> Void)?
-    private let openConnections = Atomic<Int>(0)
-    private let listener: Int32
+    /// What the event loops share.
+    struct Context: Sendable {
+        let configuration: Configuration
+        let responder: any HTTPResponder
+        let limiter: ConnectionLimiter
+        let pool: HandlerPool
+        let listeners: [Socket]
+        let logger: Logger
+    }
 
-    /// Binds and listens.
+    private let context: Context
+
+    /// The port bound.
+    public let port: Int
+    /// The addresses listened on (`127.0.0.1`, `0.0.0.0`, `::`).
+    public let addresses: [String]
+    /// The cap on connections in effect (the configured one, lowered to fit `RLIMIT_NOFILE`).
+    public var maxConnections: Int { context.limiter.maxConnections }
+
+    /// Binds and listens, raising `RLIMIT_NOFILE` to its hard limit, and starts the handler pool.
     ///
-    /// - Throws: ``SystemError`` when the port cannot be bound.
-    /// - Parameters:
-    ///   - configuration: Port, limits and timeouts.
-    ///   - observer: Told of every answered request: the request, the status and the seconds from a complete head
-    ///     to the last byte written (for latency metrics).
-    ///   - handler: Answers a request.
+    /// - Throws: ``SystemError`` when no address can be bound; a bad `host` is `EINVAL`.
     public init(
-        configuration: Configuration, observer: (@Sendable (HTTPRequest, Int, Double) -> Void)? = nil,
-        handler: @escaping @Sendable (HTTPRequest) -> HTTPResponse
+        configuration: Configuration, logger: Logger = Logger(label: "api", sink: nil),
+        responder: any HTTPResponder
     ) throws {
-        self.configuration = configuration
-        self.handler = handler
-        self.observer = observer
-        let fd = try retryingSyscall("socket") {
-            socket(AF_INET6, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        }
-        var yes: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
-        var no: Int32 = 0
-        setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &no, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_in6()
-        address.sin6_family = sa_family_t(AF_INET6)
-        address.sin6_port = in_port_t(UInt16(configuration.port).bigEndian)
-        address.sin6_addr = in6addr_any
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
-            }
-        }
-        guard bound == 0, listen(fd, 1024) == 0 else {
-            let code = errno
-            close(fd)
-            throw SystemError(errno: code, call: "bind", path: "port \(configuration.port)")
-        }
-        listener = fd
+        let descriptors = Self.raiseDescriptorLimit()
+        let bound = try Self.bind(host: configuration.host, port: configuration.port, logger: logger)
+        port = bound.port
+        addresses = bound.addresses
+        let cap = max(1, min(configuration.maxConnections, descriptors - 64))
+        context = Context(
+            configuration: configuration, responder: responder,
+            limiter: ConnectionLimiter(maxConnections: cap, maxPerClient: configuration.maxConnectionsPerClient),
+            pool: HandlerPool(threads: configuration.handlerThreads, capacity: configuration.handlerQueue),
+            listeners: bound.sockets, logger: logger)
     }
 
-    /// The port actually bound.
-    public var port: Int {
-        var address = sockaddr_in6()
-        var length = socklen_t(MemoryLayout<sockaddr_in6>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) }
-        }
-        return Int(UInt16(bigEndian: address.sin6_port))
+    /// Binds and listens with a closure as the responder (every request on the pool).
+    ///
+    /// - Throws: ``SystemError`` as ``init(configuration:logger:responder:)``.
+    public convenience init(
+        configuration: Configuration, handler: @escaping @Sendable (HTTPRequest) -> HTTPResponse
+    ) throws {
+        try self.init(configuration: configuration, responder: ClosureResponder(handler))
     }
 
-    /// Accepts connections until `stop` is set (checked every 200 ms), then closes the listener.
+    /// Serves on ``Configuration/loops`` event loops until `stop` is set; then stops accepting, closes idle
+    /// connections, lets answers in flight finish (a few seconds at most) and closes the listeners.
     public func run(until stop: Flag) {
-        while !stop.isSet {
-            var descriptor = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
-            guard poll(&descriptor, 1, 200) > 0 else { continue }
-            let client = accept(listener, nil, nil)
-            guard client >= 0 else { continue }
-            if openConnections.add(1, ordering: .relaxed).newValue > configuration.maxConnections {
-                let body = Array("{\"error\":\"too many connections\"}\n".utf8)
-                Self.send(client, Self.head(HTTPResponse.error(503, ""), length: body.count, keepAlive: false) + body)
-                close(client)
-                openConnections.subtract(1, ordering: .relaxed)
-                continue
+        let loops = (0..<max(context.configuration.loops, 1)).compactMap { _ in try? EventLoop(context: context) }
+        let finished = DispatchGroup()
+        for (index, loop) in loops.enumerated().dropFirst() {
+            finished.enter()
+            let thread = Thread {
+                loop.run(until: stop)
+                finished.leave()
             }
-            // A thread per connection (up to the cap), not the shared dispatch pool: a slow or idle client blocks
-            // only its own thread, so it cannot starve /health.
-            let thread = Thread { [self] in
-                serve(client)
-                close(client)
-                openConnections.subtract(1, ordering: .relaxed)
-            }
-            thread.stackSize = 256 << 10
+            thread.name = "vfl-api-loop-\(index)"
             thread.start()
         }
-        close(listener)
+        loops.first?.run(until: stop)
+        finished.wait()
+        context.pool.stop(threads: context.configuration.handlerThreads)
+        for listener in context.listeners { listener.close() }
     }
 
-    private func setTimeout(_ fd: Int32, _ option: Int32, seconds: Int) {
-        var time = timeval(tv_sec: seconds, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, option, &time, socklen_t(MemoryLayout<timeval>.size))
+    /// Open connections now.
+    public var openConnections: Int { context.limiter.open }
+
+    // MARK: - Setup
+
+    /// Raises the soft `RLIMIT_NOFILE` to the hard limit; returns the soft limit in effect.
+    private static func raiseDescriptorLimit() -> Int {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 1024 }
+        if limit.rlim_cur < limit.rlim_max {
+            var raised = limit
+            raised.rlim_cur = limit.rlim_max
+            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
+        }
+        return Int(min(limit.rlim_cur, 1 << 24))
     }
 
-    private func serve(_ fd: Int32) {
-        setTimeout(fd, SO_SNDTIMEO, seconds: configuration.writeTimeout)
-        var buffer: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 16384)
-        while true {
-            // Read until a complete head (pipelined requests stay in the buffer).
-            setTimeout(
-                fd, SO_RCVTIMEO, seconds: buffer.isEmpty ? configuration.idleTimeout : configuration.headerTimeout)
-            let request: HTTPRequest
+    /// Binds the listeners of `host`: `*` is 0.0.0.0 and, where IPv6 works, [::] (IPv6 only, same port).
+    private static func bind(
+        host: String, port: Int, logger: Logger
+    ) throws -> (sockets: [Socket], port: Int, addresses: [String]) {
+        switch host {
+        case "*", "all":
+            let v4 = try listen(family: AF_INET, address: "0.0.0.0", port: port)
             do {
-                while true {
-                    if let frame = try HTTPParser.parse(bytes: buffer) {
-                        request = frame.request
-                        buffer.removeFirst(frame.consumed)
-                        break
-                    }
-                    let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-                    if n <= 0 { return }
-                    buffer += chunk[0..<n]
-                    setTimeout(fd, SO_RCVTIMEO, seconds: configuration.headerTimeout)
+                let v6 = try listen(family: AF_INET6, address: "::", port: v4.port)
+                return ([v4.socket, v6.socket], v4.port, ["0.0.0.0", "::"])
+            } catch let error as SystemError
+                where [EAFNOSUPPORT, EADDRNOTAVAIL, EPROTONOSUPPORT, EINVAL].contains(error.errno)
+            {
+                logger.info("IPv6 is not available; listening on IPv4 only", metadata: [("reason", "\(error)")])
+                return ([v4.socket], v4.port, ["0.0.0.0"])
+            }
+        case "localhost":
+            let v4 = try listen(family: AF_INET, address: "127.0.0.1", port: port)
+            return ([v4.socket], v4.port, ["127.0.0.1"])
+        default:
+            let family = host.contains(":") ? AF_INET6 : AF_INET
+            let bound = try listen(family: family, address: host, port: port)
+            return ([bound.socket], bound.port, [host])
+        }
+    }
+
+    /// One non-blocking listening socket on `address`:`port` (IPv6 sockets only for IPv6).
+    private static func listen(family: Int32, address: String, port: Int) throws -> (socket: Socket, port: Int) {
+        let socket = try Socket.makeStream(family: family)
+        do {
+            socket.setOption(SOL_SOCKET, SO_REUSEADDR, 1)
+            var bound: Int32
+            if family == AF_INET6 {
+                socket.setOption(Int32(IPPROTO_IPV6), IPV6_V6ONLY, 1)
+                var name = sockaddr_in6()
+                name.sin6_family = sa_family_t(AF_INET6)
+                name.sin6_port = in_port_t(UInt16(port).bigEndian)
+                guard inet_pton(AF_INET6, address, &name.sin6_addr) == 1 else {
+                    throw SystemError(errno: EINVAL, call: "inet_pton", path: address)
                 }
-            } catch let failure {
-                respond(fd, HTTPResponse.error(failure.status, failure.message), keepAlive: false, head: false)
-                return
+                bound = withUnsafePointer(to: &name) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                        Glibc.bind(socket.descriptor, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
+                    }
+                }
+            } else {
+                var name = sockaddr_in()
+                name.sin_family = sa_family_t(AF_INET)
+                name.sin_port = in_port_t(UInt16(port).bigEndian)
+                guard inet_pton(AF_INET, address, &name.sin_addr) == 1 else {
+                    throw SystemError(errno: EINVAL, call: "inet_pton", path: address)
+                }
+                bound = withUnsafePointer(to: &name) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                        Glibc.bind(socket.descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                    }
+                }
             }
-            let started = Timestamp.monotonicSeconds()
-            let response = handler(request)
-            let written = respond(fd, response, keepAlive: request.keepAlive, head: request.method == "HEAD")
-            observer?(request, response.status, Timestamp.monotonicSeconds() - started)
-            guard written else { return }
-            if !request.keepAlive { return }
+            guard bound == 0 else { throw SystemError(errno: errno, call: "bind", path: "\(address) port \(port)") }
+            guard Glibc.listen(socket.descriptor, 4096) == 0 else {
+                throw SystemError(errno: errno, call: "listen", path: "\(address) port \(port)")
+            }
+            return (socket, boundPort(socket, family: family))
+        } catch {
+            socket.close()
+            throw error
         }
     }
 
-    private static func head(_ response: HTTPResponse, length: Int, keepAlive: Bool) -> [UInt8] {
-        var text = "HTTP/1.1 \(response.status) \(HTTPResponse.reason(response.status))\r\n"
-        for (name, value) in response.headers { text += "\(name): \(value)\r\n" }
-        text += "Content-Length: \(length)\r\nConnection: \(keepAlive ? "keep-alive" : "close")\r\n\r\n"
-        return Array(text.utf8)
-    }
-
-    @discardableResult
-    private func send(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeBytes {
-                Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL))
-            }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { return false }
-            offset += n
+    private static func boundPort(_ socket: Socket, family: Int32) -> Int {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        _ = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket.descriptor, $0, &length) }
         }
-        return true
-    }
-
-    private static func send(_ fd: Int32, _ bytes: [UInt8]) {
-        _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress!, $0.count, Int32(MSG_NOSIGNAL)) }
-    }
-
-    /// Writes a response; a file body is streamed in 64 KiB chunks.
-    @discardableResult
-    private func respond(_ fd: Int32, _ response: HTTPResponse, keepAlive: Bool, head: Bool) -> Bool {
-        switch response.body {
-        case .bytes(let bytes):
-            return send(fd, Self.head(response, length: bytes.count, keepAlive: keepAlive) + (head ? [] : bytes))
-        case .file(let path, let size):
-            guard send(fd, Self.head(response, length: size, keepAlive: keepAlive)) else { return false }
-            if head { return true }
-            let file = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-            guard file >= 0 else { return false }
-            defer { close(file) }
-            // sendfile(2): the kernel copies the file to the socket in pieces, in constant memory however large the
-            // file; a reader slower than the write timeout (SO_SNDTIMEO) ends the connection.
-            var offset = off_t(0)
-            while Int(offset) < size {
-                let n = sendfile(fd, file, &offset, min(size - Int(offset), 1 << 20))
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { return false }
-            }
-            return true
+        return withUnsafeBytes(of: &storage) { raw in
+            // sin_port and sin6_port sit at the same offset, in network order.
+            Int(UInt16(bigEndian: raw.loadUnaligned(fromByteOffset: 2, as: UInt16.self)))
         }
     }
 }

@@ -3,28 +3,30 @@ import Foundation
 public import Spool
 public import Store
 
-/// The status API's routes (../shared/CONTRACTS.md): `/health`, `/ready`, `/jobs`, `/jobs/{id}`,
-/// `/jobs/{id}/results`, `/metrics`, and the dashboard at `/`. JSON everywhere else; unknown routes 404, wrong
-/// methods 405.
-public struct StatusRouter: Sendable {
+/// The status API (../shared/CONTRACTS.md and docs/openapi.yaml): one route table drives dispatch, the 404s and
+/// 405s and the metrics labels; authentication and latency are middleware around every handler.
+///
+/// Open: `/health`, `/ready`, `/metrics`, the dashboard, the job list and each job's state, counts, timings,
+/// progress and error. Behind the token: results, the customer lookup and a job's distribution detail.
+public struct StatusRouter: HTTPResponder {
     /// The job store.
-    public var store: JobStore
+    public let store: JobStore
     /// The spool (for result files).
-    public var spool: Spool
-    /// When set, `/jobs/{id}/results` needs `Authorization: Bearer <token>`.
-    public var token: String?
+    public let spool: Spool
+    /// The API token; `nil` only when the operator declared results public (`VFL_API_OPEN=1`).
+    public let token: String?
     /// Whether the model loaded (readiness).
-    public var modelLoaded: Bool
+    public let modelLoaded: Bool
     /// Answers for jobs in a final state, for a few seconds.
     let cache = ResponseCache()
-    /// Request latency by route and status, fed by the server (``observe(_:status:seconds:)``).
+    /// Request latency by route template and status, fed by the ``LatencyRecorder`` middleware.
     public let latency = Histograms(
         name: "vfl_http_request_duration_seconds", help: "HTTP request latency by route and status.",
         labels: ["route", "status"],
         bounds: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10])
 
     /// The loaded model's id and reason texts (code → text), to explain the codes of its jobs' results.
-    public var model: (id: String, reasons: [String: String])?
+    public let model: (id: String, reasons: [String: String])?
 
     /// Creates a router.
     public init(
@@ -36,72 +38,130 @@ public struct StatusRouter: Sendable {
         self.token = token
         self.modelLoaded = modelLoaded
         self.model = model
+        middleware = [LatencyRecorder(histograms: latency), BearerAuthentication(token: token)]
+        table = Self.makeTable(self)
     }
 
-    /// The route template of a path, as a metrics label (`/jobs/{id}`, never the id itself).
-    public static func route(_ path: String) -> String {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
-        switch parts.count {
-        case 0: return "/"
-        case 1 where ["health", "ready", "jobs", "metrics"].contains(String(parts[0])): return "/" + parts[0]
-        case 2 where parts[0] == "jobs": return "/jobs/{id}"
-        case 3 where parts[0] == "jobs" && parts[2] == "results": return "/jobs/{id}/results"
-        default: return "other"
-        }
+    /// The routes.
+    public private(set) var table = RouteTable([])
+
+    /// The route table of `router` (built once, in ``init(store:spool:token:modelLoaded:model:)``).
+    private static func makeTable(_ router: StatusRouter) -> RouteTable {
+        let dashboard = router.dashboard
+        let ready = router.ready
+        let metrics = router.metrics
+        let jobs = router.jobs
+        let job = router.job
+        let results = router.results
+        return RouteTable([
+            Route(.get, "/", onLoop: true) { _, _ in dashboard() },
+            Route(.get, "/health", onLoop: true) { _, _ in .json(.ok, ["status": "ok", "service": "vfl-api"]) },
+            Route(.get, "/ready") { _, _ in ready() },
+            Route(.get, "/metrics") { _, _ in try metrics() },
+            Route(.get, "/jobs") { request, _ in try jobs(request) },
+            Route(.get, "/jobs/{id}") { _, parameters in try job(parameters["id"] ?? "") },
+            Route(.get, "/jobs/{id}/results", access: .token) { request, parameters in
+                try results(parameters["id"] ?? "", request)
+            },
+        ])
     }
 
-    /// Records a served request's latency (called by the server once the answer is written).
-    public func observe(_ request: HTTPRequest, status: Int, seconds: Double) {
-        latency.observe(seconds, labels: [Self.route(request.path), String(status)])
-    }
+    /// The middleware, outermost first: latency, then authentication.
+    private(set) var middleware: [any HTTPMiddleware] = []
 
-    /// Answers one request.
-    public func handle(_ request: HTTPRequest) -> HTTPResponse {
-        let route = Self.route(request.path)
-        guard route != "other" else { return .error(404, "no such route") }
-        guard request.method == "GET" || request.method == "HEAD" else {
-            var response = HTTPResponse.error(405, "only GET and HEAD")
-            response.headers.append(("Allow", "GET, HEAD"))
-            return response
-        }
-        let parts = request.path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
-        do {
-            switch route {
-            case "/":
-                return HTTPResponse(
-                    status: 200,
-                    headers: [
-                        ("Content-Type", "text/html; charset=utf-8"),
-                        (
-                            "Content-Security-Policy",
-                            "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'"
-                        ),
-                    ], body: .bytes(Array(Dashboard.html.utf8)))
-            case "/health":
-                return .json(200, ["status": "ok", "service": "vfl-api"])
-            case "/ready":
-                return ready()
-            case "/jobs":
-                return try jobs(request)
-            case "/metrics":
-                return try metrics()
-            case "/jobs/{id}":
-                if let body = cache.get(parts[1]) {
-                    return HTTPResponse(
-                        status: 200, headers: [("Content-Type", "application/json")], body: .bytes(body))
-                }
-                guard let job = try store.job(parts[1]) else { return .error(404, "no such job") }
-                let response = HTTPResponse.json(200, try describe(job, detailed: true))
-                if job.state == .done || job.state == .rejected, case .bytes(let body) = response.body {
-                    cache.put(job.id, body)
-                }
-                return response
-            default:
-                return try results(parts[1], request)
+    /// The route template of a path, as a metrics label (`/jobs/{id}`, never the id itself; `other` when no route
+    /// has the path).
+    public func route(_ path: String) -> String {
+        switch table.match(.get, path) {
+        case .found(let route, _): route.template
+        case .methodNotAllowed(let template, _): template
+        case .notFound:
+            switch table.match(.post, path) {
+            case .found(let route, _): route.template
+            default: "other"
             }
-        } catch {
-            return .error(500, "internal error")
         }
+    }
+
+    /// Whether the request's route is answered on the event loop.
+    public func answersOnLoop(_ request: HTTPRequest) -> Bool {
+        if case .found(let route, _) = table.match(request.method, request.path) { return route.onLoop }
+        return false
+    }
+
+    /// Answers one request: the table finds the route, the middleware runs around its handler.
+    public func respond(to request: HTTPRequest) -> HTTPResponse {
+        let match = table.match(request.method, request.path)
+        var routed = RoutedRequest(request: request, route: nil, template: "other")
+        var parameters: [String: String] = [:]
+        switch match {
+        case .found(let route, let bound):
+            routed.route = route
+            routed.template = route.template
+            parameters = bound
+        case .methodNotAllowed(let template, _):
+            routed.template = template
+        case .notFound:
+            break
+        }
+        let chain = middleware
+        func next(_ index: Int, _ routed: RoutedRequest) -> HTTPResponse {
+            if index < chain.count {
+                return chain[index].respond(to: routed) { next(index + 1, $0) }
+            }
+            return answer(routed, match: match, parameters: parameters)
+        }
+        return next(0, routed)
+    }
+
+    /// The end of the chain: the handler, or the 404 or 405.
+    private func answer(_ routed: RoutedRequest, match: RouteTable.Match, parameters: [String: String]) -> HTTPResponse
+    {
+        switch match {
+        case .notFound:
+            return .error(.notFound, "no such route")
+        case .methodNotAllowed(_, let allowed):
+            let names = allowed.map(\.rawValue).joined(separator: ", ")
+            var response = HTTPResponse.error(.methodNotAllowed, "only \(names)")
+            response.headers.append(("Allow", names))
+            return response
+        case .found(let route, _):
+            do {
+                return try route.handler(routed.request, parameters)
+            } catch let error as HTTPError {
+                return .error(error.status, error.message)
+            } catch {
+                return .error(.internalServerError, "internal error")
+            }
+        }
+    }
+
+    /// Answers one request (``respond(to:)``, for callers without a server).
+    public func handle(_ request: HTTPRequest) -> HTTPResponse { respond(to: request) }
+
+    private func dashboard() -> HTTPResponse {
+        HTTPResponse(
+            status: .ok,
+            headers: [
+                ("Content-Type", "text/html; charset=utf-8"),
+                (
+                    "Content-Security-Policy",
+                    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'"
+                ),
+                ("Referrer-Policy", "no-referrer"),
+            ], body: .bytes(Array(Dashboard.html.utf8)))
+    }
+
+    private func job(_ id: String) throws -> HTTPResponse {
+        if let body = cache.get(id) {
+            return HTTPResponse(status: .ok, headers: [("Content-Type", "application/json")], body: .bytes(body))
+        }
+        guard BatchID.isValid(id), let job = try store.job(id) else { throw HTTPError(.notFound, "no such job") }
+        let response = HTTPResponse.json(.ok, try describe(job, detailed: true))
+        if job.state == .done || job.state == .rejected, case .bytes(let body) = response.body {
+            cache.put(job.id, body)
+        }
+        return response
     }
 
     private func jobs(_ request: HTTPRequest) throws -> HTTPResponse {
@@ -164,14 +224,6 @@ public struct StatusRouter: Sendable {
     }
 
     private func results(_ id: String, _ request: HTTPRequest) throws -> HTTPResponse {
-        if let token {
-            let given = request.headers["authorization"] ?? ""
-            guard constantTimeEqual(given, "Bearer " + token) else {
-                var response = HTTPResponse.error(401, "a bearer token is required")
-                response.headers.append(("WWW-Authenticate", "Bearer"))
-                return response
-            }
-        }
         let path = spool.results + "/" + id + "/scores.csv"
         guard BatchID.isValid(id), let job = try store.job(id), job.state == .done, FileIO.exists(path) else {
             return .error(404, "no results for this job")
@@ -236,16 +288,5 @@ public struct StatusRouter: Sendable {
         text += latency.text
         return HTTPResponse(
             status: 200, headers: [("Content-Type", "text/plain; version=0.0.4")], body: .bytes(Array(text.utf8)))
-    }
-
-    /// Compares without an early exit, so the time does not reveal how much of a token matched.
-    private func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8)
-        let y = Array(b.utf8)
-        var difference = UInt8(x.count == y.count ? 0 : 1)
-        for i in 0..<max(x.count, y.count) {
-            difference |= (i < x.count ? x[i] : 0) ^ (i < y.count ? y[i] : 0)
-        }
-        return difference == 0
     }
 }

@@ -15,7 +15,8 @@ import Glibc
 /// The pipeline's roles: `vfl ingest`, `vfl worker`, and the all-in-one `vfl run`.
 extension Commands {
     static let pipelineOptions: Set<String> = [
-        "spool", "db", "model", "threads", "workers", "port", "lease", "max-attempts", "memory-mb",
+        "spool", "db", "model", "threads", "workers", "port", "host", "lease", "max-attempts", "memory-mb",
+        "max-connections", "max-connections-per-client",
     ]
 
     struct PipelineSettings {
@@ -103,7 +104,26 @@ extension Commands {
                 environment: shared)
         ]
         let port = options.value("port", environment: environment, variable: "VFL_PORT") ?? "5001"
-        children.append(Supervisor.Child(name: "api", arguments: ["api", "--port", port], environment: shared))
+        let host = options.value("host", environment: environment, variable: "VFL_HOST") ?? "127.0.0.1"
+        // The API's token: the operator's, or one made for this spool and kept in a file only this user reads.
+        var apiEnvironment = shared
+        let tokenFile: String?
+        do {
+            let given = try APIToken.resolve(environment: environment.merging(["VFL_API_OPEN": "1"]) { $1 })
+            if given == nil && environment["VFL_API_OPEN"] != "1" {
+                tokenFile = absolutePath(settings.spool.apiTokenFile)
+                _ = try APIToken.loadOrCreate(at: settings.spool.apiTokenFile)
+                apiEnvironment["VFL_API_TOKEN_FILE"] = tokenFile
+            } else {
+                tokenFile = nil
+            }
+        } catch let refusal as APIToken.Refusal {
+            printError("\(refusal)")
+            return 1
+        }
+        children.append(
+            Supervisor.Child(
+                name: "api", arguments: ["api", "--port", port, "--host", host], environment: apiEnvironment))
         for i in 1...workers {
             children.append(
                 Supervisor.Child(
@@ -115,7 +135,10 @@ extension Commands {
         installTerminationHandler()
         let stop = terminationRequested
         say("vfl run: drop batches into \(settings.spool.inbox)/<batch-id>/ (shards first, manifest.json last);")
-        say("         results appear in \(settings.spool.results)/<batch-id>/ and at http://localhost:\(port)/jobs.")
+        say(
+            "         results appear in \(settings.spool.results)/<batch-id>/ and at http://\(host == "*" ? "localhost" : host):\(port)/jobs."
+        )
+        if let tokenFile { say("         the API token (for results and the dashboard's detail) is in \(tokenFile).") }
         say("         Ctrl-C stops.")
         var seen: [String: JobState] = [:]
         var status: Int32 = 0
@@ -160,21 +183,39 @@ extension Commands {
         let settings = try pipelineSettings(options, environment)
         let port = try options.int(
             "port", environment: environment, variable: "VFL_PORT", default: 5001, range: 0...65535)
+        let host = options.value("host", environment: environment, variable: "VFL_HOST") ?? "127.0.0.1"
+        let maxConnections = try options.int(
+            "max-connections", environment: environment, variable: "VFL_API_MAX_CONNECTIONS", default: 16384,
+            range: 1...1_000_000)
+        let perClient = try options.int(
+            "max-connections-per-client", environment: environment, variable: "VFL_API_MAX_CONNECTIONS_PER_CLIENT",
+            default: 1024, range: 1...1_000_000)
+        let token: String?
+        do { token = try APIToken.resolve(environment: environment) } catch let refusal as APIToken.Refusal {
+            printError("\(refusal)")
+            return 1
+        }
         let loaded = try? loadModel(settings.modelPath)
         let modelLoaded = loaded != nil
         try settings.spool.create()
         let store = try JobStore(path: settings.database, process: "api-\(getpid())")
-        let token = environment["VFL_API_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
         let router = StatusRouter(
             store: store, spool: settings.spool, token: token, modelLoaded: modelLoaded,
             model: loaded.map { ($0.id, $0.reasons) })
+        let apiLogger = logger.with("role", "api")
         let server = try HTTPServer(
-            configuration: HTTPServer.Configuration(port: port),
-            observer: { request, status, seconds in router.observe(request, status: status, seconds: seconds) },
-            handler: { router.handle($0) })
+            configuration: HTTPServer.Configuration(
+                port: port, host: host, maxConnections: maxConnections, maxConnectionsPerClient: perClient),
+            logger: apiLogger, responder: router)
         installTerminationHandler()
-        let fileChanged = watchStoreFile(store, logger: logger.with("role", "api"))
-        logger.info("api listening", metadata: [("port", "\(server.port)")])
+        let fileChanged = watchStoreFile(store, logger: apiLogger)
+        if token == nil { apiLogger.warning("VFL_API_OPEN=1: results and customer lookups are open to anyone") }
+        logger.info(
+            "api listening",
+            metadata: [
+                ("port", "\(server.port)"), ("addresses", server.addresses.joined(separator: " ")),
+                ("max_connections", "\(server.maxConnections)"),
+            ])
         server.run(until: terminationRequested)
         return fileChanged.isSet ? 1 : 0
     }

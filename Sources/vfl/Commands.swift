@@ -24,12 +24,14 @@ enum Commands {
         Command(
             name: "run", summary: "the local all-in-one: ingest, workers and the status API, supervised",
             usage: """
-                vfl run [--spool DIR] [--db FILE] [--workers N] [--port P] [--model FILE] [--memory-mb M]
+                vfl run [--spool DIR] [--db FILE] [--workers N] [--port P] [--host H] [--model FILE] [--memory-mb M]
                   --spool DIR     the spool (VFL_SPOOL; default ./spool)
                   --db FILE       the job store (VFL_DB; default <spool>/vfl.sqlite)
                   --workers N     worker processes (VFL_WORKERS; default 2)
                   --port P        the status API's port (VFL_PORT; default 5001)
+                  --host H        the status API's address (VFL_HOST; default 127.0.0.1; * for every address)
                   --model FILE    the model (VFL_MODEL; default: the shipped model)
+                Without VFL_API_TOKEN, a token is made and kept in <spool>/api-token (mode 0600).
                 Ctrl-C or SIGTERM stops every process cleanly; the children stop too when vfl run is killed.
                 One vfl run per spool (<spool>/.vfl-run.lock): a second one exits 1.
                 """, valued: pipelineOptions, run: runAll),
@@ -50,8 +52,14 @@ enum Commands {
         Command(
             name: "api", summary: "serve /health, /ready, /jobs, results and /metrics on port 5001",
             usage: """
-                vfl api [--port P] [--spool DIR] [--db FILE] [--model FILE]
-                  --port P   the port (VFL_PORT; default 5001); VFL_API_TOKEN protects /jobs/{id}/results
+                vfl api [--port P] [--host H] [--spool DIR] [--db FILE] [--model FILE]
+                  --port P   the port (VFL_PORT; default 5001)
+                  --host H   the address (VFL_HOST; default 127.0.0.1; * for every IPv4 and IPv6 address)
+                  --max-connections N              (VFL_API_MAX_CONNECTIONS; default 16384)
+                  --max-connections-per-client N   (VFL_API_MAX_CONNECTIONS_PER_CLIENT; default 1024)
+                The token (VFL_API_TOKEN, or VFL_API_TOKEN_FILE: a file holding it; at least 32 characters)
+                protects results, lookups and a job's distribution detail. Without one, vfl api refuses to
+                start unless VFL_API_OPEN=1 says results may be public.
                 """, valued: pipelineOptions, run: api),
         Command(
             name: "retry", summary: "queue a failed job again after fixing its cause",
@@ -175,6 +183,8 @@ enum Commands {
     static func checkSettings(_ options: ParsedArguments, _ environment: [String: String]) throws {
         let integers: [(String, String, ClosedRange<Int>)] = [
             ("threads", "VFL_THREADS", 1...256), ("workers", "VFL_WORKERS", 1...64), ("port", "VFL_PORT", 0...65535),
+            ("max-connections", "VFL_API_MAX_CONNECTIONS", 1...1_000_000),
+            ("max-connections-per-client", "VFL_API_MAX_CONNECTIONS_PER_CLIENT", 1...1_000_000),
             ("max-attempts", "VFL_MAX_ATTEMPTS", 1...100), ("memory-mb", "VFL_WORKER_MEMORY_MB", 1...1_000_000),
         ]
         for (name, variable, range) in integers {

@@ -18,7 +18,7 @@ import Testing
                 paths.append(frame.request.path)
                 buffer.removeFirst(frame.consumed)
             } catch {
-                #expect((400..<600).contains(error.status))
+                #expect((400..<600).contains(error.status.code))
                 return paths
             }
         }

@@ -11,8 +11,8 @@ import Testing
 
     func ready(_ router: StatusRouter) throws -> (status: Int, body: JSONValue) {
         let response = router.handle(HTTPRequest(method: "GET", path: "/ready"))
-        guard case .bytes(let body) = response.body else { return (response.status, .null) }
-        return (response.status, try JSONValue(parsing: Data(body)))
+        guard case .bytes(let body) = response.body else { return (response.status.code, .null) }
+        return (response.status.code, try JSONValue(parsing: Data(body)))
     }
 
     @Test func ready_is503WithTheReasonOnceTheDatabaseFileIsDeletedOrReplaced() throws {

@@ -12,7 +12,7 @@ import Testing
             _ = try HTTPParser.parse(head: Array(text.utf8))
             return 200
         } catch {
-            return error.status
+            return error.status.code
         }
     }
 
@@ -40,7 +40,7 @@ import Testing
         #expect(parse("GET / HTTP/1.1\r\nHost : a") == 400)  // space before the colon
         #expect(parse("GET / HTTP/2.0\r\nHost: a") == 505)
         #expect(parse("GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip") == 501)
-        #expect(parse("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5") == 413)
+        #expect(parse("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5") == 200)  // a body is framed after the head
         #expect(parse("GET /" + String(repeating: "a", count: 9000) + " HTTP/1.1\r\nHost: a") == 414)
         #expect(parse("GET / HTTP/1.1\r\nHost: a\r\nX: " + String(repeating: "b", count: 9000)) == 431)
         #expect(parse("GET / HTTP/1.1\r\nHost: a" + String(repeating: "\r\nX: y", count: 120)) == 431)
@@ -65,7 +65,7 @@ import Testing
             do {
                 return try HTTPParser.parse(bytes: bytes) == nil ? nil : 200
             } catch {
-                return error.status
+                return error.status.code
             }
         }
         #expect(status(Array("GET /".utf8) + [UInt8](repeating: 97, count: limit)) == 414)
@@ -93,8 +93,8 @@ import Testing
         for (k, v) in headers { request.headers[k] = v }
         let response = router.handle(request)
         switch response.body {
-        case .bytes(let bytes): return (response.status, String(decoding: bytes, as: UTF8.self))
-        case .file(let path, _): return (response.status, try String(contentsOfFile: path, encoding: .utf8))
+        case .bytes(let bytes): return (response.status.code, String(decoding: bytes, as: UTF8.self))
+        case .file(let path, _): return (response.status.code, try String(contentsOfFile: path, encoding: .utf8))
         }
     }
 
@@ -171,9 +171,7 @@ import Testing
 
     @Test func server_answersOverARealSocketWithKeepAliveAndPipelining() throws {
         let (router, _, _) = try makeRouter()
-        let server = try HTTPServer(
-            configuration: HTTPServer.Configuration(port: 0),
-            observer: { router.observe($0, status: $1, seconds: $2) }, handler: { router.handle($0) })
+        let server = try HTTPServer(configuration: HTTPServer.Configuration(port: 0), responder: router)
         let stop = Flag()
         let thread = Thread { server.run(until: stop) }
         thread.start()
@@ -236,8 +234,7 @@ import Testing
         let idle = min(3000, (Int(limit.rlim_cur) - 200) / 2)
         let (router, _, _) = try makeRouter()
         let server = try HTTPServer(
-            configuration: HTTPServer.Configuration(port: 0, maxConnections: 500, idleTimeout: 2)
-        ) { router.handle($0) }
+            configuration: HTTPServer.Configuration(port: 0, maxConnections: 500, idleTimeout: 2), responder: router)
         let stop = Flag()
         let thread = Thread { server.run(until: stop) }
         thread.start()

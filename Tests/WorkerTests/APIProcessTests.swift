@@ -40,6 +40,8 @@ import Testing
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CommandLineTests.binary)
         process.arguments = ["api", "--spool", spool.root, "--port", "0"]
+        let token = "api-process-test-token-0123456789abcdef"
+        process.environment = ProcessInfo.processInfo.environment.merging(["VFL_API_TOKEN": token]) { $1 }
         let err = Pipe()
         process.standardError = err
         process.standardOutput = FileHandle.nullDevice
@@ -65,9 +67,10 @@ import Testing
         let fd = Loopback.connect(port)
         #expect(fd >= 0)
         defer { close(fd) }
-        _ = "GET /jobs/big/results HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n".withCString {
-            send(fd, $0, strlen($0), 0)
-        }
+        _ = "GET /jobs/big/results HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(token)\r\nConnection: close\r\n\r\n"
+            .withCString {
+                send(fd, $0, strlen($0), 0)
+            }
         var received = 0
         var peak = before
         var chunk = [UInt8](repeating: 0, count: 1 << 16)

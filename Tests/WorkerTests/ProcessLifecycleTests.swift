@@ -69,6 +69,7 @@ import Glibc
             arguments,
             environment: ProcessInfo.processInfo.environment.merging([
                 "VFL_LOG_LEVEL": "info", "VFL_THREADS": "1", "VFL_SPOOL": spool, "VFL_MODEL": modelPath,
+                "VFL_API_TOKEN": "process-lifecycle-token-0123456789abcdef",
             ]) { $1 }, log: log)
     }
 

@@ -1,94 +1,7 @@
-public import Core
+import Core
 
-/// A parsed HTTP/1.1 request head.
-public struct HTTPRequest: Sendable {
-    /// The method (`GET`, ...).
-    public var method: String
-    /// The path, without the query.
-    public var path: String
-    /// Query parameters (last value wins).
-    public var query: [String: String]
-    /// Header fields, names lowercased.
-    public var headers: [String: String]
-    /// `HTTP/1.1` or `HTTP/1.0`.
-    public var version: String
-
-    /// Creates a request.
-    public init(
-        method: String, path: String, query: [String: String] = [:], headers: [String: String] = [:],
-        version: String = "HTTP/1.1"
-    ) {
-        self.method = method
-        self.path = path
-        self.query = query
-        self.headers = headers
-        self.version = version
-    }
-
-    /// Whether the connection stays open after the answer.
-    public var keepAlive: Bool {
-        let connection = headers["connection"]?.lowercased() ?? ""
-        return version == "HTTP/1.1" ? connection != "close" : connection == "keep-alive"
-    }
-}
-
-/// An answer: status, headers and a body (bytes, or a file streamed from disk).
-public struct HTTPResponse: Sendable {
-    /// What the body is.
-    public enum Body: Sendable {
-        /// Bytes in memory.
-        case bytes([UInt8])
-        /// A file, streamed in chunks (constant memory).
-        case file(path: String, size: Int)
-    }
-
-    /// The status code.
-    public var status: Int
-    /// Header fields (besides Content-Length, Connection, Date).
-    public var headers: [(String, String)]
-    /// The body.
-    public var body: Body
-
-    /// Creates a response.
-    public init(status: Int, headers: [(String, String)] = [], body: Body = .bytes([])) {
-        self.status = status
-        self.headers = headers
-        self.body = body
-    }
-
-    /// A JSON answer.
-    public static func json(_ status: Int, _ value: JSONValue) -> HTTPResponse {
-        HTTPResponse(
-            status: status, headers: [("Content-Type", "application/json")],
-            body: .bytes(Array((value.text + "\n").utf8)))
-    }
-
-    /// A JSON error `{"error": message}`.
-    public static func error(_ status: Int, _ message: String) -> HTTPResponse {
-        json(status, ["error": .string(message)])
-    }
-
-    /// The reason phrase of a status code.
-    public static func reason(_ status: Int) -> String {
-        switch status {
-        case 200: "OK"
-        case 400: "Bad Request"
-        case 401: "Unauthorized"
-        case 404: "Not Found"
-        case 405: "Method Not Allowed"
-        case 413: "Content Too Large"
-        case 414: "URI Too Long"
-        case 431: "Request Header Fields Too Large"
-        case 500: "Internal Server Error"
-        case 501: "Not Implemented"
-        case 503: "Service Unavailable"
-        case 505: "HTTP Version Not Supported"
-        default: "Status"
-        }
-    }
-}
-
-/// Parses request heads from bytes (RFC 9112), enforcing the limits.
+/// Frames and parses requests from a connection's bytes (RFC 9112), enforcing the limits: a pure function of bytes,
+/// so pipelining, partial reads and limits are tested without sockets.
 public enum HTTPParser {
     /// Limits on a request head.
     public struct Limits: Sendable {
@@ -100,6 +13,8 @@ public enum HTTPParser {
         public var headerBytes = 32768
         /// Header fields (431 beyond).
         public var headerCount = 100
+        /// The largest body (`Content-Length`; 413 beyond, answered before the body is read).
+        public var bodyBytes = 1 << 20
 
         /// Creates the default limits.
         public init() {}
@@ -108,17 +23,28 @@ public enum HTTPParser {
     /// A request that cannot be parsed: the status to answer with.
     public struct Failure: Error, Sendable {
         /// The status.
-        public var status: Int
+        public var status: HTTPStatus
         /// Why.
         public var message: String
     }
 
     /// A request framed from the front of a connection's bytes.
     public struct Frame: Sendable {
-        /// The request.
+        /// The request, its body included.
         public var request: HTTPRequest
-        /// The bytes it took, leading empty lines and the blank line included: the next request starts there.
+        /// The bytes it took, leading empty lines, the blank line and the body included: the next request starts
+        /// there.
         public var consumed: Int
+    }
+
+    /// How far the front of a connection's bytes is from a whole request.
+    public enum Progress: Sendable {
+        /// The head is not complete yet.
+        case head
+        /// The head is complete and valid; `total` bytes from the front make the whole request.
+        case body(head: HTTPRequest, total: Int)
+        /// A whole request.
+        case complete(Frame)
     }
 
     /// The most bytes a connection may hold without a complete head: the request line, the header section and
@@ -127,24 +53,40 @@ public enum HTTPParser {
         limits.requestLine + limits.headerBytes + 4
     }
 
-    /// Frames and parses the first request of a connection's unanswered bytes: leading empty lines are skipped and
-    /// the head ends at the first blank line (CRLF CRLF or LF LF). No sockets: the server calls it after every read.
+    /// Frames the first request of a connection's unanswered bytes: leading empty lines are skipped, the head ends at
+    /// the first blank line (CRLF CRLF or LF LF), and a `Content-Length` body follows it. The server calls it after
+    /// every read.
     ///
     /// - Parameters:
     ///   - bytes: What the connection has received and not yet consumed (pipelined requests follow each other).
-    ///   - limits: The head's limits.
-    /// - Returns: The request and the number of bytes it took (the next request starts there), or `nil` while the
-    ///   head is incomplete and within ``headBytesLimit(_:)``.
-    /// - Throws: ``Failure``: 414 or 431 when no head ends within the limit, else the status of a malformed head.
-    public static func parse(bytes: [UInt8], limits: Limits = Limits()) throws(Failure) -> Frame? {
+    ///   - limits: The limits.
+    /// - Returns: How far the bytes are from a whole request, or the request and the bytes it took.
+    /// - Throws: ``Failure``: 414 or 431 when no head ends within ``headBytesLimit(_:)``, 413 for a body over the
+    ///   limit (before it is read), else the status of a malformed head.
+    public static func frame(_ bytes: [UInt8], limits: Limits = Limits()) throws(Failure) -> Progress {
         guard let end = findHead(bytes) else {
-            guard bytes.count > headBytesLimit(limits) else { return nil }
+            guard bytes.count > headBytesLimit(limits) else { return .head }
             // No line end yet: the request line itself is too long (414); else the header section (431).
-            if !bytes.contains(10) { throw Failure(status: 414, message: "request line too long") }
-            throw Failure(status: 431, message: "header section too large")
+            if !bytes.contains(10) { throw Failure(status: .uriTooLong, message: "request line too long") }
+            throw Failure(status: .headerFieldsTooLarge, message: "header section too large")
         }
-        let request = try parse(head: Array(bytes[end.start..<end.head]), limits: limits)
-        return Frame(request: request, consumed: end.next)
+        var request = try parse(head: Array(bytes[end.start..<end.head]), limits: limits)
+        let length = request.contentLength
+        guard length <= limits.bodyBytes else {
+            throw Failure(status: .contentTooLarge, message: "the body is larger than \(limits.bodyBytes) bytes")
+        }
+        let total = end.next + length
+        guard bytes.count >= total else { return .body(head: request, total: total) }
+        request.body = Array(bytes[end.next..<total])
+        return .complete(Frame(request: request, consumed: total))
+    }
+
+    /// The first whole request of the bytes, or `nil` while it is incomplete (``frame(_:limits:)`` says how far).
+    ///
+    /// - Throws: ``Failure`` as ``frame(_:limits:)`` does.
+    public static func parse(bytes: [UInt8], limits: Limits = Limits()) throws(Failure) -> Frame? {
+        if case .complete(let frame) = try frame(bytes, limits: limits) { return frame }
+        return nil
     }
 
     /// Where the head starts (after empty lines), where it ends (the blank line), and where the next request starts.
@@ -179,7 +121,9 @@ public enum HTTPParser {
         guard !method.isEmpty, method.utf8.allSatisfy({ isToken($0) }) else {
             throw Failure(status: 400, message: "bad method")
         }
-        guard knownMethods.contains(method) else { throw Failure(status: 501, message: "method not implemented") }
+        guard HTTPMethod.known.contains(method) else {
+            throw Failure(status: 501, message: "method not implemented")
+        }
         guard requestLine.count <= limits.requestLine else {
             throw Failure(status: 414, message: "request line too long")
         }
@@ -228,13 +172,13 @@ public enum HTTPParser {
             }
             guard version == "HTTP/1.1" else { throw Failure(status: 400, message: "Transfer-Encoding in HTTP/1.0") }
             if coding.lowercased() != "chunked" { throw Failure(status: 501, message: "unknown transfer coding") }
-            throw Failure(status: 400, message: "request bodies are not accepted")
+            throw Failure(status: 400, message: "chunked bodies are not accepted: send Content-Length")
         }
         if let length = headers["content-length"] {
-            guard let n = Int(length), n >= 0, length.allSatisfy(\.isNumber) else {
+            // Digits only (no sign, no list of values: duplicates were joined with ", " above and fail here).
+            guard !length.isEmpty, length.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), Int(length) != nil else {
                 throw Failure(status: 400, message: "bad Content-Length")
             }
-            if n > 0 { throw Failure(status: 413, message: "no request body is expected") }
         }
         var path = target
         var query: [String: String] = [:]
@@ -247,13 +191,9 @@ public enum HTTPParser {
                 query[String(kv[0])] = kv.count > 1 ? String(kv[1]) : ""
             }
         }
-        return HTTPRequest(method: method, path: path, query: query, headers: headers, version: version)
+        return HTTPRequest(
+            method: HTTPMethod(method), path: path, query: query, headers: headers, version: version)
     }
-
-    /// The methods of RFC 9110; others are answered 501.
-    static let knownMethods: Set<String> = [
-        "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
-    ]
 
     static func isToken(_ b: UInt8) -> Bool {
         switch b {

@@ -1,0 +1,102 @@
+import Core
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A socket descriptor with one owner, who closes it once (swift-system's `FileDescriptor`, FlyingFox's `Socket`).
+///
+/// Non-blocking once ``makeNonBlocking()`` is called: reads and writes then answer `.wouldBlock` instead of waiting.
+struct Socket: Hashable {
+    /// The descriptor.
+    let descriptor: Int32
+
+    /// Wraps a descriptor the caller owns from now on through this value.
+    init(descriptor: Int32) { self.descriptor = descriptor }
+
+    /// A new TCP socket of `family` (`AF_INET` or `AF_INET6`), close-on-exec and non-blocking.
+    ///
+    /// - Throws: ``SystemError`` (`EAFNOSUPPORT` where the family is disabled).
+    static func makeStream(family: Int32) throws -> Socket {
+        let fd = try retryingSyscall("socket") {
+            socket(
+                family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        }
+        return Socket(descriptor: fd)
+    }
+
+    /// Closes the descriptor (close(2)); the value must not be used after.
+    func close() { _ = Glibc.close(descriptor) }
+
+    /// Runs `body`, then closes the socket whatever happens.
+    func closeAfter<T>(_ body: (Socket) throws -> T) rethrows -> T {
+        defer { close() }
+        return try body(self)
+    }
+
+    /// Sets an integer socket option (setsockopt(2)).
+    func setOption(_ level: Int32, _ name: Int32, _ value: Int32) {
+        var value = value
+        setsockopt(descriptor, level, name, &value, socklen_t(MemoryLayout<Int32>.size))
+    }
+
+    /// Sets `O_NONBLOCK` (fcntl(2)).
+    func makeNonBlocking() {
+        let flags = fcntl(descriptor, F_GETFL)
+        _ = fcntl(descriptor, F_SETFL, flags | O_NONBLOCK)
+    }
+
+    /// What a non-blocking read or write did.
+    enum Transfer: Equatable {
+        /// This many bytes moved.
+        case bytes(Int)
+        /// Nothing now: wait for readiness.
+        case wouldBlock
+        /// The peer closed (a read of 0) or the connection failed.
+        case closed
+    }
+
+    /// Reads what the kernel has into `buffer` (recv(2)), retrying `EINTR`.
+    func receive(into buffer: UnsafeMutableRawBufferPointer) -> Transfer {
+        while true {
+            let n = recv(descriptor, buffer.baseAddress, buffer.count, 0)
+            if n > 0 { return .bytes(n) }
+            if n == 0 { return .closed }
+            switch errno {
+            case EINTR: continue
+            case EAGAIN, EWOULDBLOCK: return .wouldBlock
+            default: return .closed
+            }
+        }
+    }
+
+    /// Writes what the kernel takes of `bytes` (send(2) with `MSG_NOSIGNAL`: a closed peer is `.closed`, never
+    /// SIGPIPE), retrying `EINTR`.
+    func send(_ bytes: UnsafeRawBufferPointer) -> Transfer {
+        guard !bytes.isEmpty else { return .bytes(0) }
+        while true {
+            let n = Glibc.send(descriptor, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))
+            if n >= 0 { return .bytes(n) }
+            switch errno {
+            case EINTR: continue
+            case EAGAIN, EWOULDBLOCK: return .wouldBlock
+            default: return .closed
+            }
+        }
+    }
+
+    /// Copies up to `count` bytes of `file` from `offset` to the socket in the kernel (sendfile(2)), advancing
+    /// `offset`.
+    func sendFile(_ file: Int32, offset: inout off_t, count: Int) -> Transfer {
+        while true {
+            let n = sendfile(descriptor, file, &offset, count)
+            if n > 0 { return .bytes(n) }
+            if n == 0 { return .closed }  // the file is shorter than announced
+            switch errno {
+            case EINTR: continue
+            case EAGAIN, EWOULDBLOCK: return .wouldBlock
+            default: return .closed
+            }
+        }
+    }
+}
