@@ -42,3 +42,21 @@ public func retryingSyscall<T: BinaryInteger>(_ call: String, path: String? = ni
         throw SystemError(errno: code, call: call, path: path)
     }
 }
+
+/// Runs a system call that returns a pointer, retrying on `EINTR`, and throws ``SystemError`` when it returns
+/// `failure` (for mmap(2), `MAP_FAILED`; for calls that return `NULL` on failure, `nil`).
+///
+/// `EBADF` and `EFAULT` are programming errors and trap.
+public func retryingPointerSyscall(
+    _ call: String, path: String? = nil, failure: UnsafeMutableRawPointer?,
+    _ body: () -> UnsafeMutableRawPointer?
+) throws -> UnsafeMutableRawPointer {
+    while true {
+        let result = body()
+        if let result, result != failure { return result }
+        let code = errno
+        if code == EINTR { continue }
+        precondition(code != EBADF && code != EFAULT, "\(call) failed with a programming error (errno \(code))")
+        throw SystemError(errno: code, call: call, path: path)
+    }
+}

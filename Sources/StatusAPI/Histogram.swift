@@ -53,13 +53,31 @@ public final class Histograms: @unchecked Sendable {
 
     /// One unlabelled histogram of values computed elsewhere (per scrape), in Prometheus text format.
     public static func render(name: String, help: String, bounds: [Double], values: [Double]) -> String {
-        var series = Series(buckets: Array(repeating: 0, count: bounds.count + 1))
+        var counts = [Int](repeating: 0, count: bounds.count + 1)
+        var sum = 0.0
         for value in values {
-            series.buckets[bounds.firstIndex { value <= $0 } ?? bounds.count] += 1
-            series.sum += value
-            series.count += 1
+            counts[bounds.firstIndex { value <= $0 } ?? bounds.count] += 1
+            sum += value
         }
-        return header(name, help) + (values.isEmpty ? "" : lines(name, bounds, labels: [], series))
+        return render(name: name, help: help, bounds: bounds, counts: counts, sum: sum, count: values.count)
+    }
+
+    /// One unlabelled histogram from bucket counts computed elsewhere (for example in SQL), in Prometheus text
+    /// format: the same text as ``render(name:help:bounds:values:)`` gives for the values counted.
+    ///
+    /// - Parameters:
+    ///   - bounds: Upper bounds of the buckets, ascending (`+Inf` implied).
+    ///   - counts: Observations per bucket, not cumulative: `bounds.count + 1` of them, the last above every bound.
+    ///   - sum: The sum of the observations.
+    ///   - count: The number of observations (no series is written when it is 0).
+    public static func render(
+        name: String, help: String, bounds: [Double], counts: [Int], sum: Double, count: Int
+    ) -> String {
+        precondition(counts.count == bounds.count + 1, "one count per bound, and one above them")
+        var series = Series(buckets: counts.map { UInt64(max($0, 0)) })
+        series.sum = sum
+        series.count = UInt64(max(count, 0))
+        return header(name, help) + (count == 0 ? "" : lines(name, bounds, labels: [], series))
     }
 
     /// The family in Prometheus text format.

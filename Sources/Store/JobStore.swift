@@ -108,7 +108,8 @@ public final class JobStore: @unchecked Sendable {
         try Migrations.apply(to: connection)
     }
 
-    private func sync<T>(_ body: (Connection) throws -> T) throws -> T {
+    /// Runs `body` on the store's queue with its connection.
+    func sync<T>(_ body: (Connection) throws -> T) throws -> T {
         try queue.sync { try body(connection) }
     }
 
@@ -748,7 +749,7 @@ public final class JobStore: @unchecked Sendable {
         }
     }
 
-    private static func record(_ row: Row) -> JobRecord {
+    static func record(_ row: Row) -> JobRecord {
         JobRecord(
             id: row["id"].string ?? "", state: JobState(rawValue: row["state"].string ?? "") ?? .queued,
             parties: (row["parties"].string ?? "").split(separator: ",").map(String.init),

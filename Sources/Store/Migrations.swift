@@ -54,6 +54,14 @@ enum Migrations {
                 "CREATE INDEX tasks_by_job ON tasks(job_id, stage, state)",
             ]
         ),
+        (
+            "v4-jobs-by-created",
+            [
+                // Keyset paging of all jobs, newest first: (created_us, rowid) descending. Paging by state uses
+                // jobs_by_state(state, created_us), whose entries end in the rowid too.
+                "CREATE INDEX jobs_by_created ON jobs(created_us)"
+            ]
+        ),
     ]
 
     /// Applies the migrations not yet recorded, each in its own transaction.

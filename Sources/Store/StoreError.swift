@@ -24,6 +24,8 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         public static let fileChanged = Code(rawValue: "file_changed")
         /// A row that should exist does not.
         public static let notFound = Code(rawValue: "not_found")
+        /// A paging cursor (`after`) names no job.
+        public static let unknownCursor = Code(rawValue: "unknown_cursor")
     }
 
     /// What went wrong.

@@ -151,7 +151,8 @@ enum Commands {
             printUsage()
             return arguments.isEmpty ? 2 : 0
         }
-        guard let command = all.first(where: { $0.name == name }) else {
+        // Hidden commands (tools for scripts/) are not listed by --help.
+        guard let command = (all + [benchLookup]).first(where: { $0.name == name }) else {
             printError("unknown command \(name); run vfl --help")
             return 2
         }

@@ -1,0 +1,51 @@
+/// Bucket counts of a histogram computed by the store: per bucket (not cumulative), the last one above every bound.
+public struct HistogramCounts: Sendable, Equatable {
+    /// Observations per bucket: `counts[i]` in `(bounds[i-1], bounds[i]]`, `counts[bounds.count]` above the last.
+    public var counts: [Int]
+    /// The sum of the observations.
+    public var sum: Double
+    /// The number of observations.
+    public var count: Int
+
+    /// Creates counts.
+    public init(counts: [Int], sum: Double, count: Int) {
+        self.counts = counts
+        self.sum = sum
+        self.count = count
+    }
+}
+
+extension JobStore {
+    /// The durations of done jobs (seconds from ingest to results) as histogram buckets, counted in SQL: one row
+    /// comes back whatever the number of jobs, so a scrape's memory does not grow with them.
+    ///
+    /// A job counts in the first bucket whose upper bound is at least its duration, as
+    /// `Histograms.observe` places a value.
+    ///
+    /// - Parameter bounds: Upper bounds of the buckets, ascending (`+Inf` implied).
+    /// - Throws: ``StoreError``.
+    public func doneDurations(bounds: [Double]) throws -> HistogramCounts {
+        precondition(zip(bounds, bounds.dropFirst()).allSatisfy { $0 < $1 }, "bounds must ascend")
+        // Cumulative counts, one SUM per bound; the differences are the buckets.
+        let sums = bounds.indices.map { "COALESCE(SUM(d <= ?), 0) AS le\($0)" }
+        let sql = """
+            SELECT \((sums + ["COUNT(*) AS n", "COALESCE(SUM(d), 0.0) AS total"]).joined(separator: ", "))
+            FROM (SELECT (finished_us - created_us) / 1e6 AS d FROM jobs WHERE state = 'done' AND finished_us IS NOT NULL)
+            """
+        return try sync { db in
+            guard let row = try db.query(sql, bounds.map { .real($0) }).first else {
+                return HistogramCounts(counts: Array(repeating: 0, count: bounds.count + 1), sum: 0, count: 0)
+            }
+            let count = row["n"].int ?? 0
+            var counts: [Int] = []
+            var below = 0
+            for i in bounds.indices {
+                let cumulative = row["le\(i)"].int ?? 0
+                counts.append(cumulative - below)
+                below = cumulative
+            }
+            counts.append(count - below)
+            return HistogramCounts(counts: counts, sum: row["total"].double ?? 0, count: count)
+        }
+    }
+}
