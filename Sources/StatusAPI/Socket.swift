@@ -1,3 +1,4 @@
+internal import CLinux
 import Core
 
 #if canImport(Glibc)

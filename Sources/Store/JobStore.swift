@@ -633,8 +633,7 @@ public final class JobStore: @unchecked Sendable {
     public func metrics(
         liveWithinSeconds: Double = 30
     ) throws -> (
-        jobs: [String: Int], tasks: [String: Int], scored: Int, rejectedRows: Int, liveWorkers: Int,
-        doneSeconds: [Double]
+        jobs: [String: Int], tasks: [String: Int], scored: Int, rejectedRows: Int, liveWorkers: Int
     ) {
         try sync { db in
             var jobs: [String: Int] = [:]
@@ -650,12 +649,7 @@ public final class JobStore: @unchecked Sendable {
             )
             let since = Timestamp.now().microseconds - Int64(liveWithinSeconds * 1e6)
             let live = try db.query("SELECT COUNT(*) AS n FROM workers WHERE seen_us >= ?", [.integer(since)])
-            let durations = try db.query(
-                "SELECT finished_us - created_us AS d FROM jobs WHERE state = 'done' AND finished_us IS NOT NULL"
-            ).map { Double($0["d"].int ?? 0) / 1e6 }
-            return (
-                jobs, tasks, totals[0]["s"].int ?? 0, totals[0]["r"].int ?? 0, live[0]["n"].int ?? 0, durations
-            )
+            return (jobs, tasks, totals[0]["s"].int ?? 0, totals[0]["r"].int ?? 0, live[0]["n"].int ?? 0)
         }
     }
 

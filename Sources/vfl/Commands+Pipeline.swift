@@ -16,7 +16,7 @@ import Glibc
 extension Commands {
     static let pipelineOptions: Set<String> = [
         "spool", "db", "model", "threads", "workers", "port", "host", "lease", "max-attempts", "memory-mb",
-        "max-connections", "max-connections-per-client",
+        "max-connections", "max-connections-per-client", "min-group",
     ]
 
     struct PipelineSettings {
@@ -199,9 +199,11 @@ extension Commands {
         let modelLoaded = loaded != nil
         try settings.spool.create()
         let store = try JobStore(path: settings.database, process: "api-\(getpid())")
+        let minimumGroup = try options.int(
+            "min-group", environment: environment, variable: "VFL_API_MIN_GROUP", default: 50, range: 1...1_000_000)
         let router = StatusRouter(
             store: store, spool: settings.spool, token: token, modelLoaded: modelLoaded,
-            model: loaded.map { ($0.id, $0.reasons) })
+            model: loaded.map { ($0.id, $0.reasons) }, minimumGroup: minimumGroup)
         let apiLogger = logger.with("role", "api")
         let server = try HTTPServer(
             configuration: HTTPServer.Configuration(

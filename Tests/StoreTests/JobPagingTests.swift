@@ -162,7 +162,5 @@ import Testing
         #expect(counted.counts == expected)
         #expect(counted.count == durations.count)
         #expect(abs(counted.sum - durations.map { Double($0) / 1e6 }.reduce(0, +)) < 1e-6)
-        // The old per-job list gives the same counts.
-        #expect(try store.metrics().doneSeconds.count == durations.count)
     }
 }
