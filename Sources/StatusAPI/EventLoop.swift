@@ -174,6 +174,12 @@ final class EventLoop: @unchecked Sendable {
     private func read(_ connection: HTTPConnection) {
         let limit = HTTPParser.headBytesLimit(context.configuration.limits) + context.configuration.limits.bodyBytes
         reading: for _ in 0..<4 {
+            if connection.input.count > limit {
+                // Pipelined bytes beyond what one request may hold, while an answer is pending: stop reading until
+                // the answer is written (``flush(_:)`` watches reads again).
+                setInterest(connection, [])
+                break reading
+            }
             switch connection.socket.receive(into: scratch) {
             case .bytes(let n):
                 if case .draining = connection.phase { continue }  // discarded
@@ -182,7 +188,6 @@ final class EventLoop: @unchecked Sendable {
                         deadline: Timestamp.monotonicSeconds() + context.configuration.headerTimeout)
                 }
                 connection.input.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
-                if connection.input.count > limit { break reading }
             case .wouldBlock:
                 break reading
             case .closed:
@@ -190,8 +195,10 @@ final class EventLoop: @unchecked Sendable {
                 return
             }
         }
-        if case .draining = connection.phase { return }
-        drive(connection)
+        switch connection.phase {
+        case .draining, .handling: return
+        default: drive(connection)
+        }
     }
 
     /// Moves a connection forward as far as it can go now: frames the next request and dispatches it, writes an
@@ -263,10 +270,9 @@ final class EventLoop: @unchecked Sendable {
 
     private func dispatch(_ connection: HTTPConnection, _ request: HTTPRequest) {
         connection.phase = .handling
-        setInterest(connection, [])
         let responder = context.responder
-        if responder.answersOnLoop(request) {
-            startWriting(connection, OutgoingResponse(responder.respond(to: request), to: request))
+        if let answer = responder.respondOnLoop(to: request) {
+            startWriting(connection, OutgoingResponse(answer, to: request))
             return
         }
         let fd = connection.socket.descriptor

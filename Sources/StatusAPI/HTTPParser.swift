@@ -146,7 +146,7 @@ public enum HTTPParser {
         guard head.count - requestLine.count <= limits.headerBytes else {
             throw Failure(status: 431, message: "header fields too large")
         }
-        var headers: [String: String] = [:]
+        var headers = HTTPHeaders()
         for line in lines where !line.isEmpty {
             guard line.count <= limits.headerLine else { throw Failure(status: 431, message: "header field too large") }
             guard let colon = line.firstIndex(of: UInt8(ascii: ":")), colon > 0 else {
@@ -160,10 +160,10 @@ public enum HTTPParser {
             guard value.allSatisfy({ $0 == 0x09 || ($0 >= 0x20 && $0 != 0x7F) }) else {
                 throw Failure(status: 400, message: "bad character in a header field")
             }
-            let key = String(decoding: name, as: UTF8.self).lowercased()
+            let key = String(decoding: name.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
             let text = String(decoding: value, as: UTF8.self).trimmingSpaces
             if key == "host" && headers["host"] != nil { throw Failure(status: 400, message: "duplicate Host") }
-            headers[key] = headers[key].map { $0 + ", " + text } ?? text
+            headers.add(lowercased: key, text)
         }
         if version == "HTTP/1.1" && headers["host"] == nil { throw Failure(status: 400, message: "missing Host") }
         if let coding = headers["transfer-encoding"] {

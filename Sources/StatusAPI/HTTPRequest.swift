@@ -7,7 +7,7 @@ public struct HTTPRequest: Sendable {
     /// Query parameters (last value wins).
     public var query: [String: String]
     /// Header fields, names lowercased.
-    public var headers: [String: String]
+    public var headers: HTTPHeaders
     /// `HTTP/1.1` or `HTTP/1.0`.
     public var version: String
     /// The body (`Content-Length` bytes; empty without one).
@@ -17,7 +17,7 @@ public struct HTTPRequest: Sendable {
 
     /// Creates a request.
     public init(
-        method: HTTPMethod, path: String, query: [String: String] = [:], headers: [String: String] = [:],
+        method: HTTPMethod, path: String, query: [String: String] = [:], headers: HTTPHeaders = [:],
         version: String = "HTTP/1.1", body: [UInt8] = [], receivedAt: Double = 0
     ) {
         self.method = method

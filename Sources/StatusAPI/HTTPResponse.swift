@@ -44,9 +44,23 @@ public struct HTTPResponse: Sendable {
 
     /// The response head: status line, the headers, Content-Length and Connection, and the blank line.
     func head(contentLength: Int, keepAlive: Bool) -> [UInt8] {
-        var text = "HTTP/1.1 \(status.code) \(status.reason)\r\n"
-        for (name, value) in headers { text += "\(name): \(value)\r\n" }
-        text += "Content-Length: \(contentLength)\r\nConnection: \(keepAlive ? "keep-alive" : "close")\r\n\r\n"
-        return Array(text.utf8)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(160)
+        bytes.append(contentsOf: "HTTP/1.1 ".utf8)
+        bytes.append(contentsOf: String(status.code).utf8)
+        bytes.append(0x20)
+        bytes.append(contentsOf: status.reason.utf8)
+        bytes.append(contentsOf: [13, 10])
+        for (name, value) in headers {
+            bytes.append(contentsOf: name.utf8)
+            bytes.append(contentsOf: [0x3A, 0x20])
+            bytes.append(contentsOf: value.utf8)
+            bytes.append(contentsOf: [13, 10])
+        }
+        bytes.append(contentsOf: "Content-Length: ".utf8)
+        bytes.append(contentsOf: String(contentLength).utf8)
+        bytes.append(
+            contentsOf: keepAlive ? "\r\nConnection: keep-alive\r\n\r\n".utf8 : "\r\nConnection: close\r\n\r\n".utf8)
+        return bytes
     }
 }

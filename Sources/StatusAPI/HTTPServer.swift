@@ -8,17 +8,18 @@ import Glibc
 
 /// Answers requests for the ``HTTPServer``.
 public protocol HTTPResponder: Sendable {
-    /// Whether `request` is answered on the event loop itself: only for answers that touch neither the store nor a
-    /// file and take microseconds (`/health`, a constant page). Everything else runs on the handler pool.
-    func answersOnLoop(_ request: HTTPRequest) -> Bool
+    /// The answer to `request` made on the event loop itself, or `nil` to have ``respond(to:)`` run on the handler
+    /// pool. Only for answers from memory that take microseconds (`/health`, a constant page, a cached answer):
+    /// nothing that touches the store or a file.
+    func respondOnLoop(to request: HTTPRequest) -> HTTPResponse?
 
-    /// Answers a request.
+    /// Answers a request (on a thread of the handler pool).
     func respond(to request: HTTPRequest) -> HTTPResponse
 }
 
 extension HTTPResponder {
     /// By default every request runs on the handler pool.
-    public func answersOnLoop(_ request: HTTPRequest) -> Bool { false }
+    public func respondOnLoop(to request: HTTPRequest) -> HTTPResponse? { nil }
 }
 
 /// A closure as an ``HTTPResponder`` (every request on the pool).
@@ -62,9 +63,10 @@ public final class HTTPServer: Sendable {
         public var writeTimeout: Double
         /// Event loops (threads that own sockets).
         public var loops: Int
-        /// Handler threads, and the requests that may wait for one.
+        /// Handler threads.
         public var handlerThreads: Int
-        /// Requests that may wait for a handler thread (beyond: 503).
+        /// Requests that may wait for a handler thread (beyond: 503). A connection has at most one request in
+        /// flight, so the connection cap bounds it too.
         public var handlerQueue: Int
         /// Limits on a request.
         public var limits: HTTPParser.Limits
@@ -74,7 +76,7 @@ public final class HTTPServer: Sendable {
             port: Int = 5001, host: String = "127.0.0.1", maxConnections: Int = 16384,
             maxConnectionsPerClient: Int = 1024, headerTimeout: Double = 10, bodyTimeout: Double = 10,
             idleTimeout: Double = 30, writeTimeout: Double = 30, loops: Int = 2, handlerThreads: Int = 4,
-            handlerQueue: Int = 1024, limits: HTTPParser.Limits = HTTPParser.Limits()
+            handlerQueue: Int = 4096, limits: HTTPParser.Limits = HTTPParser.Limits()
         ) {
             self.port = port
             self.host = host

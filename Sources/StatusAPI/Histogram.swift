@@ -11,6 +11,12 @@ public final class Histograms: @unchecked Sendable {
         var buckets: [UInt64]
         var sum = 0.0
         var count: UInt64 = 0
+
+        mutating func record(_ bucket: Int, _ value: Double) {
+            buckets[bucket] += 1
+            sum += value
+            count += 1
+        }
     }
 
     /// The metric's name.
@@ -43,12 +49,9 @@ public final class Histograms: @unchecked Sendable {
         let shard = shards[Int(UInt(bitPattern: Int(pthread_self())) >> 8 & 15)]
         pthread_mutex_lock(&shard.lock)
         defer { pthread_mutex_unlock(&shard.lock) }
-        if shard.series[labels] == nil {
-            shard.series[labels] = Series(buckets: Array(repeating: 0, count: bounds.count + 1))
-        }
-        shard.series[labels]!.buckets[bucket] += 1
-        shard.series[labels]!.sum += value
-        shard.series[labels]!.count += 1
+        let empty = bounds.count + 1
+        // One lookup, mutated in place.
+        shard.series[labels, default: Series(buckets: Array(repeating: 0, count: empty))].record(bucket, value)
     }
 
     /// One unlabelled histogram of values computed elsewhere (per scrape), in Prometheus text format.

@@ -20,20 +20,25 @@ public struct Route: Sendable {
     /// The handler: the request and the template's parameters. Only ``HTTPError`` reaches the client as itself; any
     /// other error becomes a bare 500.
     public var handler: @Sendable (HTTPRequest, [String: String]) throws -> HTTPResponse
+    /// An answer from memory on the event loop (a cached one), or `nil` to run ``handler`` on the pool.
+    public var fromMemory: (@Sendable (HTTPRequest, [String: String]) -> HTTPResponse?)?
+    /// The template's segments.
+    let segments: [Substring]
 
     /// Creates a route.
     public init(
         _ method: HTTPMethod, _ template: String, access: Access = .open, onLoop: Bool = false,
+        fromMemory: (@Sendable (HTTPRequest, [String: String]) -> HTTPResponse?)? = nil,
         handler: @escaping @Sendable (HTTPRequest, [String: String]) throws -> HTTPResponse
     ) {
         self.method = method
         self.template = template
         self.access = access
         self.onLoop = onLoop
+        self.fromMemory = fromMemory
         self.handler = handler
+        segments = template.split(separator: "/")
     }
-
-    var segments: [Substring] { template.split(separator: "/") }
 }
 
 /// An error a handler throws to answer with a status and message of its own.

@@ -35,11 +35,16 @@ extension StatusRouter {
         return .json(.ok, .object(body))
     }
 
+    /// The answer of `GET /jobs/{id}` for a job in a final state answered in the last few seconds, from memory.
+    func cachedJob(_ id: String) -> HTTPResponse? {
+        cache.get(id).map {
+            HTTPResponse(status: .ok, headers: [("Content-Type", "application/json")], body: .bytes($0))
+        }
+    }
+
     /// `GET /jobs/{id}`: the job, its events, and the public part of its summary.
     func job(_ id: String) throws -> HTTPResponse {
-        if let body = cache.get(id) {
-            return HTTPResponse(status: .ok, headers: [("Content-Type", "application/json")], body: .bytes(body))
-        }
+        if let cached = cachedJob(id) { return cached }
         guard BatchID.isValid(id), let job = try store.job(id) else { throw HTTPError(.notFound, "no such job") }
         guard case .object(var members) = describe(job) else { throw HTTPError(.internalServerError, "") }
         if let summary = summaryFile(job.id) {

@@ -53,11 +53,13 @@ public struct StatusRouter: HTTPResponder {
     private static func makeTable(_ router: StatusRouter) -> RouteTable {
         RouteTable([
             Route(.get, "/", onLoop: true) { _, _ in router.dashboard() },
-            Route(.get, "/health", onLoop: true) { _, _ in .json(.ok, ["status": "ok", "service": "vfl-api"]) },
+            Route(.get, "/health", onLoop: true) { _, _ in healthy },
             Route(.get, "/ready") { _, _ in router.ready() },
             Route(.get, "/metrics") { _, _ in try router.metrics() },
             Route(.get, "/jobs") { request, _ in try router.jobs(request) },
-            Route(.get, "/jobs/{id}") { _, parameters in try router.job(parameters["id"] ?? "") },
+            Route(.get, "/jobs/{id}", fromMemory: { _, parameters in router.cachedJob(parameters["id"] ?? "") }) {
+                _, parameters in try router.job(parameters["id"] ?? "")
+            },
             Route(.get, "/jobs/{id}/summary", access: .token) { _, parameters in
                 try router.summary(parameters["id"] ?? "")
             },
@@ -87,22 +89,34 @@ public struct StatusRouter: HTTPResponder {
         }
     }
 
-    /// Whether the request's route is answered on the event loop.
-    public func answersOnLoop(_ request: HTTPRequest) -> Bool {
-        if case .found(let route, _) = table.match(request.method, request.path) { return route.onLoop }
-        return false
+    /// The answer of `/health`, made once.
+    private static let healthy = HTTPResponse.json(.ok, ["status": "ok", "service": "vfl-api"])
+
+    /// The answer on the event loop: for a route that runs there, or one with an answer in memory; `nil` sends the
+    /// request to the pool. The middleware runs around it all the same.
+    public func respondOnLoop(to request: HTTPRequest) -> HTTPResponse? {
+        let match = table.match(request.method, request.path)
+        guard case .found(let route, let parameters) = match else { return nil }
+        if route.onLoop { return run(request, match) { routed in answer(routed, match: match) } }
+        guard let fromMemory = route.fromMemory, let answer = fromMemory(request, parameters) else { return nil }
+        return run(request, .found(route, parameters: parameters)) { _ in answer }
     }
 
     /// Answers one request: the table finds the route, the middleware runs around its handler.
     public func respond(to request: HTTPRequest) -> HTTPResponse {
         let match = table.match(request.method, request.path)
+        return run(request, match) { routed in answer(routed, match: match) }
+    }
+
+    /// Runs the middleware chain around `end`.
+    private func run(
+        _ request: HTTPRequest, _ match: RouteTable.Match, end: (RoutedRequest) -> HTTPResponse
+    ) -> HTTPResponse {
         var routed = RoutedRequest(request: request, route: nil, template: "other")
-        var parameters: [String: String] = [:]
         switch match {
-        case .found(let route, let bound):
+        case .found(let route, _):
             routed.route = route
             routed.template = route.template
-            parameters = bound
         case .methodNotAllowed(let template, _):
             routed.template = template
         case .notFound:
@@ -110,17 +124,13 @@ public struct StatusRouter: HTTPResponder {
         }
         let chain = middleware
         func next(_ index: Int, _ routed: RoutedRequest) -> HTTPResponse {
-            if index < chain.count {
-                return chain[index].respond(to: routed) { next(index + 1, $0) }
-            }
-            return answer(routed, match: match, parameters: parameters)
+            index < chain.count ? chain[index].respond(to: routed) { next(index + 1, $0) } : end(routed)
         }
         return next(0, routed)
     }
 
     /// The end of the chain: the handler, or the 404 or 405.
-    private func answer(_ routed: RoutedRequest, match: RouteTable.Match, parameters: [String: String]) -> HTTPResponse
-    {
+    private func answer(_ routed: RoutedRequest, match: RouteTable.Match) -> HTTPResponse {
         switch match {
         case .notFound:
             return .error(.notFound, "no such route")
@@ -129,7 +139,7 @@ public struct StatusRouter: HTTPResponder {
             var response = HTTPResponse.error(.methodNotAllowed, "only \(names)")
             response.headers.append(("Allow", names))
             return response
-        case .found(let route, _):
+        case .found(let route, let parameters):
             do {
                 return try route.handler(routed.request, parameters)
             } catch let error as HTTPError {

@@ -16,7 +16,7 @@ import Glibc
 extension Commands {
     static let pipelineOptions: Set<String> = [
         "spool", "db", "model", "threads", "workers", "port", "host", "lease", "max-attempts", "memory-mb",
-        "max-connections", "max-connections-per-client", "min-group",
+        "max-connections", "max-connections-per-client", "min-group", "loops",
     ]
 
     struct PipelineSettings {
@@ -190,6 +190,8 @@ extension Commands {
         let perClient = try options.int(
             "max-connections-per-client", environment: environment, variable: "VFL_API_MAX_CONNECTIONS_PER_CLIENT",
             default: 1024, range: 1...1_000_000)
+        let loops = try options.int(
+            "loops", environment: environment, variable: "VFL_API_LOOPS", default: 2, range: 1...64)
         let token: String?
         do { token = try APIToken.resolve(environment: environment) } catch let refusal as APIToken.Refusal {
             printError("\(refusal)")
@@ -207,7 +209,8 @@ extension Commands {
         let apiLogger = logger.with("role", "api")
         let server = try HTTPServer(
             configuration: HTTPServer.Configuration(
-                port: port, host: host, maxConnections: maxConnections, maxConnectionsPerClient: perClient),
+                port: port, host: host, maxConnections: maxConnections, maxConnectionsPerClient: perClient,
+                loops: loops),
             logger: apiLogger, responder: router)
         installTerminationHandler()
         let fileChanged = watchStoreFile(store, logger: apiLogger)

@@ -57,6 +57,7 @@ enum Commands {
                   --host H   the address (VFL_HOST; default 127.0.0.1; * for every IPv4 and IPv6 address)
                   --max-connections N              (VFL_API_MAX_CONNECTIONS; default 16384)
                   --max-connections-per-client N   (VFL_API_MAX_CONNECTIONS_PER_CLIENT; default 1024)
+                  --loops N   event loops, the threads that own the sockets (VFL_API_LOOPS; default 2)
                   --min-group N   the fewest customers a reported histogram, drift or coverage count may
                                   describe (VFL_API_MIN_GROUP; default 50): smaller groups are merged or withheld
                 The token (VFL_API_TOKEN, or VFL_API_TOKEN_FILE: a file holding it; at least 32 characters)
@@ -188,7 +189,7 @@ enum Commands {
             ("threads", "VFL_THREADS", 1...256), ("workers", "VFL_WORKERS", 1...64), ("port", "VFL_PORT", 0...65535),
             ("max-connections", "VFL_API_MAX_CONNECTIONS", 1...1_000_000),
             ("max-connections-per-client", "VFL_API_MAX_CONNECTIONS_PER_CLIENT", 1...1_000_000),
-            ("min-group", "VFL_API_MIN_GROUP", 1...1_000_000),
+            ("min-group", "VFL_API_MIN_GROUP", 1...1_000_000), ("loops", "VFL_API_LOOPS", 1...64),
             ("max-attempts", "VFL_MAX_ATTEMPTS", 1...100), ("memory-mb", "VFL_WORKER_MEMORY_MB", 1...1_000_000),
         ]
         for (name, variable, range) in integers {

@@ -14,7 +14,9 @@ import Glibc
 struct TestResponder: HTTPResponder {
     let gate = DispatchSemaphore(value: 0)
 
-    func answersOnLoop(_ request: HTTPRequest) -> Bool { request.path == "/health" }
+    func respondOnLoop(to request: HTTPRequest) -> HTTPResponse? {
+        request.path == "/health" ? .json(.ok, ["status": "ok"]) : nil
+    }
 
     func respond(to request: HTTPRequest) -> HTTPResponse {
         switch request.path {
