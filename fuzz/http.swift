@@ -1,4 +1,4 @@
-// libFuzzer target `http`: the Status API's request framing and parsing, `HTTPParser.parse(bytes:)`, exactly what
+// libFuzzer target `http`: the Status API's request framing and parsing, `HTTPParser.frame(_:limits:)`, exactly what
 // the server calls on the bytes a connection has received.
 //
 // Pipelined requests are framed one after the other, as the server does, until the bytes run out, a head is
@@ -7,14 +7,25 @@
 // end (a read that stopped early).
 import StatusAPI
 
-/// Frames and parses every request in `buffer` until it is used up, incomplete or refused.
+/// Frames and parses every request in `buffer` (heads and `Content-Length` bodies) until it is used up, incomplete or
+/// refused.
 func serve(_ buffer: [UInt8], limits: HTTPParser.Limits = HTTPParser.Limits()) {
     var buffer = buffer
     while true {
         do {
-            guard let frame = try HTTPParser.parse(bytes: buffer, limits: limits) else { return }
+            let frame: HTTPParser.Frame
+            switch try HTTPParser.frame(buffer, limits: limits) {
+            case .head: return
+            case .body(let head, let total):
+                precondition(total > buffer.count, "a body said incomplete with all its bytes there")
+                precondition(head.contentLength <= limits.bodyBytes, "a body over the limit not refused")
+                return
+            case .complete(let whole): frame = whole
+            }
             precondition(frame.consumed > 0 && frame.consumed <= buffer.count, "a frame outside the bytes")
             let request = frame.request
+            precondition(request.body.count == request.contentLength, "a body of another length than announced")
+            _ = (request.expectsContinue, request.body.count)
             _ = (request.method, request.path, request.version, request.keepAlive)
             for (name, value) in request.query { _ = (name.utf8.count, value.utf8.count) }
             for (name, value) in request.headers { _ = (name.utf8.count, value.utf8.count) }
@@ -37,6 +48,7 @@ public func fuzzHTTP(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     tiny.headerLine = 24
     tiny.headerBytes = 64
     tiny.headerCount = 3
+    tiny.bodyBytes = 8
     serve(bytes, limits: tiny)
     if bytes.count > 1 { serve(Array(bytes.dropLast(1 + bytes.count % 3))) }
     return 0
