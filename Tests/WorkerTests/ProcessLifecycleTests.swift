@@ -27,7 +27,10 @@ import Glibc
         private(set) var status: ProcessExit?
 
         /// Starts `vfl ARGUMENTS` with stdin from /dev/null and stdout and stderr appended to `log`.
-        init(_ arguments: [String], environment: [String: String], log: String) throws {
+        init(
+            _ arguments: [String], environment: [String: String], log: String,
+            executable: String = CommandLineTests.binary
+        ) throws {
             let argv: [UnsafeMutablePointer<CChar>?] = (["vfl"] + arguments).map { strdup($0) } + [nil]
             let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
             defer {
@@ -41,7 +44,7 @@ import Glibc
             posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o644)
             posix_spawn_file_actions_adddup2(&actions, 1, 2)
             var pid: pid_t = 0
-            let code = posix_spawn(&pid, CommandLineTests.binary, &actions, nil, argv, envp)
+            let code = posix_spawn(&pid, executable, &actions, nil, argv, envp)
             guard code == 0 else { throw SystemError(errno: code, call: "posix_spawn") }
             self.pid = pid
         }
@@ -64,13 +67,13 @@ import Glibc
         }
     }
 
-    func start(_ arguments: [String], log: String) throws -> Spawned {
+    func start(_ arguments: [String], log: String, environment: [String: String] = [:]) throws -> Spawned {
         try Spawned(
             arguments,
             environment: ProcessInfo.processInfo.environment.merging([
                 "VFL_LOG_LEVEL": "info", "VFL_THREADS": "1", "VFL_SPOOL": spool, "VFL_MODEL": modelPath,
                 "VFL_API_TOKEN": "process-lifecycle-token-0123456789abcdef",
-            ]) { $1 }, log: log)
+            ]) { $1 }.merging(environment) { $1 }, log: log)
     }
 
     /// Waits up to `seconds` for `process` to exit: its status, or nil.
@@ -121,12 +124,16 @@ import Glibc
         return fields[0] != "Z" && fields[19] == process.start
     }
 
-    /// GET `path` on 127.0.0.1:`port`: the status and the body, or nil when nothing answers.
-    static func get(_ port: Int, _ path: String) -> (status: Int, body: String)? {
+    /// GET `path` on 127.0.0.1:`port` (with `Authorization: Bearer token` when given): the status and the body, or
+    /// nil when nothing answers.
+    static func get(_ port: Int, _ path: String, token: String? = nil) -> (status: Int, body: String)? {
         let fd = Loopback.connect(port)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
-        _ = "GET \(path) HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n".withCString { send(fd, $0, strlen($0), 0) }
+        let authorization = token.map { "Authorization: Bearer \($0)\r\n" } ?? ""
+        _ = "GET \(path) HTTP/1.1\r\nHost: t\r\n\(authorization)Connection: close\r\n\r\n".withCString {
+            send(fd, $0, strlen($0), 0)
+        }
         var received: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
         while true {
@@ -266,5 +273,87 @@ import Glibc
             }, "\(read(log))")
         #expect(FileIO.exists(spool + "/vfl.sqlite"))
         #expect(run.isRunning)
+    }
+
+    @Test func api_refusesNoTokenAShortOneAndThePlaceholder_unlessResultsAreDeclaredOpen() throws {
+        let cases: [([String: String], String)] = [
+            (["VFL_API_TOKEN": ""], "no API token"),
+            (["VFL_API_TOKEN": "short-token"], "shorter than 32 characters"),
+            (["VFL_API_TOKEN": "replace-me-before-deploying"], "the shipped placeholder"),
+            (["VFL_API_TOKEN": "", "VFL_API_TOKEN_FILE": temp.file("missing")], "cannot be read"),
+        ]
+        for (environment, message) in cases {
+            let log = temp.file("refused-\(message.count).log")
+            let api = try start(["api", "--port", "0"], log: log, environment: environment)
+            #expect(exitStatus(api, seconds: 20) == .exited(1), "\(environment)")
+            #expect(read(log).contains(message), "\(read(log))")
+        }
+        let openLog = temp.file("open.log")
+        let open = try start(
+            ["api", "--port", "0"], log: openLog, environment: ["VFL_API_TOKEN": "", "VFL_API_OPEN": "1"])
+        defer { kill(open.pid, SIGTERM) }
+        var port = 0
+        #expect(
+            waitUntil(seconds: 20) {
+                port = listeningPort(openLog) ?? 0; return port > 0
+            }, "\(read(openLog))")
+        #expect(read(openLog).contains("VFL_API_OPEN=1: results and customer lookups are open to anyone"))
+        #expect(Self.get(port, "/jobs/none/results")?.status == 404, "open: no token asked")
+    }
+
+    @Test func run_makesATokenOnlyItsUserReads_andTheAPIRequiresIt() throws {
+        let log = temp.file("run.log")
+        let run = try start(["run", "--workers", "1", "--port", "0"], log: log, environment: ["VFL_API_TOKEN": ""])
+        defer { kill(run.pid, SIGTERM) }
+        var port = 0
+        #expect(
+            waitUntil(seconds: 30) {
+                port = listeningPort(log) ?? 0; return port > 0
+            }, "\(read(log))")
+        let path = spool + "/api-token"
+        var status = stat()
+        #expect(stat(path, &status) == 0)
+        #expect(status.st_mode & 0o777 == 0o600, "mode \(String(status.st_mode & 0o777, radix: 8))")
+        let token = read(path).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(token.count == 64 && token.allSatisfy(\.isHexDigit))
+        #expect(read(log).contains("the API token (for results and the dashboard's detail) is in"))
+        #expect(!read(log).contains(token), "the token itself is never printed or logged")
+        #expect(read(log).contains(#""addresses":"127.0.0.1""#), "vfl run listens on loopback by default")
+        #expect(Self.get(port, "/jobs/none/results")?.status == 401)
+        #expect(Self.get(port, "/jobs/none/results", token: token)?.status == 404)
+        #expect(Self.get(port, "/jobs/none/results", token: String(token.dropLast()) + "0")?.status == 401)
+    }
+
+    @Test func api_outOfDescriptors_answersOrRefusesEveryConnection_andRecovers() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/prlimit") else { return }
+        let log = temp.file("fds.log")
+        // 96 descriptors in all: the connection cap is lowered to fit, and the rest of the process (the database,
+        // result files) needs some too.
+        let api = try Spawned(
+            ["--nofile=96:96", CommandLineTests.binary, "api", "--port", "0", "--spool", spool],
+            environment: ProcessInfo.processInfo.environment.merging([
+                "VFL_LOG_LEVEL": "info", "VFL_API_TOKEN": "descriptor-test-token-0123456789abcdef",
+            ]) { $1 }, log: log, executable: "/usr/bin/prlimit")
+        defer { kill(api.pid, SIGTERM) }
+        var port = 0
+        #expect(
+            waitUntil(seconds: 20) {
+                port = listeningPort(log) ?? 0; return port > 0
+            }, "\(read(log))")
+        var held: [Int32] = []
+        for _ in 0..<300 {
+            let fd = Loopback.connect(port)
+            if fd >= 0 { held.append(fd) }
+        }
+        // Every connection beyond what the process can hold is answered 503 and closed, never left hanging.
+        var refused = 0
+        for fd in held {
+            var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            if poll(&descriptor, 1, 0) > 0 { refused += 1 }
+        }
+        #expect(refused > 0)
+        for fd in held { close(fd) }
+        #expect(waitUntil(seconds: 20) { Self.get(port, "/health")?.status == 200 })
+        #expect(api.isRunning)
     }
 }
