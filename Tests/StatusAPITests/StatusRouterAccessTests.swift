@@ -121,7 +121,8 @@ import Testing
 
     @Test func summary_ofASmallBatchWithholdsTheDistributions() throws {
         let (router, store, spool) = try makeRouter()
-        try finishJob("one", csv: Self.header + "k1,700.00,a,,,,\n", summary: SummaryFixtures.oneCustomer,
+        try finishJob(
+            "one", csv: Self.header + "k1,700.00,a,,,,\n", summary: SummaryFixtures.oneCustomer,
             store: store, spool: spool)
         let detail = try #require(try send(router, .get, "/jobs/one/summary", headers: Self.bearer).json)
         #expect(detail["score_histogram"]?["withheld"] == true && detail["score_histogram"]?["bins"] == nil)
@@ -190,7 +191,8 @@ import Testing
             #expect(answer.json?["error"]?.string != nil)
         }
         #expect(try lookup(router, "b1", Self.keysBody(["k1"]), type: "text/plain").status == 415)
-        #expect(try lookup(router, "b1", Self.keysBody(["k1"]), type: "application/x-www-form-urlencoded").status == 415)
+        #expect(
+            try lookup(router, "b1", Self.keysBody(["k1"]), type: "application/x-www-form-urlencoded").status == 415)
         #expect(try lookup(router, "b1", Self.keysBody(["k1"]), type: "application/json; charset=utf-8").status == 200)
         // An error never repeats a key.
         let refused = try lookup(router, "b1", #"{"keys": ["secret-key", 7]}"#)
