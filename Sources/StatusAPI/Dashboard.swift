@@ -1,6 +1,12 @@
 /// The dashboard at `GET /`: one self-contained HTML page (no external assets, no framework) that lists the jobs and
-/// draws the selected job's score distribution, party coverage and drift as inline SVG, refreshing every 3 seconds
-/// from the API's own JSON routes.
+/// shows the selected job's public record (state, counts, progress, timings, error, party coverage), refreshing every
+/// 3 seconds from the API's own JSON routes.
+///
+/// The distribution detail (score histogram in merged bins, parties per customer, drift) and the customer lookup are
+/// behind the API token: the page asks for it once in a form and keeps it only in a script variable (never in a URL,
+/// storage or a cookie), sends it as `Authorization: Bearer` to `GET /jobs/{id}/summary` and `POST
+/// /jobs/{id}/lookup`, and asks again after a 401. Keys to look up travel only in the POST body. Every value from the
+/// API enters the page as text (`textContent`), never as markup.
 enum Dashboard {
     static let html = #"""
         <!doctype html>
@@ -8,6 +14,7 @@ enum Dashboard {
         <head>
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
+        <meta name="referrer" content="no-referrer">
         <title>vfl · jobs</title>
         <style>
           :root { --ink:#1d2433; --muted:#6b7385; --line:#e3e6ec; --bg:#f6f7f9; --accent:#2f6fdb; --ok:#1f9d55;
@@ -19,14 +26,27 @@ enum Dashboard {
                    border-bottom:1px solid var(--line); }
           header h1 { font-size:18px; margin:0; }
           header .meta { color:var(--muted); font-size:12px; }
-          main { display:grid; grid-template-columns: minmax(520px, 1.2fr) minmax(420px, 1fr); gap:20px; padding:20px 24px; }
+          header form { margin-left:auto; display:flex; align-items:center; gap:8px; font-size:12px; color:var(--muted); }
+          header form[hidden], .access[hidden] { display:none; }
+          .access { margin-left:auto; display:flex; align-items:center; gap:8px; font-size:12px; color:var(--ok); }
+          input, textarea, button { font:inherit; font-size:13px; color:var(--ink); }
+          input, textarea { border:1px solid var(--line); border-radius:6px; padding:4px 8px; background:#fff; }
+          button { border:1px solid var(--accent); background:var(--accent); color:#fff; border-radius:6px; padding:4px 12px;
+                   cursor:pointer; }
+          button.plain { background:#fff; color:var(--accent); }
+          main { display:grid; grid-template-columns: minmax(520px, 1.2fr) minmax(420px, 1fr); gap:20px; padding:20px 24px;
+                 align-items:start; }
+          .side { display:flex; flex-direction:column; gap:20px; min-width:0; }
           section { background:#fff; border:1px solid var(--line); border-radius:8px; padding:14px 16px; }
           h2 { font-size:14px; margin:0 0 10px; color:var(--muted); font-weight:600; text-transform:uppercase;
+               letter-spacing:.04em; }
+          h3 { font-size:12px; margin:14px 0 6px; color:var(--muted); font-weight:600; text-transform:uppercase;
                letter-spacing:.04em; }
           table { width:100%; border-collapse:collapse; }
           th, td { text-align:left; padding:6px 8px; border-bottom:1px solid var(--line); white-space:nowrap; }
           th { color:var(--muted); font-weight:600; font-size:12px; }
           td.num, th.num { text-align:right; font-variant-numeric: tabular-nums; }
+          td.wrap { white-space:normal; }
           tr.job { cursor:pointer; }
           tr.job:hover { background:#f0f4fc; }
           tr.selected { background:#e6eefc; }
@@ -38,106 +58,247 @@ enum Dashboard {
           .kv { display:grid; grid-template-columns: 140px 1fr; gap:4px 12px; margin-bottom:12px; }
           .kv div:nth-child(odd) { color:var(--muted); }
           .empty { color:var(--muted); padding:20px 0; }
+          .note { color:var(--muted); font-size:12px; margin:4px 0 8px; }
+          .withheld { color:var(--warn); font-size:12px; margin:4px 0 8px; }
+          .locked { color:var(--muted); background:#f6f7f9; border:1px dashed var(--line); border-radius:6px; padding:10px 12px;
+                    margin-top:12px; }
           svg text { font: 11px system-ui, sans-serif; fill: var(--muted); }
           .error { color:var(--bad); }
           .band-stable { color:var(--ok); } .band-watch { color:var(--warn); } .band-shifted { color:var(--bad); }
+          #keys { width:100%; min-height:90px; font-family:ui-monospace, monospace; resize:vertical; }
+          .row { display:flex; gap:10px; align-items:center; margin-top:8px; }
         </style>
         </head>
         <body>
-        <header><h1>vfl · credit scoring jobs</h1><span class="meta" id="meta">loading…</span></header>
+        <header><h1>vfl · credit scoring jobs</h1><span class="meta" id="meta">loading…</span>
+          <form id="auth" autocomplete="off"><label for="token">API token</label>
+            <input id="token" type="password" size="24" autocomplete="off" spellcheck="false" placeholder="for the detail and lookups">
+            <button type="submit">Use token</button><span class="error" id="auth-note"></span></form>
+          <span class="access" id="access" hidden><span>✓ token in use (this page only)</span>
+            <button type="button" class="plain" id="forget">Forget</button></span>
+        </header>
         <main>
-          <section>
-            <h2>Jobs</h2>
-            <table>
-              <thead><tr><th>batch</th><th>state</th><th class="num">parties</th><th class="num">customers</th>
-                <th class="num">rejects</th><th>progress</th><th class="num">duration</th></tr></thead>
-              <tbody id="jobs"><tr><td colspan="7" class="empty">no jobs yet: drop a batch into the spool inbox</td></tr></tbody>
-            </table>
-          </section>
+          <div class="side">
+            <section>
+              <h2>Jobs</h2>
+              <table>
+                <thead><tr><th>batch</th><th>state</th><th class="num">parties</th><th class="num">customers</th>
+                  <th class="num">rejects</th><th>progress</th><th class="num">duration</th></tr></thead>
+                <tbody id="jobs"><tr><td colspan="7" class="empty">no jobs yet: drop a batch into the spool inbox</td></tr></tbody>
+              </table>
+            </section>
+            <section id="lookup">
+              <h2>Customer lookup</h2>
+              <form id="lookup-form" autocomplete="off">
+                <textarea id="keys" rows="5" spellcheck="false" placeholder="customer keys of the selected job, one per line (up to 1,000); needs the API token"></textarea>
+                <div class="row"><button type="submit">Look up</button><span class="note" id="lookup-status"></span></div>
+              </form>
+              <div id="lookup-results"></div>
+            </section>
+          </div>
           <section id="detail"><h2>Job</h2><div class="empty">select a job</div></section>
         </main>
         <script>
         "use strict";
+        // The API token lives only in this variable: never in a URL, storage or a cookie.
+        let token = null;
         let selected = decodeURIComponent(location.hash.slice(1)) || null;
+        // The detail of done jobs, one promise per job for the current token: {status, data?, message?}.
+        let details = new Map();
         const el = (tag, attrs = {}, text) => {
           const e = document.createElementNS(tag === "svg" || attrs.svg ? "http://www.w3.org/2000/svg" : "http://www.w3.org/1999/xhtml", tag);
           for (const [k, v] of Object.entries(attrs)) if (k !== "svg") e.setAttribute(k, v);
           if (text !== undefined) e.textContent = text;
           return e;
         };
+        const $ = id => document.getElementById(id);
         const fmt = n => n === null || n === undefined ? "–" : Number(n).toLocaleString("en-US");
         const secs = s => s === undefined || s === null ? "–" : s < 1 ? (s * 1000).toFixed(0) + " ms" : s.toFixed(2) + " s";
+        const time = t => t ? new Date(t).toLocaleTimeString() : "–";
+        const authorized = extra => Object.assign({ Authorization: "Bearer " + token }, extra || {});
 
-        function histogram(summary) {
-          const bins = (summary.score_histogram || {}).bins || [];
-          const w = 460, h = 170, left = 36, bottom = 22;
-          const svg = el("svg", { viewBox: `0 0 ${w} ${h}`, width: "100%", role: "img", "aria-label": "score distribution" });
+        function setToken(value) {
+          token = value || null;
+          details = new Map();
+          $("auth").hidden = token !== null;
+          $("access").hidden = token === null;
+          $("token").value = "";
+          $("auth-note").textContent = "";
+        }
+
+        function askAgain(message) {
+          setToken(null);
+          $("auth-note").textContent = message;
+          $("token").focus();
+        }
+
+        // Merged bins {from, to, count}: each bar spans its bins, its height the customers per 10 points.
+        function histogram(h) {
+          const bins = h.bins || [];
+          const w = 460, ht = 170, left = 36, bottom = 22;
+          const svg = el("svg", { viewBox: `0 0 ${w} ${ht}`, width: "100%", role: "img", "aria-label": "score distribution" });
           if (!bins.length) return svg;
-          const max = Math.max(...bins.map(b => b.count));
-          const lo = 300, hi = 850, bw = (w - left - 16) / ((hi - lo) / 10);
+          const width = h.bin_width || 10;
+          const density = b => b.count / Math.max((b.to - b.from) / width, 1);
+          const max = Math.max(...bins.map(density));
+          const lo = Math.min(300, bins[0].from), hi = Math.max(850, bins[bins.length - 1].to);
+          const scale = (w - left - 16) / (hi - lo);
           for (let t = 0; t <= 4; t++) {
-            const y = 8 + (h - bottom - 8) * (1 - t / 4);
+            const y = 8 + (ht - bottom - 8) * (1 - t / 4);
             svg.append(el("line", { svg: 1, x1: left, x2: w - 4, y1: y, y2: y, stroke: "#eef0f4" }));
             svg.append(el("text", { svg: 1, x: left - 4, y: y + 4, "text-anchor": "end" }, fmt(Math.round(max * t / 4))));
           }
           for (const b of bins) {
-            const x = left + (b.from - lo) / 10 * bw, bh = (h - bottom - 8) * b.count / max;
-            const r = el("rect", { svg: 1, x: x + 0.5, y: h - bottom - bh, width: Math.max(bw - 1, 1), height: bh, fill: "#2f6fdb", rx: 1 });
-            r.append(el("title", { svg: 1 }, `${b.from}–${b.from + 10}: ${fmt(b.count)}`));
+            const x = left + (b.from - lo) * scale, bh = (ht - bottom - 8) * density(b) / max;
+            const r = el("rect", { svg: 1, x: x + 0.5, y: ht - bottom - bh, width: Math.max((b.to - b.from) * scale - 1, 1), height: bh, fill: "#2f6fdb", rx: 1 });
+            r.append(el("title", { svg: 1 }, `${b.from}–${b.to}: ${fmt(b.count)} customers`));
             svg.append(r);
           }
           for (let s = 300; s <= 850; s += 50) {
-            svg.append(el("text", { svg: 1, x: left + (s - lo) / 10 * bw, y: h - 6, "text-anchor": "middle" }, s));
+            svg.append(el("text", { svg: 1, x: left + (s - lo) * scale, y: ht - 6, "text-anchor": "middle" }, s));
           }
           return svg;
         }
 
-        function coverage(summary) {
-          const parties = Object.entries(summary.parties || {});
-          const w = 460, row = 26, h = parties.length * row + 6, left = 120;
-          const svg = el("svg", { viewBox: `0 0 ${w} ${h}`, width: "100%", role: "img", "aria-label": "party coverage" });
-          parties.forEach(([name, p], i) => {
-            const y = 4 + i * row, share = p.coverage || 0, bw = (w - left - 70) * share;
+        // Horizontal bars: [label, share (0..1) or null, caption].
+        function bars(rows, label) {
+          const w = 460, row = 26, h = rows.length * row + 6, left = 120;
+          const svg = el("svg", { viewBox: `0 0 ${w} ${h}`, width: "100%", role: "img", "aria-label": label });
+          rows.forEach(([name, share, caption, color], i) => {
+            const y = 4 + i * row;
             svg.append(el("text", { svg: 1, x: left - 8, y: y + 15, "text-anchor": "end" }, name));
-            svg.append(el("rect", { svg: 1, x: left, y: y + 4, width: w - left - 70, height: 14, fill: "#eef0f4", rx: 3 }));
-            svg.append(el("rect", { svg: 1, x: left, y: y + 4, width: bw, height: 14, fill: p.input === "absent" ? "#cbd2dc" : "#1f9d55", rx: 3 }));
-            svg.append(el("text", { svg: 1, x: left + (w - left - 70) + 6, y: y + 15 },
-              p.input === "absent" ? "absent" : (share * 100).toFixed(1) + "%"));
+            svg.append(el("rect", { svg: 1, x: left, y: y + 4, width: w - left - 90, height: 14, fill: "#eef0f4", rx: 3 }));
+            if (share !== null) svg.append(el("rect", { svg: 1, x: left, y: y + 4, width: (w - left - 90) * share, height: 14, fill: color || "#1f9d55", rx: 3 }));
+            svg.append(el("text", { svg: 1, x: left + (w - left - 90) + 6, y: y + 15 }, caption));
           });
           return svg;
         }
 
-        function detail(job) {
-          const box = document.getElementById("detail");
-          box.replaceChildren(el("h2", {}, "Job " + job.id));
+        function coverage(summary) {
+          return bars(Object.entries(summary.parties || {}).map(([name, p]) =>
+            p.input === "absent" ? [name, 0, "absent", "#cbd2dc"]
+              : p.coverage_withheld ? [name, null, "withheld"]
+              : [name, p.coverage || 0, (100 * (p.coverage || 0)).toFixed(1) + "%"]), "party coverage");
+        }
+
+        function withheldNote(box, text) { box.append(el("div", { class: "withheld" }, "⚠ " + text)); }
+
+        // The token holder's view: the distributions, in groups of at least minimum_group customers.
+        function distribution(box, d) {
+          const m = d.minimum_group;
+          box.append(el("h3", {}, "Score distribution"));
+          const h = d.score_histogram || {};
+          if (h.withheld || !(h.bins || []).length) {
+            withheldNote(box, `histogram withheld: fewer than ${fmt(m)} customers were scored`);
+          } else {
+            box.append(el("div", { class: "note" }, `${h.bins.length} bins of at least ${fmt(m)} customers (adjacent 10-point bins merged); height: customers per 10 points`));
+            box.append(histogram(h));
+          }
+          const per = d.parties_per_customer;
+          if (per) {
+            box.append(el("h3", {}, "Banks per customer"));
+            if (per.withheld) {
+              withheldNote(box, `withheld: fewer than ${fmt(m)} customers`);
+            } else {
+              // Sorted by their first count of banks ("0-1", "2", ...): an object's integer keys would come first.
+              const entries = Object.entries(per).sort((a, b) => parseInt(a[0], 10) - parseInt(b[0], 10));
+              const total = entries.reduce((t, [, n]) => t + n, 0) || 1;
+              box.append(bars(entries.map(([k, n]) => [k.replace("-", "–") + (k === "1" ? " bank" : " banks"), n / total, fmt(n), "#2f6fdb"]), "banks per customer"));
+            }
+          }
+          const drift = d.drift;
+          if (drift) {
+            box.append(el("h3", {}, "Drift against the training population"));
+            const kv = el("div", { class: "kv" });
+            const add = (k, v, cls) => { kv.append(el("div", {}, k)); kv.append(el("div", cls ? { class: cls } : {}, v)); };
+            if (drift.psi_withheld) add("score PSI", `withheld (fewer than ${fmt(m)} scored)`, "withheld");
+            else if (drift.psi !== undefined) add("score PSI", Number(drift.psi).toFixed(4) + " · " + (drift.psi_band || ""), "band-" + (drift.psi_band || "stable"));
+            const shifted = drift.shifted || [];
+            add("shifted", shifted.length ? shifted.slice(0, 4).join(", ") + (shifted.length > 4 ? ` and ${shifted.length - 4} more` : "") : "none",
+              shifted.length ? "band-shifted" : "band-stable");
+            const features = [];
+            let hidden = 0;
+            for (const [party, list] of Object.entries(drift.features || {})) {
+              for (const [name, f] of Object.entries(list || {})) {
+                if (f.withheld) hidden++; else features.push([party + "." + name, f]);
+              }
+            }
+            add("features", `${fmt(features.length)} shown` + (hidden ? `, ${fmt(hidden)} withheld (bins under ${fmt(m)} customers)` : ""), hidden ? "withheld" : undefined);
+            box.append(kv);
+            features.sort((a, b) => (b[1].csi || 0) - (a[1].csi || 0));
+            if (features.length) {
+              const table = el("table");
+              const head = el("tr");
+              for (const [t, c] of [["feature (highest CSI)", ""], ["CSI", "num"], ["band", ""], ["groups", "num"]]) head.append(el("th", c ? { class: c } : {}, t));
+              table.append(head);
+              for (const [name, f] of features.slice(0, 6)) {
+                const tr = el("tr");
+                tr.append(el("td", {}, name), el("td", { class: "num" }, f.csi === undefined ? "–" : Number(f.csi).toFixed(4)),
+                  el("td", { class: "band-" + (f.band || "stable") }, f.band || "–"), el("td", { class: "num" }, fmt((f.groups || []).length)));
+                table.append(tr);
+              }
+              box.append(table);
+            }
+          }
+        }
+
+        function detail(job, full) {
+          const box = el("section", { id: "detail" });
+          box.append(el("h2", {}, "Job " + job.id));
           const kv = el("div", { class: "kv" });
           const add = (k, v, cls) => { kv.append(el("div", {}, k)); kv.append(el("div", cls ? { class: cls } : {}, v)); };
+          const s = job.summary;
           add("state", job.state);
           add("customers", fmt(job.customers) + (job.scored !== null ? " (" + fmt(job.scored) + " scored)" : ""));
           add("rejected rows", fmt(job.rejected_rows));
-          add("duration", secs(job.duration_s));
+          const p = job.progress || {};
+          add("progress", `${fmt(p.tasks_done)} of ${fmt(p.tasks_total)} tasks` + (job.attempts > 1 ? ` · attempt ${job.attempts}` : ""));
+          add("timings", `created ${time(job.created_at)} · started ${time(job.started_at)} · finished ${time(job.finished_at)}`);
+          add("duration", secs(job.duration_s) + (s && s.timings_ms ? ` (scoring ${fmt(s.timings_ms.score)} ms)` : ""));
           add("model", job.model_id ? job.model_id.slice(0, 12) : "–");
           if (job.error) add("error", job.error, "error");
-          const s = job.summary;
-          if (s && s.drift) {
-            add("score PSI", (s.drift.psi ?? 0).toFixed(4) + " · " + (s.drift.psi_band || ""), "band-" + (s.drift.psi_band || "stable"));
-            add("shifted", (s.drift.shifted || []).length ? s.drift.shifted.join(", ") : "none");
-          }
           box.append(kv);
-          if (s && s.score_histogram) {
-            box.append(el("h2", {}, "Score distribution"));
-            box.append(histogram(s));
-            box.append(el("h2", {}, "Party coverage"));
+          if (s && s.parties) {
+            box.append(el("h3", {}, "Party coverage"));
             box.append(coverage(s));
-          } else {
-            box.append(el("div", { class: "empty" }, "charts appear when the job is done"));
           }
+          if (job.state !== "done") {
+            box.append(el("div", { class: "empty" }, "the distribution appears when the job is done"));
+          } else if (!full) {
+            box.append(el("div", { class: "locked" }, "Score distribution, banks per customer and drift need the API token: enter it above. Public view: state, counts, progress, timings, coverage and error."));
+          } else if (full.status === "ok") {
+            distribution(box, full.data);
+          } else {
+            box.append(el("div", { class: "locked error" }, full.message));
+          }
+          $("detail").replaceWith(box);
+        }
+
+        // One request per job and token; a failure is asked again at the next refresh.
+        function loadDetail(id) {
+          if (!token) return null;
+          if (!details.has(id)) details.set(id, fetchDetail(id, token));
+          return details.get(id);
+        }
+
+        async function fetchDetail(id, sent) {
+          let answer;
+          try {
+            const r = await fetch("/jobs/" + encodeURIComponent(id) + "/summary", { headers: { Authorization: "Bearer " + sent }, cache: "no-store" });
+            if (sent !== token) return null;
+            if (r.status === 401) { askAgain("the token was refused: enter it again"); return null; }
+            answer = r.ok ? { status: "ok", data: await r.json() } : { status: "error", message: "detail unavailable: " + ((await r.json()).error || r.status) };
+          } catch (e) {
+            answer = { status: "error", message: "detail unavailable: " + e };
+          }
+          if (answer.status !== "ok" && sent === token) details.delete(id);
+          return answer;
         }
 
         async function refresh() {
           try {
             const list = (await (await fetch("/jobs?limit=50")).json()).jobs || [];
-            const body = document.getElementById("jobs");
+            const body = $("jobs");
             if (list.length) body.replaceChildren();
             for (const job of list) {
               const tr = el("tr", { class: "job" + (job.id === selected ? " selected" : "") });
@@ -158,16 +319,76 @@ enum Dashboard {
             if (!selected && list.length) selected = (list.find(j => j.state === "done") || list[0]).id;
             if (selected) {
               const r = await fetch("/jobs/" + encodeURIComponent(selected));
-              if (r.ok) detail(await r.json());
+              if (r.ok) {
+                const job = await r.json();
+                detail(job, job.state === "done" ? await loadDetail(job.id) : null);
+              }
             }
             const counts = {};
             list.forEach(j => counts[j.state] = (counts[j.state] || 0) + 1);
-            document.getElementById("meta").textContent =
+            $("meta").textContent =
               Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(" · ") + " · updated " + new Date().toLocaleTimeString();
           } catch (e) {
-            document.getElementById("meta").textContent = "API unreachable: " + e;
+            $("meta").textContent = "API unreachable: " + e;
           }
         }
+
+        function lookupTable(answer) {
+          const table = el("table");
+          const head = el("tr");
+          for (const [t, c] of [[answer.key_column || "key", ""], ["score", "num"], ["banks", ""], ["reasons", ""]]) head.append(el("th", c ? { class: c } : {}, t));
+          table.append(head);
+          const keys = answer.asked;
+          (answer.results || []).forEach((row, i) => {
+            const tr = el("tr");
+            if (row === null) {
+              tr.append(el("td", {}, keys[i]), el("td", { class: "num" }, "–"), el("td", { class: "note", colspan: 2 }, "not in this job's results"));
+            } else {
+              const reasons = el("td", { class: "wrap" });
+              (row.reasons || []).forEach((r, k) => {
+                if (k) reasons.append(el("br"));
+                reasons.append(el("b", {}, r.code), document.createTextNode(r.text ? " " + r.text : ""));
+              });
+              tr.append(el("td", {}, row.key), el("td", { class: "num" }, row.score === null ? "–" : Number(row.score).toFixed(2)),
+                el("td", { class: "wrap" }, (row.parties || []).join(", ")), reasons);
+            }
+            table.append(tr);
+          });
+          return table;
+        }
+
+        async function lookup() {
+          const status = $("lookup-status"), out = $("lookup-results");
+          const keys = $("keys").value.split(/\r?\n/).map(k => k.trim()).filter(k => k.length);
+          out.replaceChildren();
+          if (!selected) { status.textContent = "select a job first"; return; }
+          if (!token) { status.textContent = "enter the API token first"; $("token").focus(); return; }
+          if (!keys.length) { status.textContent = "paste one key per line"; return; }
+          if (keys.length > 1000) { status.textContent = `${fmt(keys.length)} keys: at most 1,000 at a time`; return; }
+          status.textContent = "looking up…";
+          try {
+            const r = await fetch("/jobs/" + encodeURIComponent(selected) + "/lookup", {
+              method: "POST", headers: authorized({ "Content-Type": "application/json" }), body: JSON.stringify({ keys }), cache: "no-store",
+            });
+            if (r.status === 401) { status.textContent = ""; askAgain("the token was refused: enter it again"); return; }
+            const answer = await r.json();
+            if (!r.ok) { status.textContent = answer.error || ("failed: " + r.status); return; }
+            answer.asked = keys;
+            const found = (answer.results || []).filter(x => x !== null).length;
+            status.textContent = `${fmt(found)} of ${fmt(keys.length)} found in ${answer.job}`;
+            out.append(lookupTable(answer));
+          } catch (e) {
+            status.textContent = "lookup failed: " + e;
+          }
+        }
+
+        $("auth").addEventListener("submit", e => {
+          e.preventDefault();
+          const value = $("token").value.trim();
+          if (value) { setToken(value); refresh(); }
+        });
+        $("forget").addEventListener("click", () => { setToken(null); $("lookup-results").replaceChildren(); $("lookup-status").textContent = ""; refresh(); });
+        $("lookup-form").addEventListener("submit", e => { e.preventDefault(); lookup(); });
         refresh();
         setInterval(refresh, 3000);
         </script>
