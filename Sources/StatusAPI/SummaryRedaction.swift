@@ -10,14 +10,18 @@ public import Core
 /// - `score_histogram`: adjacent 10-point bins are merged, lowest first, until each merged bin holds at least
 ///   `minimumGroup` customers (a remainder joins the last bin); each bin is `{"from", "to", "count"}` (`to`
 ///   exclusive). Withheld (`{"withheld": true}`) when all bins together hold fewer.
-/// - `parties_per_customer`: merged the same way into keys such as `"0-2"`.
+/// - `parties_per_customer`: only when every bin is 0 or at least `minimumGroup` (merged bins could be split again
+///   with the public coverage counts: the sum of the parties' `known` is the customers weighted by their bin).
 /// - `drift`: the score PSI (and its band) only when at least `minimumGroup` customers were scored; the score's
 ///   decile counts never (they cut the same scores as the histogram at other edges, so the two together could
-///   isolate a few customers by difference); each feature's CSI and band only when its bins hold at least
-///   `minimumGroup` customers, and its bin counts merged into `groups` (`{"bins": [first, last], "count"}`) like
-///   the histogram; `shifted` lists only indices that are shown.
-/// - Coverage (`known`, `coverage` of each party), public and detail alike, only when both the customers the party
-///   knows and those it does not are 0 or at least `minimumGroup`, in a batch of at least `minimumGroup`.
+///   isolate a few customers by difference); a party's features only when its coverage is shown (their counts add
+///   up to the customers it knows); each feature's CSI and band only when its bins hold at least `minimumGroup`
+///   customers and the customers it knows outside them (missing values) are 0 or at least `minimumGroup`, and its
+///   bin counts merged into `groups` (`{"bins": [first, last], "count"}`) like the histogram; `shifted` lists only
+///   indices that are shown.
+/// - Coverage (`known`, `coverage` and `rows` of each party: a party's rows are the customers it knows), public
+///   and detail alike, only when both the customers the party knows and those it does not are 0 or at least
+///   `minimumGroup`, in a batch of at least `minimumGroup`.
 ///
 /// Anything else in the summary (a field added later) is shown in neither part until it is added here.
 public enum SummaryRedaction {
@@ -66,25 +70,24 @@ public enum SummaryRedaction {
             out.append(("score_histogram", scoreHistogram(histogram, minimumGroup: minimum)))
         }
         if let perCustomer = summary["parties_per_customer"]?.object {
-            let groups = merge(
-                perCustomer.compactMap { key, value in Int(key).map { ($0, value.int ?? 0) } }.sorted { $0.0 < $1.0 },
-                minimumGroup: minimum)
+            let bins = perCustomer.compactMap { key, value in Int(key).map { ($0, value.int ?? 0) } }
+            let reportable = bins.allSatisfy { $0.1 == 0 || $0.1 >= minimum }
             out.append(
                 (
                     "parties_per_customer",
-                    groups.map { groups in
-                        .object(
-                            groups.map { group in
-                                (
-                                    group.first == group.last ? "\(group.first)" : "\(group.first)-\(group.last)",
-                                    .number(Double(group.count))
-                                )
-                            })
-                    } ?? withheld
+                    reportable
+                        ? .object(bins.sorted { $0.0 < $1.0 }.map { ("\($0.0)", .number(Double($0.1))) }) : withheld
                 ))
         }
         if let drift = summary["drift"] {
-            out.append(("drift", self.drift(drift, scored: summary["scored"]?.int ?? 0, minimumGroup: minimum)))
+            let customers = summary["customers"]?.int ?? 0
+            var known: [String: Int] = [:]
+            for (name, party) in summary["parties"]?.object ?? [] {
+                let count = party["known"]?.int ?? 0
+                if coverageShown(known: count, customers: customers, minimumGroup: minimum) { known[name] = count }
+            }
+            out.append(
+                ("drift", self.drift(drift, scored: summary["scored"]?.int ?? 0, known: known, minimumGroup: minimum)))
         }
         return .object(out)
     }
@@ -124,23 +127,29 @@ public enum SummaryRedaction {
         return groups.isEmpty ? nil : groups
     }
 
-    /// Coverage per party: `known` and `coverage` only when neither the known nor the unknown customers form a
-    /// group smaller than the minimum (and the batch is not smaller); `input`, `rows` and extra columns as they are.
+    /// Whether a party's coverage may be shown: neither the customers it knows nor those it does not form a group
+    /// smaller than the minimum, in a batch that is not smaller.
+    static func coverageShown(known: Int, customers: Int, minimumGroup: Int) -> Bool {
+        func reportable(_ count: Int) -> Bool { count == 0 || count >= minimumGroup }
+        return customers >= minimumGroup && reportable(known) && reportable(customers - known)
+    }
+
+    /// Coverage per party: `known`, `coverage` and `rows` only when ``coverageShown(known:customers:minimumGroup:)``;
+    /// `input` and extra columns as they are.
     static func parties(_ value: JSONValue, customers: Int, minimumGroup: Int) -> JSONValue {
         guard let parties = value.object else { return .object([]) }
-        func reportable(_ count: Int) -> Bool { count == 0 || count >= minimumGroup }
         return .object(
             parties.map { name, party in
                 guard let members = party.object else { return (name, .object([])) }
                 let known = party["known"]?.int ?? 0
-                let shown = customers >= minimumGroup && reportable(known) && reportable(customers - known)
+                let shown = coverageShown(known: known, customers: customers, minimumGroup: minimumGroup)
                 return (
                     name,
                     .object(
                         members.compactMap { key, value in
                             switch key {
-                            case "input", "rows", "extra_columns", "extra_column_count": return (key, value)
-                            case "known", "coverage": return shown ? (key, value) : nil
+                            case "input", "extra_columns", "extra_column_count": return (key, value)
+                            case "known", "coverage", "rows": return shown ? (key, value) : nil
                             default: return nil
                             }
                         } + (shown ? [] : [("coverage_withheld", .bool(true))]))
@@ -173,8 +182,9 @@ public enum SummaryRedaction {
         ])
     }
 
-    /// The drift section: indices over groups of at least the minimum, feature bins merged, no score deciles.
-    static func drift(_ drift: JSONValue, scored: Int, minimumGroup: Int) -> JSONValue {
+    /// The drift section: indices over groups of at least the minimum, feature bins merged, no score deciles; the
+    /// features of a party only when its coverage is shown (`known`: the customers each such party knows).
+    static func drift(_ drift: JSONValue, scored: Int, known: [String: Int], minimumGroup: Int) -> JSONValue {
         var out: [(String, JSONValue)] = []
         var shifted: [JSONValue] = []
         if scored >= minimumGroup, let psi = drift["psi"] {
@@ -188,10 +198,16 @@ public enum SummaryRedaction {
         }
         var parties: [(String, JSONValue)] = []
         for (party, features) in drift["features"]?.object ?? [] {
+            guard let partyKnown = known[party] else {
+                parties.append((party, withheld))
+                continue
+            }
             var shown: [(String, JSONValue)] = []
             for (feature, detail) in features.object ?? [] {
                 let counts = (detail["counts"]?.array ?? []).map { $0.int ?? 0 }
-                guard let groups = merge(Array(counts.enumerated().map { ($0, $1) }), minimumGroup: minimumGroup)
+                let outside = partyKnown - counts.reduce(0) { $0 + max($1, 0) }
+                guard outside == 0 || outside >= minimumGroup,
+                    let groups = merge(Array(counts.enumerated().map { ($0, $1) }), minimumGroup: minimumGroup)
                 else {
                     shown.append((feature, withheld))
                     continue

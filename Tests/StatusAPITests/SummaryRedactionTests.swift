@@ -54,7 +54,7 @@ import Testing
             #expect(detail["parties_per_customer"]?["withheld"] == true)
             #expect(detail["drift"]?["psi"] == nil && detail["drift"]?["psi_withheld"] == true)
             #expect(detail["drift"]?["score_counts"] == nil)
-            #expect(detail["drift"]?["features"]?["auto_loans"]?["age"]?["withheld"] == true)
+            #expect(detail["drift"]?["features"]?["auto_loans"]?["withheld"] == true)
             #expect(detail["drift"]?["shifted"] == [])
             #expect(detail["parties"]?["auto_loans"]?["coverage"] == nil)
             #expect(detail["parties"]?["auto_loans"]?["coverage_withheld"] == true)
@@ -98,10 +98,54 @@ import Testing
         #expect(bins.first == ["from": 340, "to": 420, "count": 54])
         #expect(bins.last?["to"]?.int == 830)
         let perCustomer = try #require(detail["parties_per_customer"]?.object)
-        #expect(perCustomer.map(\.0) == ["0-1", "2", "3", "4"])
+        // Every bin is empty or holds 50 or more: shown as it is (a merged bin could be split again with coverage).
+        #expect(perCustomer.map(\.0) == ["0", "1", "2", "3", "4"])
+        #expect(perCustomer.allSatisfy { $0.1.int == 0 || ($0.1.int ?? 0) >= 50 })
         #expect(detail["drift"]?["psi"]?.double == summary["drift"]?["psi"]?.double)
         let age = try #require(detail["drift"]?["features"]?["auto_loans"]?["age"])
         #expect(age["csi"] == summary["drift"]?["features"]?["auto_loans"]?["age"]?["csi"])
         #expect(age["groups"]?.array?.count == 10)
+    }
+
+    /// A two-party summary of `customers`, party `a` knowing `knownA` of them and `b` all; `a`'s feature `x` has
+    /// `counts` in its drift bins.
+    static func synthetic(customers: Int, knownA: Int, counts: [Int], perCustomer: [String: Int]) -> JSONValue {
+        let perCustomerText = perCustomer.sorted { $0.key < $1.key }.map { "\"\($0.key)\": \($0.value)" }
+            .joined(separator: ", ")
+        let text = """
+            {"batch": "s", "customers": \(customers), "scored": \(customers),
+             "parties": {"a": {"input": "csv", "rows": \(knownA), "known": \(knownA), "coverage": 0.5},
+                         "b": {"input": "csv", "rows": \(customers), "known": \(customers), "coverage": 1}},
+             "parties_per_customer": {\(perCustomerText)},
+             "drift": {"psi": 0.01, "psi_band": "stable",
+                       "features": {"a": {"x": {"csi": 0.02, "band": "stable", "counts": \(counts)}},
+                                    "b": {"y": {"csi": 0.03, "band": "stable", "counts": [\(customers)]}}}}}
+            """
+        return try! JSONValue(parsing: Data(text.utf8))
+    }
+
+    @Test func rowsDriftAndBanksPerCustomer_neverGiveAwayAGroupSmallerThanTheMinimum() throws {
+        // 30 customers: a party's rows are the customers it knows, so they are withheld with its coverage.
+        let small = Self.synthetic(customers: 30, knownA: 25, counts: [25], perCustomer: ["1": 5, "2": 25])
+        let open = SummaryRedaction.publicPart(of: small)
+        #expect(open["parties"]?["a"]?["rows"] == nil && open["parties"]?["a"]?["known"] == nil)
+        #expect(open["parties"]?["a"]?["coverage_withheld"] == true)
+        // 2,000 customers, 1,990 known to a: a's coverage is withheld (10 unknown), and so are its drift groups,
+        // whose total would be 1,990; b's are shown.
+        let most = Self.synthetic(
+            customers: 2000, knownA: 1990, counts: [990, 1000], perCustomer: ["1": 10, "2": 1990])
+        let detail = SummaryRedaction.detail(of: most)
+        #expect(detail["parties"]?["a"]?["known"] == nil)
+        #expect(detail["drift"]?["features"]?["a"]?["withheld"] == true)
+        #expect(detail["drift"]?["features"]?["b"]?["y"]?["groups"] != nil)
+        // A bin of 10 customers known to one party only: merging it would be undone by the parties' known counts.
+        #expect(detail["parties_per_customer"]?["withheld"] == true)
+        // a knows 1,000 of 2,000, but its feature's bins hold 997: the 3 missing values would be known by difference.
+        let missing = Self.synthetic(
+            customers: 2000, knownA: 1000, counts: [500, 497], perCustomer: ["1": 1000, "2": 1000])
+        let withMissing = SummaryRedaction.detail(of: missing)
+        #expect(withMissing["parties"]?["a"]?["known"]?.int == 1000)
+        #expect(withMissing["drift"]?["features"]?["a"]?["x"]?["withheld"] == true)
+        #expect(withMissing["parties_per_customer"]?["1"]?.int == 1000)
     }
 }
