@@ -14,8 +14,9 @@ public enum APIToken {
 
     /// The shortest token accepted.
     public static let minimumLength = 32
-    /// Placeholders shipped in the project's templates; never a real token.
-    public static let placeholders: Set<String> = ["replace-me-before-deploying", "changeme", "change-me"]
+    /// Parts of the placeholders shipped in the project's templates (`replace-me-before-deploying`) and of the usual
+    /// ones: a token holding one (in any case) is refused, however long.
+    public static let placeholderParts = ["replace-me", "changeme", "change-me"]
 
     /// The token of the environment: `VFL_API_TOKEN`, or the first line of the file `VFL_API_TOKEN_FILE` names.
     /// `nil` (no token, results public) only when `VFL_API_OPEN=1` says so.
@@ -48,7 +49,8 @@ public enum APIToken {
     ///
     /// - Throws: ``Refusal``.
     public static func validate(_ token: String) throws {
-        if placeholders.contains(token.lowercased()) {
+        let lowered = token.lowercased()
+        if placeholderParts.contains(where: lowered.contains) {
             throw Refusal(description: "the API token is the shipped placeholder; generate one: openssl rand -hex 32")
         }
         guard token.utf8.count >= minimumLength else {
@@ -70,7 +72,7 @@ public enum APIToken {
         if lstat(path, &status) == 0, status.st_mode & S_IFMT == S_IFREG, status.st_mode & 0o077 == 0,
             status.st_uid == getuid(), let bytes = try? FileIO.readFile(path, limit: 4096)
         {
-            let token = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: "\n")
+            let token = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: " \t\r\n")
             if (try? validate(token)) != nil { return token }
         }
         var random = [UInt8](repeating: 0, count: 32)

@@ -150,7 +150,8 @@ final class EventLoop: @unchecked Sendable {
     private func pauseListeners(reason: Int32) {
         let now = Timestamp.monotonicSeconds()
         listenersPausedUntil = now + 0.1
-        for listener in context.listeners { epoll.modify(listener.descriptor, [], token: 0) }
+        // Removed, not modified: the kernel refuses EPOLL_CTL_MOD on an EPOLLEXCLUSIVE registration.
+        for listener in context.listeners { epoll.remove(listener.descriptor) }
         if now - lastAcceptWarning > 10 {
             lastAcceptWarning = now
             context.logger.warning(
@@ -172,11 +173,18 @@ final class EventLoop: @unchecked Sendable {
     // MARK: - Reading and framing
 
     private func read(_ connection: HTTPConnection) {
-        let limit = HTTPParser.headBytesLimit(context.configuration.limits) + context.configuration.limits.bodyBytes
+        let limits = context.configuration.limits
+        // While the request at the front still lacks bytes, read up to what one request may hold; otherwise (an
+        // answer pending, or pipelined requests waiting) only a little ahead, so that consuming a request never
+        // moves a large buffer.
+        let aheadLimit: Int
+        switch connection.phase {
+        case .head, .body: aheadLimit = HTTPParser.headBytesLimit(limits) + limits.bodyBytes
+        default: aheadLimit = 16 << 10
+        }
         reading: for _ in 0..<4 {
-            if connection.input.count > limit {
-                // Pipelined bytes beyond what one request may hold, while an answer is pending: stop reading until
-                // the answer is written (``flush(_:)`` watches reads again).
+            if connection.input.count >= aheadLimit {
+                // Stop watching reads until the front request is answered (``flush(_:)`` watches them again).
                 setInterest(connection, [])
                 break reading
             }
@@ -191,8 +199,14 @@ final class EventLoop: @unchecked Sendable {
             case .wouldBlock:
                 break reading
             case .closed:
-                close(connection)
-                return
+                if case .draining = connection.phase {
+                    close(connection)
+                    return
+                }
+                // The client shut its side (or went away): what it sent before is still answered; no more comes.
+                connection.peerClosed = true
+                setInterest(connection, [])
+                break reading
             }
         }
         switch connection.phase {
@@ -231,12 +245,23 @@ final class EventLoop: @unchecked Sendable {
         let configuration = context.configuration
         let now = Timestamp.monotonicSeconds()
         guard !connection.input.isEmpty else {
+            if connection.peerClosed {
+                close(connection)
+                return false
+            }
             if case .head = connection.phase { return false }
             connection.phase = .idle(since: now)
             return false
         }
         do {
-            switch try HTTPParser.frame(connection.input, limits: configuration.limits) {
+            let progress = try HTTPParser.frame(connection.input, limits: configuration.limits)
+            if connection.peerClosed {
+                guard case .complete = progress else {
+                    close(connection)  // an incomplete request from a client that sends no more
+                    return false
+                }
+            }
+            switch progress {
             case .head:
                 if case .idle = connection.phase {
                     connection.phase = .head(deadline: now + configuration.headerTimeout)
@@ -334,6 +359,10 @@ final class EventLoop: @unchecked Sendable {
         }
         connection.closeFile()
         connection.output = []
+        if connection.closeAfterWrite && connection.peerClosed {
+            close(connection)
+            return false
+        }
         if connection.closeAfterWrite {
             // Shut our side, then discard what the client still sends until it closes: closing with unread bytes
             // would reset the connection and could destroy the answer before the client reads it.
@@ -344,7 +373,7 @@ final class EventLoop: @unchecked Sendable {
             return false
         }
         connection.phase = .idle(since: Timestamp.monotonicSeconds())
-        setInterest(connection, .read)
+        setInterest(connection, connection.peerClosed ? [] : .read)
         return true
     }
 
@@ -361,7 +390,7 @@ final class EventLoop: @unchecked Sendable {
         if let until = listenersPausedUntil, now >= until {
             listenersPausedUntil = nil
             for (index, listener) in context.listeners.enumerated() {
-                epoll.modify(listener.descriptor, [.read, .exclusive], token: Self.listenerToken(index))
+                epoll.add(listener.descriptor, [.read, .exclusive], token: Self.listenerToken(index))
             }
         }
         let configuration = context.configuration

@@ -40,6 +40,8 @@ final class HTTPConnection {
     var lastProgress: Double
     /// `100 Continue` was sent for the request being received.
     var sentContinue = false
+    /// The client shut its side: the requests it sent are answered, then the connection closes.
+    var peerClosed = false
     /// What the loop watches the socket for now.
     var interest: Epoll.Interest = .read
 

@@ -19,6 +19,10 @@ extension Commands {
         "max-connections", "max-connections-per-client", "min-group", "loops",
     ]
 
+    /// The pipeline's files (results, the store, work folders) readable by their user and group only, never by
+    /// every local user: umask 027.
+    static func restrictNewFiles() { umask(0o027) }
+
     struct PipelineSettings {
         var spool: Spool
         var database: String
@@ -34,6 +38,7 @@ extension Commands {
 
     static func ingest(_ options: ParsedArguments, _ environment: [String: String], _ logger: Logger) throws -> Int32 {
         try ParentWatch.arm(environment: environment, logger: logger)
+        restrictNewFiles()
         let settings = try pipelineSettings(options, environment)
         let model = try loadModel(settings.modelPath)
         try settings.spool.create()
@@ -56,6 +61,7 @@ extension Commands {
 
     static func worker(_ options: ParsedArguments, _ environment: [String: String], _ logger: Logger) throws -> Int32 {
         try ParentWatch.arm(environment: environment, logger: logger)
+        restrictNewFiles()
         let settings = try pipelineSettings(options, environment)
         let threads = try options.int(
             "threads", environment: environment, variable: "VFL_THREADS", default: ScoringOptions.cores, range: 1...256)
@@ -81,6 +87,7 @@ extension Commands {
     }
 
     static func runAll(_ options: ParsedArguments, _ environment: [String: String], _ logger: Logger) throws -> Int32 {
+        restrictNewFiles()
         let settings = try pipelineSettings(options, environment)
         let workers = try options.int(
             "workers", environment: environment, variable: "VFL_WORKERS", default: 2, range: 1...64)
@@ -180,6 +187,7 @@ extension Commands {
 
     static func api(_ options: ParsedArguments, _ environment: [String: String], _ logger: Logger) throws -> Int32 {
         try ParentWatch.arm(environment: environment, logger: logger)
+        restrictNewFiles()
         let settings = try pipelineSettings(options, environment)
         let port = try options.int(
             "port", environment: environment, variable: "VFL_PORT", default: 5001, range: 0...65535)

@@ -307,4 +307,23 @@ func eventually(seconds: Double, _ condition: () -> Bool) -> Bool {
         let local = try RunningServer(HTTPServer.Configuration())
         #expect(local.server.addresses == ["127.0.0.1"])
     }
+
+    @Test func requestsBeforeAHalfClose_areAnswered() throws {
+        let running = try RunningServer(HTTPServer.Configuration())
+        for path in ["/health", "/echo"] {
+            let client = try #require(Client(port: running.port))
+            defer { client.close() }
+            client.send("GET \(path) HTTP/1.1\r\nHost: a\r\n\r\nGET \(path)?i=2 HTTP/1.0\r\n\r\n")
+            shutdown(client.fd, Int32(SHUT_WR))  // as `printf ... | nc -N` does
+            let text = client.readAll()
+            #expect(text.components(separatedBy: "HTTP/1.1 200 OK").count == 3, "\(path): \(text)")
+        }
+        // An incomplete request before the half-close is closed, not waited for.
+        let partial = try #require(Client(port: running.port))
+        defer { partial.close() }
+        partial.send("GET /health HTTP/1.1\r\nHost: a\r\n")
+        shutdown(partial.fd, Int32(SHUT_WR))
+        #expect(partial.readSome() == "")
+        #expect(eventually(seconds: 10) { running.server.openConnections == 0 })
+    }
 }

@@ -280,6 +280,7 @@ import Glibc
             (["VFL_API_TOKEN": ""], "no API token"),
             (["VFL_API_TOKEN": "short-token"], "shorter than 32 characters"),
             (["VFL_API_TOKEN": "replace-me-before-deploying"], "the shipped placeholder"),
+            (["VFL_API_TOKEN": "REPLACE-ME-before-deploying-0000000000"], "the shipped placeholder"),
             (["VFL_API_TOKEN": "", "VFL_API_TOKEN_FILE": temp.file("missing")], "cannot be read"),
         ]
         for (environment, message) in cases {
@@ -355,5 +356,43 @@ import Glibc
         for fd in held { close(fd) }
         #expect(waitUntil(seconds: 20) { Self.get(port, "/health")?.status == 200 })
         #expect(api.isRunning)
+    }
+
+    /// CPU time (user + system, in clock ticks) a process has used.
+    static func cpuTicks(_ pid: pid_t) -> Int {
+        guard let fields = statFields(pid), fields.count > 13 else { return 0 }
+        return (Int(fields[11]) ?? 0) + (Int(fields[12]) ?? 0)
+    }
+
+    @Test func api_outOfDescriptorsMidRun_backsOffInsteadOfSpinning() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/prlimit") else { return }
+        let log = temp.file("emfile.log")
+        let api = try start(["api", "--port", "0"], log: log)
+        defer { kill(api.pid, SIGTERM) }
+        var port = 0
+        #expect(
+            waitUntil(seconds: 20) {
+                port = listeningPort(log) ?? 0; return port > 0
+            }, "\(read(log))")
+        // The limit lowered under the running server (as another part of the process might exhaust it): accept
+        // fails with EMFILE while connections wait in the backlog.
+        let lowered = Process()
+        lowered.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
+        lowered.arguments = ["--pid", "\(api.pid)", "--nofile=60:60"]
+        try lowered.run()
+        lowered.waitUntilExit()
+        var held: [Int32] = []
+        for _ in 0..<120 {
+            let fd = Loopback.connect(port)
+            if fd >= 0 { held.append(fd) }
+        }
+        #expect(waitUntil(seconds: 20) { read(log).contains("accept paused for 100 ms") }, "\(read(log))")
+        let before = Self.cpuTicks(api.pid)
+        sleep(2)
+        let used = Self.cpuTicks(api.pid) - before
+        // A spinning loop burns about 200 ticks in 2 s; backing off, a few.
+        #expect(used < 60, "\(used) ticks in 2 s while out of descriptors")
+        for fd in held { close(fd) }
+        #expect(waitUntil(seconds: 20) { Self.get(port, "/health")?.status == 200 })
     }
 }
