@@ -198,7 +198,7 @@ enum Dashboard {
           if (per) {
             box.append(el("h3", {}, "Banks per customer"));
             if (per.withheld) {
-              withheldNote(box, `withheld: fewer than ${fmt(m)} customers`);
+              withheldNote(box, `withheld: a count of banks holds fewer than ${fmt(m)} customers`);
             } else {
               // Sorted by their first count of banks ("0-1", "2", ...): an object's integer keys would come first.
               const entries = Object.entries(per).sort((a, b) => parseInt(a[0], 10) - parseInt(b[0], 10));
@@ -218,12 +218,15 @@ enum Dashboard {
               shifted.length ? "band-shifted" : "band-stable");
             const features = [];
             let hidden = 0;
+            const hiddenParties = [];
             for (const [party, list] of Object.entries(drift.features || {})) {
+              if (list && list.withheld === true) { hiddenParties.push(party); continue; }
               for (const [name, f] of Object.entries(list || {})) {
                 if (f.withheld) hidden++; else features.push([party + "." + name, f]);
               }
             }
             add("features", `${fmt(features.length)} shown` + (hidden ? `, ${fmt(hidden)} withheld (bins under ${fmt(m)} customers)` : ""), hidden ? "withheld" : undefined);
+            if (hiddenParties.length) add("banks withheld", hiddenParties.join(", ") + ` (their coverage is withheld)`, "withheld");
             box.append(kv);
             features.sort((a, b) => (b[1].csi || 0) - (a[1].csi || 0));
             if (features.length) {
