@@ -1,5 +1,6 @@
 import Core
 import Model
+import Spool
 
 /// One party's shard, loaded: keys, standardized inputs (or representations) and per-row problems.
 ///
@@ -70,6 +71,10 @@ final class PartyTable: @unchecked Sendable {
     var problemColumns: [UInt32: String] = [:]
     /// Shard columns the model does not use.
     var extraColumns: [String] = []
+    /// How the shard's keys were tokenized (its header's `vfl-key:` column), `nil` for raw keys.
+    var tokenScheme: TokenScheme?
+    /// Raw keys with leading or trailing whitespace (which make one customer two); 0 for tokens.
+    var keysWithWhitespace = 0
 
     /// At most this many extra column names are reported (a hostile header may hold millions).
     static let reportedColumns = 20
