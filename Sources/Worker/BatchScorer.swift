@@ -619,7 +619,7 @@ public struct BatchScorer: Sendable {
                 continue
             }
             let keyTable = tables[keyParty]!
-            keyTable.withKey(keyTable.entries[Int(join.positions[first + keyParty])]) { out.appendCell($0) }
+            keyTable.withKey(at: Int(join.positions[first + keyParty])) { out.appendCell($0) }
             out.append(UInt8(ascii: ","))
             if decimals == 2 {
                 out.appendTwoDecimals(score)

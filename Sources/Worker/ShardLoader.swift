@@ -108,6 +108,7 @@ struct ShardLoader {
             throw ScoringError(.keys, "party \(spec.name): \(file): \(error.message)")
         }
         table.tokenScheme = scheme
+        if scheme != nil { table.useTokenKeys() }
         let schemeColumn = scheme.flatMap { _ in header.firstIndex { $0.hasPrefix(TokenScheme.columnPrefix) } }
         let lines: LineMap.Reader?
         do { lines = try lineMap.map { try LineMap.Reader(path: $0) } } catch {
