@@ -52,6 +52,9 @@ extension Commands {
         guard let tokenizer = try tokenizer(options, keyColumn: { try keyColumn(options, environment) }) else {
             throw ParsedArguments.UsageError("--key-file K is required (vfl tokenize --new-key K makes one)")
         }
+        for path in [out] + (options.options["map"].map { [$0] } ?? []) {
+            try FileIO.makeDirectories(FileIO.directory(of: path))
+        }
         let outcome = try tokenizer.tokenize(
             shardPath: options.positionals[0], outputPath: out, mapPath: options.options["map"])
         print(tokenizer.scheme.json.text)
@@ -72,6 +75,7 @@ extension Commands {
         guard options.positionals.count == 1 else { throw ParsedArguments.UsageError("give exactly one RESULTS.csv") }
         guard let map = options.options["map"] else { throw ParsedArguments.UsageError("--map MAP is required") }
         guard let out = options.options["out"] else { throw ParsedArguments.UsageError("--out FILE is required") }
+        try FileIO.makeDirectories(FileIO.directory(of: out))
         let outcome = try Detokenizer.detokenize(resultsPath: options.positionals[0], mapPath: map, outputPath: out)
         logger.info(
             "results detokenized", metadata: [("rows", "\(outcome.rows)"), ("dropped_unknown", "\(outcome.dropped)")])
