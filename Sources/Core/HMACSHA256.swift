@@ -47,6 +47,69 @@ public struct HMACSHA256: Sendable {
         message.withUnsafeBufferPointer { authenticate($0) }
     }
 
+    /// Messages ``authenticate(four:lengths:into:count:)`` takes at once.
+    public static let lanes = 4
+
+    /// Writes the first `count` bytes (at most 32) of the HMACs of four messages of at most ``shortMessageLimit``
+    /// bytes each to `output` (`count` bytes per message, in order), four at a time on SIMD lanes.
+    ///
+    /// - Parameters:
+    ///   - blocks: Four 64-byte slots, message `j` at the start of slot `j`; the rest of each slot is overwritten
+    ///     (padding).
+    ///   - lengths: The four messages' lengths.
+    @inline(__always)
+    public func authenticate(
+        four blocks: UnsafeMutablePointer<UInt8>, lengths: UnsafePointer<Int>, into output: UnsafeMutablePointer<UInt8>,
+        count: Int
+    ) {
+        precondition(count <= 32)
+        withUnsafeTemporaryAllocation(of: SIMD4<UInt32>.self, capacity: 64) { words in
+            let w = words.baseAddress!
+            for j in 0..<4 {
+                let n = lengths[j]
+                precondition(n <= HMACSHA256.shortMessageLimit)
+                let slot = blocks + 64 * j
+                (slot + n).initialize(repeating: 0, count: 64 - n)
+                slot[n] = 0x80
+                let raw = UnsafeRawPointer(slot)
+                for i in 0..<14 {
+                    w[i][j] = UInt32(bigEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))
+                }
+                w[14][j] = 0
+                w[15][j] = UInt32((64 + n) * 8)
+            }
+            var state = SHA256.State4(inner)
+            SHA256.compress4(&state, words: w)
+            w[0] = state.a
+            w[1] = state.b
+            w[2] = state.c
+            w[3] = state.d
+            w[4] = state.e
+            w[5] = state.f
+            w[6] = state.g
+            w[7] = state.h
+            w[8] = SIMD4(repeating: 0x8000_0000)
+            for i in 9..<15 { w[i] = SIMD4(repeating: 0) }
+            w[15] = SIMD4(repeating: (64 + 32) * 8)
+            var result = SHA256.State4(outer)
+            SHA256.compress4(&result, words: w)
+            w[0] = result.a
+            w[1] = result.b
+            w[2] = result.c
+            w[3] = result.d
+            w[4] = result.e
+            w[5] = result.f
+            w[6] = result.g
+            w[7] = result.h
+            for j in 0..<4 {
+                let target = output + count * j
+                for i in 0..<count {
+                    target[i] = UInt8(truncatingIfNeeded: w[i / 4][j] >> (24 - 8 * UInt32(i % 4)))
+                }
+            }
+        }
+    }
+
     /// Writes the first `count` bytes (at most 32) of the HMAC of a message of at most ``shortMessageLimit`` bytes
     /// to `output`: two compressions, nothing allocated.
     @inline(__always)

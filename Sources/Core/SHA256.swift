@@ -205,3 +205,87 @@ nonisolated(unsafe) private let sha256RoundConstants: UnsafePointer<UInt32> = {
     pointer.initialize(from: k, count: 64)
     return UnsafePointer(pointer)
 }()
+
+extension SHA256 {
+    /// Four hash states side by side, one per SIMD lane (``compress4(_:words:)``).
+    struct State4 {
+        var a, b, c, d, e, f, g, h: SIMD4<UInt32>
+
+        /// Every lane starting from `state`.
+        init(_ state: State) {
+            a = SIMD4(repeating: state.a)
+            b = SIMD4(repeating: state.b)
+            c = SIMD4(repeating: state.c)
+            d = SIMD4(repeating: state.d)
+            e = SIMD4(repeating: state.e)
+            f = SIMD4(repeating: state.f)
+            g = SIMD4(repeating: state.g)
+            h = SIMD4(repeating: state.h)
+        }
+    }
+
+    /// Compresses one block of each of four messages at once, lane by lane: `w[0..<16]` holds word `i` of the four
+    /// blocks in `w[i]`, and `w` has room for 64 (the schedule is expanded in place). The same rounds as
+    /// ``compress(_:words:)``, four times the work per instruction.
+    @inline(__always)
+    static func compress4(_ state: inout State4, words w: UnsafeMutablePointer<SIMD4<UInt32>>) {
+        for i in 16..<64 {
+            let x = w[i - 15]
+            let y = w[i - 2]
+            let s0 = ((x &>> 7) ^ (x &>> 18) ^ (x &>> 3)) ^ ((x &<< 25) ^ (x &<< 14))
+            let s1 = ((y &>> 17) ^ (y &>> 19) ^ (y &>> 10)) ^ ((y &<< 15) ^ (y &<< 13))
+            w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
+        }
+        let k = sha256RoundConstants4
+        var a = state.a
+        var b = state.b
+        var c = state.c
+        var d = state.d
+        var e = state.e
+        var f = state.f
+        var g = state.g
+        var h = state.h
+        var i = 0
+        while i < 64 {
+            round4(a, b, c, &d, e, f, g, &h, w[i] &+ k[i])
+            round4(h, a, b, &c, d, e, f, &g, w[i + 1] &+ k[i + 1])
+            round4(g, h, a, &b, c, d, e, &f, w[i + 2] &+ k[i + 2])
+            round4(f, g, h, &a, b, c, d, &e, w[i + 3] &+ k[i + 3])
+            round4(e, f, g, &h, a, b, c, &d, w[i + 4] &+ k[i + 4])
+            round4(d, e, f, &g, h, a, b, &c, w[i + 5] &+ k[i + 5])
+            round4(c, d, e, &f, g, h, a, &b, w[i + 6] &+ k[i + 6])
+            round4(b, c, d, &e, f, g, h, &a, w[i + 7] &+ k[i + 7])
+            i += 8
+        }
+        state.a &+= a
+        state.b &+= b
+        state.c &+= c
+        state.d &+= d
+        state.e &+= e
+        state.f &+= f
+        state.g &+= g
+        state.h &+= h
+    }
+
+    @inline(__always)
+    private static func round4(
+        _ a: SIMD4<UInt32>, _ b: SIMD4<UInt32>, _ c: SIMD4<UInt32>, _ d: inout SIMD4<UInt32>, _ e: SIMD4<UInt32>,
+        _ f: SIMD4<UInt32>, _ g: SIMD4<UInt32>, _ h: inout SIMD4<UInt32>, _ kw: SIMD4<UInt32>
+    ) {
+        // Each rotation's two shifts are grouped apart (right shifts, then left shifts), so that no vector rotate
+        // is formed: SSE2 has none, and LLVM would do it one lane at a time.
+        let sigma1 = ((e &>> 6) ^ (e &>> 11) ^ (e &>> 25)) ^ ((e &<< 26) ^ (e &<< 21) ^ (e &<< 7))
+        let sigma0 = ((a &>> 2) ^ (a &>> 13) ^ (a &>> 22)) ^ ((a &<< 30) ^ (a &<< 19) ^ (a &<< 10))
+        let t1 = h &+ sigma1 &+ ((e & f) ^ (~e & g)) &+ kw
+        let t2 = sigma0 &+ ((a & b) ^ (c & (a ^ b)))
+        d &+= t1
+        h = t1 &+ t2
+    }
+}
+
+/// The round constants, each repeated in the four lanes of a vector (no broadcast per round).
+nonisolated(unsafe) private let sha256RoundConstants4: UnsafePointer<SIMD4<UInt32>> = {
+    let pointer = UnsafeMutablePointer<SIMD4<UInt32>>.allocate(capacity: 64)
+    for i in 0..<64 { (pointer + i).initialize(to: SIMD4(repeating: sha256RoundConstants[i])) }
+    return UnsafePointer(pointer)
+}()

@@ -80,6 +80,8 @@ public struct Tokenizer: Sendable {
             let fields = reader.fieldCount
             let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: 1 << 20)
             defer { scratch.deallocate() }
+            var batch = TokenBatch()
+            defer { batch.deallocate() }
             let normalization = self.normalization
             let key = self.key
             while try reader.next() {
@@ -106,20 +108,22 @@ public struct Tokenizer: Sendable {
                         out.append(UInt8(ascii: ","))
                     }
                 }
-                let tokenStart = out.count
                 let written = normalization.apply(cell, scratch: scratch) { normalized -> Bool in
                     guard normalized.count > 0 else { return false }
-                    out.appendRaw(maximum: ConsortiumKey.tokenLength) { target in
-                        key.writeToken(of: normalized, to: target)
-                        return ConsortiumKey.tokenLength
+                    let outOffset = out.count
+                    out.appendRaw(maximum: ConsortiumKey.tokenLength) { _ in ConsortiumKey.tokenLength }
+                    let mapOffset = map?.reserveToken(key: cell) ?? -1
+                    if normalized.count <= HMACSHA256.shortMessageLimit {
+                        // Four at a time on SIMD lanes: the token's place is filled when its batch is full.
+                        batch.add(normalized, outOffset: outOffset, mapOffset: mapOffset)
+                        if batch.count == HMACSHA256.lanes { batch.finish(key: key, out: out, map: map) }
+                    } else {
+                        key.writeToken(of: normalized, to: out.base + outOffset)
+                        map?.setToken(at: mapOffset, from: out.base + outOffset)
                     }
                     return true
                 }
-                if written {
-                    map?.append(token: out.base + tokenStart, key: cell)
-                } else {
-                    outcome.emptyKeys += 1
-                }
+                if !written { outcome.emptyKeys += 1 }
                 if let suffix {
                     out.append(suffix)
                 } else {
@@ -131,12 +135,14 @@ public struct Tokenizer: Sendable {
                 out.append(UInt8(ascii: ","))
                 out.append(UInt8(ascii: "\n"))
                 outcome.rows += 1
-                if out.count >= 1 << 20 {
+                // Written out only between batches, so that no token is left to fill in what was written.
+                if batch.count == 0 && out.count >= 1 << 20 {
                     try writer.writeThrough(out.bytes)
                     out.removeAll()
                 }
-                try map?.flushIfFull()
+                if batch.count == 0 { try map?.flushIfFull() }
             }
+            batch.finish(key: key, out: out, map: map)
             try writer.writeThrough(out.bytes)
             try writer.close(sync: true)
             try map?.commit()
@@ -190,6 +196,23 @@ final class TokenMapWriter {
         buffer.append(UInt8(ascii: "\n"))
     }
 
+    /// Adds a row whose token is filled in later by ``setToken(at:from:)``; returns its place.
+    @inline(__always)
+    func reserveToken(key: UnsafeBufferPointer<UInt8>) -> Int {
+        let offset = buffer.count
+        buffer.appendRaw(maximum: ConsortiumKey.tokenLength) { _ in ConsortiumKey.tokenLength }
+        buffer.append(UInt8(ascii: ","))
+        buffer.appendCell(key)
+        buffer.append(UInt8(ascii: "\n"))
+        return offset
+    }
+
+    /// Fills in the token of a reserved row.
+    @inline(__always)
+    func setToken(at offset: Int, from token: UnsafePointer<UInt8>) {
+        (buffer.base + offset).update(from: token, count: ConsortiumKey.tokenLength)
+    }
+
     /// Writes the buffer out when it is full.
     @inline(__always)
     func flushIfFull() throws {
@@ -208,4 +231,49 @@ final class TokenMapWriter {
 
     /// Removes the temporary file.
     func abandon() { unlink(temporary) }
+}
+
+/// Up to four normalized keys waiting for their tokens (``ConsortiumKey/writeTokens(four:lengths:to:)``), with the
+/// places in the output and the map where each goes.
+///
+/// Not thread-safe: one batch belongs to one tokenizing loop.
+private struct TokenBatch {
+    private let blocks = UnsafeMutablePointer<UInt8>.allocate(capacity: 64 * HMACSHA256.lanes)
+    private let lengths = UnsafeMutablePointer<Int>.allocate(capacity: HMACSHA256.lanes)
+    private let tokens = UnsafeMutablePointer<UInt8>.allocate(capacity: ConsortiumKey.tokenLength * HMACSHA256.lanes)
+    private let outOffsets = UnsafeMutablePointer<Int>.allocate(capacity: HMACSHA256.lanes)
+    private let mapOffsets = UnsafeMutablePointer<Int>.allocate(capacity: HMACSHA256.lanes)
+    private(set) var count = 0
+
+    func deallocate() {
+        blocks.deallocate()
+        tokens.deallocate()
+        lengths.deallocate()
+        outOffsets.deallocate()
+        mapOffsets.deallocate()
+    }
+
+    /// Queues a key of at most ``HMACSHA256/shortMessageLimit`` bytes.
+    @inline(__always)
+    mutating func add(_ key: UnsafeBufferPointer<UInt8>, outOffset: Int, mapOffset: Int) {
+        (blocks + 64 * count).update(from: key.baseAddress!, count: key.count)
+        lengths[count] = key.count
+        outOffsets[count] = outOffset
+        mapOffsets[count] = mapOffset
+        count += 1
+    }
+
+    /// Computes the queued tokens (padding a short batch with empty keys) and writes each into its places.
+    @inline(__always)
+    mutating func finish(key: ConsortiumKey, out: ByteBuffer, map: TokenMapWriter?) {
+        guard count > 0 else { return }
+        for j in count..<HMACSHA256.lanes { lengths[j] = 0 }
+        key.writeTokens(four: blocks, lengths: lengths, to: tokens)
+        for j in 0..<count {
+            let token = tokens + ConsortiumKey.tokenLength * j
+            (out.base + outOffsets[j]).update(from: token, count: ConsortiumKey.tokenLength)
+            map?.setToken(at: mapOffsets[j], from: token)
+        }
+        count = 0
+    }
 }

@@ -82,6 +82,38 @@ import Testing
         }
     }
 
+    @Test func authenticateFour_equalsOneAtATimeForEveryShortLength() {
+        let mac = HMACSHA256(key: Array("four lanes".utf8))
+        let key = ConsortiumKey(bytes: Array("four lanes".utf8))
+        for first in 0...HMACSHA256.shortMessageLimit {
+            let lengths = [first, (first * 7) % 56, 55 - first, (first + 11) % 56]
+            let messages = lengths.enumerated().map { j, n in
+                (0..<n).map { UInt8(truncatingIfNeeded: $0 &* 13 &+ j &+ first) }
+            }
+            var blocks = [UInt8](repeating: 0xee, count: 256)
+            for (j, message) in messages.enumerated() {
+                blocks.replaceSubrange(64 * j..<64 * j + message.count, with: message)
+            }
+            var out = [UInt8](repeating: 0, count: 4 * 32)
+            var hex = [UInt8](repeating: 0, count: 4 * 32)
+            var tokenBlocks = blocks
+            blocks.withUnsafeMutableBufferPointer { b in
+                out.withUnsafeMutableBufferPointer {
+                    mac.authenticate(four: b.baseAddress!, lengths: lengths, into: $0.baseAddress!, count: 32)
+                }
+            }
+            tokenBlocks.withUnsafeMutableBufferPointer { b in
+                hex.withUnsafeMutableBufferPointer {
+                    key.writeTokens(four: b.baseAddress!, lengths: lengths, to: $0.baseAddress!)
+                }
+            }
+            for (j, message) in messages.enumerated() {
+                #expect(Array(out[32 * j..<32 * j + 32]) == mac.authenticate(message), "lengths \(lengths), lane \(j)")
+                #expect(String(decoding: hex[32 * j..<32 * j + 32], as: UTF8.self) == key.token(of: message))
+            }
+        }
+    }
+
     @Test func token_isTheFirst128BitsInLowercaseHex() {
         let key = ConsortiumKey(bytes: Array(1...32))
         let token = key.token(of: Array("123-45-6789".utf8))
