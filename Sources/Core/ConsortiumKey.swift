@@ -168,16 +168,18 @@ public struct ConsortiumKey: Sendable {
         }
     }
 
-    /// Writes the tokens of four normalized keys, each of at most ``HMACSHA256/shortMessageLimit`` bytes at the start
-    /// of its 64-byte slot of `blocks` (the slots are overwritten), as 4 x 32 hex characters to `output`.
+    /// Writes the tokens of ``HMACSHA256/lanes`` normalized keys, each of at most ``HMACSHA256/shortMessageLimit``
+    /// bytes at the start of its 64-byte slot of `blocks` (the slots are overwritten), as 32 hex characters each to
+    /// `output`.
     @inline(__always)
     public func writeTokens(
-        four blocks: UnsafeMutablePointer<UInt8>, lengths: UnsafePointer<Int>, to output: UnsafeMutablePointer<UInt8>
+        lanes blocks: UnsafeMutablePointer<UInt8>, lengths: UnsafePointer<Int>, to output: UnsafeMutablePointer<UInt8>
     ) {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4 * ConsortiumKey.tokenBytes) { digests in
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: HMACSHA256.lanes * ConsortiumKey.tokenBytes) {
+            digests in
             let d = digests.baseAddress!
-            mac.authenticate(four: blocks, lengths: lengths, into: d, count: ConsortiumKey.tokenBytes)
-            for i in 0..<4 * ConsortiumKey.tokenBytes {
+            mac.authenticate(lanes: blocks, lengths: lengths, into: d, count: ConsortiumKey.tokenBytes)
+            for i in 0..<HMACSHA256.lanes * ConsortiumKey.tokenBytes {
                 output[2 * i] = hexDigit(d[i] >> 4)
                 output[2 * i + 1] = hexDigit(d[i] & 15)
             }

@@ -47,25 +47,30 @@ public struct HMACSHA256: Sendable {
         message.withUnsafeBufferPointer { authenticate($0) }
     }
 
-    /// Messages ``authenticate(four:lengths:into:count:)`` takes at once.
-    public static let lanes = 4
+    /// Messages ``authenticate(lanes:lengths:into:count:)`` takes at once.
+    public static let lanes = 8
 
-    /// Writes the first `count` bytes (at most 32) of the HMACs of four messages of at most ``shortMessageLimit``
-    /// bytes each to `output` (`count` bytes per message, in order), four at a time on SIMD lanes.
+    /// Writes the first `count` bytes (at most 32) of the HMACs of ``lanes`` messages of at most ``shortMessageLimit``
+    /// bytes each to `output` (`count` bytes per message, in order), all at once on SIMD lanes.
     ///
     /// - Parameters:
-    ///   - blocks: Four 64-byte slots, message `j` at the start of slot `j`; the rest of each slot is overwritten
-    ///     (padding).
-    ///   - lengths: The four messages' lengths.
+    ///   - blocks: ``lanes`` 64-byte slots, message `j` at the start of slot `j`; the rest of each slot is
+    ///     overwritten (padding).
+    ///   - lengths: The messages' lengths.
     @inline(__always)
     public func authenticate(
-        four blocks: UnsafeMutablePointer<UInt8>, lengths: UnsafePointer<Int>, into output: UnsafeMutablePointer<UInt8>,
+        lanes blocks: UnsafeMutablePointer<UInt8>, lengths: UnsafePointer<Int>,
+        into output: UnsafeMutablePointer<UInt8>,
         count: Int
     ) {
         precondition(count <= 32)
-        withUnsafeTemporaryAllocation(of: SIMD4<UInt32>.self, capacity: 64) { words in
+        withUnsafeTemporaryAllocation(of: SHA256.Lanes.self, capacity: 64) { words in
             let w = words.baseAddress!
-            for j in 0..<4 {
+            // Lane j of word i is the scalar at i * lanes + j: written and read as scalars, never by lane insertion
+            // or extraction (shuffles on SSE2).
+            let scalars = UnsafeMutableRawPointer(w).assumingMemoryBound(to: UInt32.self)
+            let lanes = HMACSHA256.lanes
+            for j in 0..<lanes {
                 let n = lengths[j]
                 precondition(n <= HMACSHA256.shortMessageLimit)
                 let slot = blocks + 64 * j
@@ -73,10 +78,11 @@ public struct HMACSHA256: Sendable {
                 slot[n] = 0x80
                 let raw = UnsafeRawPointer(slot)
                 for i in 0..<14 {
-                    w[i][j] = UInt32(bigEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))
+                    scalars[i * lanes + j] = UInt32(
+                        bigEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))
                 }
-                w[14][j] = 0
-                w[15][j] = UInt32((64 + n) * 8)
+                scalars[14 * lanes + j] = 0
+                scalars[15 * lanes + j] = UInt32((64 + n) * 8)
             }
             var state = SHA256.State4(inner)
             SHA256.compress4(&state, words: w)
@@ -88,9 +94,9 @@ public struct HMACSHA256: Sendable {
             w[5] = state.f
             w[6] = state.g
             w[7] = state.h
-            w[8] = SIMD4(repeating: 0x8000_0000)
-            for i in 9..<15 { w[i] = SIMD4(repeating: 0) }
-            w[15] = SIMD4(repeating: (64 + 32) * 8)
+            w[8] = SHA256.Lanes(repeating: 0x8000_0000)
+            for i in 9..<15 { w[i] = SHA256.Lanes(repeating: 0) }
+            w[15] = SHA256.Lanes(repeating: (64 + 32) * 8)
             var result = SHA256.State4(outer)
             SHA256.compress4(&result, words: w)
             w[0] = result.a
@@ -101,10 +107,10 @@ public struct HMACSHA256: Sendable {
             w[5] = result.f
             w[6] = result.g
             w[7] = result.h
-            for j in 0..<4 {
+            for j in 0..<lanes {
                 let target = output + count * j
                 for i in 0..<count {
-                    target[i] = UInt8(truncatingIfNeeded: w[i / 4][j] >> (24 - 8 * UInt32(i % 4)))
+                    target[i] = UInt8(truncatingIfNeeded: scalars[(i / 4) * lanes + j] >> (24 - 8 * UInt32(i % 4)))
                 }
             }
         }

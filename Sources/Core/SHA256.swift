@@ -207,28 +207,32 @@ nonisolated(unsafe) private let sha256RoundConstants: UnsafePointer<UInt32> = {
 }()
 
 extension SHA256 {
-    /// Four hash states side by side, one per SIMD lane (``compress4(_:words:)``).
+    /// The lanes of ``compress4(_:words:)``: eight messages, two SSE2 vectors of four (two independent dependency
+    /// chains, so that one round of each overlaps).
+    typealias Lanes = SIMD8<UInt32>
+
+    /// Hash states side by side, one per SIMD lane (``compress4(_:words:)``).
     struct State4 {
-        var a, b, c, d, e, f, g, h: SIMD4<UInt32>
+        var a, b, c, d, e, f, g, h: Lanes
 
         /// Every lane starting from `state`.
         init(_ state: State) {
-            a = SIMD4(repeating: state.a)
-            b = SIMD4(repeating: state.b)
-            c = SIMD4(repeating: state.c)
-            d = SIMD4(repeating: state.d)
-            e = SIMD4(repeating: state.e)
-            f = SIMD4(repeating: state.f)
-            g = SIMD4(repeating: state.g)
-            h = SIMD4(repeating: state.h)
+            a = Lanes(repeating: state.a)
+            b = Lanes(repeating: state.b)
+            c = Lanes(repeating: state.c)
+            d = Lanes(repeating: state.d)
+            e = Lanes(repeating: state.e)
+            f = Lanes(repeating: state.f)
+            g = Lanes(repeating: state.g)
+            h = Lanes(repeating: state.h)
         }
     }
 
-    /// Compresses one block of each of four messages at once, lane by lane: `w[0..<16]` holds word `i` of the four
+    /// Compresses one block of each of eight messages at once, lane by lane: `w[0..<16]` holds word `i` of the eight
     /// blocks in `w[i]`, and `w` has room for 64 (the schedule is expanded in place). The same rounds as
-    /// ``compress(_:words:)``, four times the work per instruction.
+    /// ``compress(_:words:)``, the work of eight per vector instruction pair.
     @inline(__always)
-    static func compress4(_ state: inout State4, words w: UnsafeMutablePointer<SIMD4<UInt32>>) {
+    static func compress4(_ state: inout State4, words w: UnsafeMutablePointer<Lanes>) {
         for i in 16..<64 {
             let x = w[i - 15]
             let y = w[i - 2]
@@ -269,8 +273,8 @@ extension SHA256 {
 
     @inline(__always)
     private static func round4(
-        _ a: SIMD4<UInt32>, _ b: SIMD4<UInt32>, _ c: SIMD4<UInt32>, _ d: inout SIMD4<UInt32>, _ e: SIMD4<UInt32>,
-        _ f: SIMD4<UInt32>, _ g: SIMD4<UInt32>, _ h: inout SIMD4<UInt32>, _ kw: SIMD4<UInt32>
+        _ a: Lanes, _ b: Lanes, _ c: Lanes, _ d: inout Lanes, _ e: Lanes,
+        _ f: Lanes, _ g: Lanes, _ h: inout Lanes, _ kw: Lanes
     ) {
         // Each rotation's two shifts are grouped apart (right shifts, then left shifts), so that no vector rotate
         // is formed: SSE2 has none, and LLVM would do it one lane at a time.
@@ -283,9 +287,9 @@ extension SHA256 {
     }
 }
 
-/// The round constants, each repeated in the four lanes of a vector (no broadcast per round).
-nonisolated(unsafe) private let sha256RoundConstants4: UnsafePointer<SIMD4<UInt32>> = {
-    let pointer = UnsafeMutablePointer<SIMD4<UInt32>>.allocate(capacity: 64)
-    for i in 0..<64 { (pointer + i).initialize(to: SIMD4(repeating: sha256RoundConstants[i])) }
+/// The round constants, each repeated in every lane of a vector (no broadcast per round).
+nonisolated(unsafe) private let sha256RoundConstants4: UnsafePointer<SHA256.Lanes> = {
+    let pointer = UnsafeMutablePointer<SHA256.Lanes>.allocate(capacity: 64)
+    for i in 0..<64 { (pointer + i).initialize(to: SHA256.Lanes(repeating: sha256RoundConstants[i])) }
     return UnsafePointer(pointer)
 }()

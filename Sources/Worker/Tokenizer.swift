@@ -114,7 +114,7 @@ public struct Tokenizer: Sendable {
                     out.appendRaw(maximum: ConsortiumKey.tokenLength) { _ in ConsortiumKey.tokenLength }
                     let mapOffset = map?.reserveToken(key: cell) ?? -1
                     if normalized.count <= HMACSHA256.shortMessageLimit {
-                        // Four at a time on SIMD lanes: the token's place is filled when its batch is full.
+                        // Eight at a time on SIMD lanes: the token's place is filled when its batch is full.
                         batch.add(normalized, outOffset: outOffset, mapOffset: mapOffset)
                         if batch.count == HMACSHA256.lanes { batch.finish(key: key, out: out, map: map) }
                     } else {
@@ -233,7 +233,7 @@ final class TokenMapWriter {
     func abandon() { unlink(temporary) }
 }
 
-/// Up to four normalized keys waiting for their tokens (``ConsortiumKey/writeTokens(four:lengths:to:)``), with the
+/// Up to ``HMACSHA256/lanes`` normalized keys waiting for their tokens (``ConsortiumKey/writeTokens(lanes:lengths:to:)``), with the
 /// places in the output and the map where each goes.
 ///
 /// Not thread-safe: one batch belongs to one tokenizing loop.
@@ -268,7 +268,7 @@ private struct TokenBatch {
     mutating func finish(key: ConsortiumKey, out: ByteBuffer, map: TokenMapWriter?) {
         guard count > 0 else { return }
         for j in count..<HMACSHA256.lanes { lengths[j] = 0 }
-        key.writeTokens(four: blocks, lengths: lengths, to: tokens)
+        key.writeTokens(lanes: blocks, lengths: lengths, to: tokens)
         for j in 0..<count {
             let token = tokens + ConsortiumKey.tokenLength * j
             (out.base + outOffsets[j]).update(from: token, count: ConsortiumKey.tokenLength)

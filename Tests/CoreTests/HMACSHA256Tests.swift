@@ -82,29 +82,30 @@ import Testing
         }
     }
 
-    @Test func authenticateFour_equalsOneAtATimeForEveryShortLength() {
-        let mac = HMACSHA256(key: Array("four lanes".utf8))
-        let key = ConsortiumKey(bytes: Array("four lanes".utf8))
+    @Test func authenticateLanes_equalsOneAtATimeForEveryShortLength() {
+        let mac = HMACSHA256(key: Array("lanes".utf8))
+        let key = ConsortiumKey(bytes: Array("lanes".utf8))
+        let lanes = HMACSHA256.lanes
         for first in 0...HMACSHA256.shortMessageLimit {
-            let lengths = [first, (first * 7) % 56, 55 - first, (first + 11) % 56]
+            let lengths = (0..<lanes).map { j in j % 2 == 0 ? (first + 11 * j) % 56 : 55 - (first + j) % 56 }
             let messages = lengths.enumerated().map { j, n in
                 (0..<n).map { UInt8(truncatingIfNeeded: $0 &* 13 &+ j &+ first) }
             }
-            var blocks = [UInt8](repeating: 0xee, count: 256)
+            var blocks = [UInt8](repeating: 0xee, count: 64 * lanes)
             for (j, message) in messages.enumerated() {
                 blocks.replaceSubrange(64 * j..<64 * j + message.count, with: message)
             }
-            var out = [UInt8](repeating: 0, count: 4 * 32)
-            var hex = [UInt8](repeating: 0, count: 4 * 32)
             var tokenBlocks = blocks
+            var out = [UInt8](repeating: 0, count: lanes * 32)
+            var hex = [UInt8](repeating: 0, count: lanes * 32)
             blocks.withUnsafeMutableBufferPointer { b in
                 out.withUnsafeMutableBufferPointer {
-                    mac.authenticate(four: b.baseAddress!, lengths: lengths, into: $0.baseAddress!, count: 32)
+                    mac.authenticate(lanes: b.baseAddress!, lengths: lengths, into: $0.baseAddress!, count: 32)
                 }
             }
             tokenBlocks.withUnsafeMutableBufferPointer { b in
                 hex.withUnsafeMutableBufferPointer {
-                    key.writeTokens(four: b.baseAddress!, lengths: lengths, to: $0.baseAddress!)
+                    key.writeTokens(lanes: b.baseAddress!, lengths: lengths, to: $0.baseAddress!)
                 }
             }
             for (j, message) in messages.enumerated() {
