@@ -6,7 +6,7 @@ import Worker
 /// Consortium tokens for the join key: `vfl tokenize`, `vfl detokenize`, `vfl embed --key-file`, and the ingest
 /// policy `VFL_REQUIRE_TOKENS` (docs/privacy.md).
 extension Commands {
-    static let tokenCommands: [Command] = [
+    static let tokenizeCommand =
         Command(
             name: "tokenize", summary: "replace a shard's keys by consortium tokens on the bank's own machine",
             usage: """
@@ -23,15 +23,16 @@ extension Commands {
                   --new-key K       write a new random 256-bit key to K (which must not exist), owner-only, and
                                     print its key id
                 """, valued: ["key-file", "out", "map", "normalize", "key-column", "model", "new-key"],
-            run: tokenize),
+            run: tokenize)
+
+    static let detokenizeCommand =
         Command(
             name: "detokenize", summary: "a bank's own results with its real keys, from tokenized results and its map",
             usage: """
                 vfl detokenize RESULTS.csv --map MAP --out FILE
                 Writes the rows of RESULTS.csv (scores.csv, or rejects.csv) whose token MAP holds, with the bank's own
                 keys, sorted by key (mode 0600); rows of customers the bank does not know are dropped and counted.
-                """, valued: ["map", "out"], run: detokenize),
-    ]
+                """, valued: ["map", "out"], run: detokenize)
 
     /// The options `vfl embed` shares with `vfl tokenize`.
     static let embedTokenOptions: Set<String> = ["key-file", "map", "normalize"]

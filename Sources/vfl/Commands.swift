@@ -20,127 +20,127 @@ enum Commands {
         var run: @Sendable (ParsedArguments, [String: String], Logger) throws -> Int32
     }
 
-    static let all: [Command] =
-        [
-            Command(
-                name: "run", summary: "the local all-in-one: ingest, workers and the status API, supervised",
-                usage: """
-                    vfl run [--spool DIR] [--db FILE] [--workers N] [--port P] [--model FILE] [--memory-mb M]
-                      --spool DIR     the spool (VFL_SPOOL; default ./spool)
-                      --db FILE       the job store (VFL_DB; default <spool>/vfl.sqlite)
-                      --workers N     worker processes (VFL_WORKERS; default 2)
-                      --port P        the status API's port (VFL_PORT; default 5001)
-                      --model FILE    the model (VFL_MODEL; default: the shipped model)
-                    Ctrl-C or SIGTERM stops every process cleanly; the children stop too when vfl run is killed.
-                    One vfl run per spool (<spool>/.vfl-run.lock): a second one exits 1.
-                    """, valued: pipelineOptions, run: runAll),
-            Command(
-                name: "ingest", summary: "watch the spool inbox and record complete batches as jobs",
-                usage: """
-                    vfl ingest [--spool DIR] [--db FILE] [--model FILE] [--memory-mb M]
-                      --memory-mb M   a worker's memory bound per task (VFL_WORKER_MEMORY_MB; default 512): larger
-                                      batches are split into partition, bucket and merge tasks
-                    """, valued: pipelineOptions, run: ingest),
-            Command(
-                name: "worker", summary: "claim and score jobs until SIGTERM",
-                usage: """
-                    vfl worker [--spool DIR] [--db FILE] [--model FILE] [--threads N] [--lease S] [--max-attempts N]
-                      --lease S          seconds a claim holds without renewal (VFL_LEASE_SECONDS; default 30)
-                      --max-attempts N   claims before a job fails (VFL_MAX_ATTEMPTS; default 5)
-                    """, valued: pipelineOptions, run: worker),
-            Command(
-                name: "api", summary: "serve /health, /ready, /jobs, results and /metrics on port 5001",
-                usage: """
-                    vfl api [--port P] [--spool DIR] [--db FILE] [--model FILE]
-                      --port P   the port (VFL_PORT; default 5001); VFL_API_TOKEN protects /jobs/{id}/results
-                    """, valued: pipelineOptions, run: api),
-            Command(
-                name: "retry", summary: "queue a failed job again after fixing its cause",
-                usage: "vfl retry JOB_ID [--spool DIR] [--db FILE]", valued: pipelineOptions, run: retry),
-            Command(
-                name: "score", summary: "score one batch folder into scores.csv (no database)",
-                usage: """
-                    vfl score BATCH_DIR --out FILE [--model FILE] [--threads N] [--max-reject-share S] [--no-reasons]
-                      --model FILE            the model (VFL_MODEL; default: the shipped model)
-                      --threads N             threads for reading and scoring (VFL_THREADS; default: the cores)
-                      --max-reject-share S    fail when more than this share of rows is rejected (default 0.01)
-                      --no-reasons            skip reason codes
-                      --decimals D            decimals of the score column (default 2, the contract's; more for audits)
-                    Writes FILE, and beside it rejects.csv and summary.json (or <stem>.rejects.csv, <stem>.summary.json).
-                    """, valued: ["out", "model", "threads", "max-reject-share", "decimals"], flags: ["no-reasons"],
-                run: score),
-            Command(
-                name: "embed", summary: "compute one party's representation shard on the bank's own machine",
-                usage: """
-                    vfl embed --party NAME SHARD.csv --out FILE [--model FILE] [--key-file K [--map MAP] [--normalize N]]
-                    Writes KEY,r1..rK,model for every row of the shard (FILE is normally <party>.repr.csv).
-                      --key-file K   tokenize the keys too, as vfl tokenize does (with --map and --normalize): a shard
-                                     with neither raw columns nor raw keys
-                    """, valued: Set(["party", "out", "model"]).union(embedTokenOptions), run: embed),
-            Command(
-                name: "inspect", summary: "parse a CSV file strictly and print its records as JSON",
-                usage: """
-                    vfl inspect csv FILE [--stats [--numbers]]
-                    Prints a JSON array of arrays of strings, or {"error": KIND, "line": N, "column": N, ...} and exits 1.
-                      --stats     print only counts and the reading speed (one thread), for benchmarks
-                      --numbers   with --stats, also parse every cell as a decimal number
-                    """, flags: ["stats", "numbers"], run: inspect),
-            Command(
-                name: "model", summary: "describe a model file",
-                usage: """
-                    vfl model info [FILE]
-                    vfl model bench [FILE] [--rows N]
-                    info: the model's id (SHA-256 of the file), parties, features and layer shapes as JSON.
-                    bench: rows per second of each party's network, of its tree ensembles (and tree evaluations per
-                    second) and of the whole network, on one thread, over N synthetic rows (default 200000).
-                    """, valued: ["rows"], run: modelInfo),
-            Command(
-                name: "gen", summary: "write a synthetic, realistic four-party batch (and labels.csv with --labels)",
-                usage: """
-                    vfl gen --customers N --out DIR [--seed S] [--labels] [--parties P,...] [--batch ID] [--threads N]
-                      --labels          also write labels.csv (tax_id,credit_score: the documented ground truth)
-                      --parties P,...   only these of auto_loans,digital_savings,home_loans,credit_card
-                      --score-column    add the true credit_score to every shard (what the replaced system's models read)
-                      --shift S         shift utilization up and payment history down by S of their ranges (drift tests)
-                      --empty-share S   the share of empty non-key cells (default 0.005)
-                    Same seed, same bytes. Streams in constant memory.
-                    """, valued: ["customers", "out", "seed", "parties", "batch", "threads", "shift", "empty-share"],
-                flags: ["labels", "score-column"], run: gen),
-            Command(
-                name: "train", summary: "fit the split network (and a linear model to compare) to a labelled batch",
-                usage: """
-                    vfl train --data DIR --out FILE [--seed S] [--epochs E] [--hidden W,...] [--representation K]
-                              [--top-hidden W,...] [--holdout SHARE] [--name NAME] [--no-linear]
-                      --data DIR           a batch folder with manifest.json, the party shards and labels.csv
-                      --hidden W,...       hidden widths of each bank's bottom network (default 32)
-                      --representation K   width of each bank's representation (default 8)
-                      --top-hidden W,...   hidden widths of the top network (default 32)
-                      --epochs E           passes over the training rows (default 8)
-                      --holdout SHARE      customers held out for the figures and the drift baseline (default 0.2)
-                      --no-linear          skip the linear model trained for comparison
-                    Prints progress lines, then holdout MAE, RMSE and R2 overall and by number of parties present.
-                    Same data and seed, same model file.
-                    """,
-                valued: [
-                    "data", "out", "seed", "epochs", "hidden", "representation", "top-hidden", "holdout", "name",
-                    "batch-size", "learning-rate",
-                ], flags: ["no-linear"], run: train),
-            Command(
-                name: "backup",
-                summary: "copy the job store consistently while the pipeline runs (SQLite online backup)",
-                usage: """
-                    vfl backup --out FILE [--db FILE] [--spool DIR]
-                    Writes a consistent snapshot of the job store (VFL_DB; default <spool>/vfl.sqlite) to FILE, through a
-                    temporary file renamed into place, after an integrity check. Never copy the database file itself.
-                    """, valued: pipelineOptions.union(["out"]), run: backup),
-            Command(
-                name: "health", summary: "a health check for containers: the api's /health, or the job store",
-                usage: """
-                    vfl health [--url URL] [--db FILE] [--spool DIR] [--timeout S]
-                      --url URL   GET it and succeed on 200 (e.g. http://127.0.0.1:5001/health)
-                      (no --url)  succeed when the job store (VFL_DB; default <spool>/vfl.sqlite) opens and answers
-                    """, valued: pipelineOptions.union(["url", "timeout"]), run: health),
-        ] + tokenCommands
+    static let all: [Command] = [
+        Command(
+            name: "run", summary: "the local all-in-one: ingest, workers and the status API, supervised",
+            usage: """
+                vfl run [--spool DIR] [--db FILE] [--workers N] [--port P] [--model FILE] [--memory-mb M]
+                  --spool DIR     the spool (VFL_SPOOL; default ./spool)
+                  --db FILE       the job store (VFL_DB; default <spool>/vfl.sqlite)
+                  --workers N     worker processes (VFL_WORKERS; default 2)
+                  --port P        the status API's port (VFL_PORT; default 5001)
+                  --model FILE    the model (VFL_MODEL; default: the shipped model)
+                Ctrl-C or SIGTERM stops every process cleanly; the children stop too when vfl run is killed.
+                One vfl run per spool (<spool>/.vfl-run.lock): a second one exits 1.
+                """, valued: pipelineOptions, run: runAll),
+        Command(
+            name: "ingest", summary: "watch the spool inbox and record complete batches as jobs",
+            usage: """
+                vfl ingest [--spool DIR] [--db FILE] [--model FILE] [--memory-mb M]
+                  --memory-mb M   a worker's memory bound per task (VFL_WORKER_MEMORY_MB; default 512): larger
+                                  batches are split into partition, bucket and merge tasks
+                """, valued: pipelineOptions, run: ingest),
+        Command(
+            name: "worker", summary: "claim and score jobs until SIGTERM",
+            usage: """
+                vfl worker [--spool DIR] [--db FILE] [--model FILE] [--threads N] [--lease S] [--max-attempts N]
+                  --lease S          seconds a claim holds without renewal (VFL_LEASE_SECONDS; default 30)
+                  --max-attempts N   claims before a job fails (VFL_MAX_ATTEMPTS; default 5)
+                """, valued: pipelineOptions, run: worker),
+        Command(
+            name: "api", summary: "serve /health, /ready, /jobs, results and /metrics on port 5001",
+            usage: """
+                vfl api [--port P] [--spool DIR] [--db FILE] [--model FILE]
+                  --port P   the port (VFL_PORT; default 5001); VFL_API_TOKEN protects /jobs/{id}/results
+                """, valued: pipelineOptions, run: api),
+        Command(
+            name: "retry", summary: "queue a failed job again after fixing its cause",
+            usage: "vfl retry JOB_ID [--spool DIR] [--db FILE]", valued: pipelineOptions, run: retry),
+        Command(
+            name: "score", summary: "score one batch folder into scores.csv (no database)",
+            usage: """
+                vfl score BATCH_DIR --out FILE [--model FILE] [--threads N] [--max-reject-share S] [--no-reasons]
+                  --model FILE            the model (VFL_MODEL; default: the shipped model)
+                  --threads N             threads for reading and scoring (VFL_THREADS; default: the cores)
+                  --max-reject-share S    fail when more than this share of rows is rejected (default 0.01)
+                  --no-reasons            skip reason codes
+                  --decimals D            decimals of the score column (default 2, the contract's; more for audits)
+                Writes FILE, and beside it rejects.csv and summary.json (or <stem>.rejects.csv, <stem>.summary.json).
+                """, valued: ["out", "model", "threads", "max-reject-share", "decimals"], flags: ["no-reasons"],
+            run: score),
+        Command(
+            name: "embed", summary: "compute one party's representation shard on the bank's own machine",
+            usage: """
+                vfl embed --party NAME SHARD.csv --out FILE [--model FILE] [--key-file K [--map MAP] [--normalize N]]
+                Writes KEY,r1..rK,model for every row of the shard (FILE is normally <party>.repr.csv).
+                  --key-file K   tokenize the keys too, as vfl tokenize does (with --map and --normalize): a shard
+                                 with neither raw columns nor raw keys
+                """, valued: Set(["party", "out", "model"]).union(embedTokenOptions), run: embed),
+        tokenizeCommand,
+        detokenizeCommand,
+        Command(
+            name: "inspect", summary: "parse a CSV file strictly and print its records as JSON",
+            usage: """
+                vfl inspect csv FILE [--stats [--numbers]]
+                Prints a JSON array of arrays of strings, or {"error": KIND, "line": N, "column": N, ...} and exits 1.
+                  --stats     print only counts and the reading speed (one thread), for benchmarks
+                  --numbers   with --stats, also parse every cell as a decimal number
+                """, flags: ["stats", "numbers"], run: inspect),
+        Command(
+            name: "model", summary: "describe a model file",
+            usage: """
+                vfl model info [FILE]
+                vfl model bench [FILE] [--rows N]
+                info: the model's id (SHA-256 of the file), parties, features and layer shapes as JSON.
+                bench: rows per second of each party's network, of its tree ensembles (and tree evaluations per
+                second) and of the whole network, on one thread, over N synthetic rows (default 200000).
+                """, valued: ["rows"], run: modelInfo),
+        Command(
+            name: "gen", summary: "write a synthetic, realistic four-party batch (and labels.csv with --labels)",
+            usage: """
+                vfl gen --customers N --out DIR [--seed S] [--labels] [--parties P,...] [--batch ID] [--threads N]
+                  --labels          also write labels.csv (tax_id,credit_score: the documented ground truth)
+                  --parties P,...   only these of auto_loans,digital_savings,home_loans,credit_card
+                  --score-column    add the true credit_score to every shard (what the replaced system's models read)
+                  --shift S         shift utilization up and payment history down by S of their ranges (drift tests)
+                  --empty-share S   the share of empty non-key cells (default 0.005)
+                Same seed, same bytes. Streams in constant memory.
+                """, valued: ["customers", "out", "seed", "parties", "batch", "threads", "shift", "empty-share"],
+            flags: ["labels", "score-column"], run: gen),
+        Command(
+            name: "train", summary: "fit the split network (and a linear model to compare) to a labelled batch",
+            usage: """
+                vfl train --data DIR --out FILE [--seed S] [--epochs E] [--hidden W,...] [--representation K]
+                          [--top-hidden W,...] [--holdout SHARE] [--name NAME] [--no-linear]
+                  --data DIR           a batch folder with manifest.json, the party shards and labels.csv
+                  --hidden W,...       hidden widths of each bank's bottom network (default 32)
+                  --representation K   width of each bank's representation (default 8)
+                  --top-hidden W,...   hidden widths of the top network (default 32)
+                  --epochs E           passes over the training rows (default 8)
+                  --holdout SHARE      customers held out for the figures and the drift baseline (default 0.2)
+                  --no-linear          skip the linear model trained for comparison
+                Prints progress lines, then holdout MAE, RMSE and R2 overall and by number of parties present.
+                Same data and seed, same model file.
+                """,
+            valued: [
+                "data", "out", "seed", "epochs", "hidden", "representation", "top-hidden", "holdout", "name",
+                "batch-size", "learning-rate",
+            ], flags: ["no-linear"], run: train),
+        Command(
+            name: "backup", summary: "copy the job store consistently while the pipeline runs (SQLite online backup)",
+            usage: """
+                vfl backup --out FILE [--db FILE] [--spool DIR]
+                Writes a consistent snapshot of the job store (VFL_DB; default <spool>/vfl.sqlite) to FILE, through a
+                temporary file renamed into place, after an integrity check. Never copy the database file itself.
+                """, valued: pipelineOptions.union(["out"]), run: backup),
+        Command(
+            name: "health", summary: "a health check for containers: the api's /health, or the job store",
+            usage: """
+                vfl health [--url URL] [--db FILE] [--spool DIR] [--timeout S]
+                  --url URL   GET it and succeed on 200 (e.g. http://127.0.0.1:5001/health)
+                  (no --url)  succeed when the job store (VFL_DB; default <spool>/vfl.sqlite) opens and answers
+                """, valued: pipelineOptions.union(["url", "timeout"]), run: health),
+    ]
 
     static func run(_ arguments: [String], environment: [String: String], logger: Logger) -> Int32 {
         guard let name = arguments.first, name != "--help", name != "-h", name != "help" else {
