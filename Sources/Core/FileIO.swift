@@ -133,11 +133,15 @@ public final class BufferedFileWriter {
 
     /// Creates (or truncates) the file.
     ///
+    /// - Parameters:
+    ///   - path: The file.
+    ///   - bufferBytes: Bytes buffered before a write.
+    ///   - mode: The permissions of a file it creates (less the umask); an existing file keeps its own.
     /// - Throws: ``SystemError`` when it cannot be created.
-    public init(path: String, bufferBytes: Int = 1 << 20) throws {
+    public init(path: String, bufferBytes: Int = 1 << 20, mode: UInt32 = 0o644) throws {
         self.path = path
         self.fd = try retryingSyscall("open", path: path) {
-            open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode_t(mode))
         }
         self.flushThreshold = bufferBytes
         buffer.reserveCapacity(bufferBytes + 4096)

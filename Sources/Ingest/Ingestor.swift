@@ -25,6 +25,11 @@ public struct IngestConfiguration: Sendable {
     public var modelPath: String? = nil
     /// Seconds between recovery passes (held jobs, folders of `batches/` without a job), besides the one at start.
     public var recoveryInterval: Double = 10
+    /// Whether every shard's keys must be declared tokenized (`VFL_REQUIRE_TOKENS=1`): a shard with raw keys, or
+    /// whose first rows hold keys that are not tokens (a raw tax id, `NNN-NN-NNNN`), refuses its batch.
+    public var requireTokens = false
+    /// How many of each shard's first rows ingest checks for keys that are not tokens.
+    public var sampledKeyRows = 1000
 
     /// Creates settings.
     public init(spool: Spool, rescanInterval: Double = 1.0, maxShardBytes: Int = 64 << 30, settleSeconds: Double = 0.5)
@@ -238,6 +243,7 @@ public final class Ingestor: @unchecked Sendable {
         guard isSettled(manifestInfo) else { return .settling }
         var parties: [String] = []
         var shards: [Shard] = []
+        var declarations: [TokenScheme.Declaration] = []
         do {
             let manifestBytes = try readEntry(directory, "manifest.json", limit: 1 << 20)
             let manifest: Manifest
@@ -261,8 +267,13 @@ public final class Ingestor: @unchecked Sendable {
                 }
                 shard.rows = manifest.rows[party]
                 shard.sha256 = manifest.sha256[party]
-                try checkShard(directory, party: p, shard: shard, manifest: manifest)
+                shard.keys = manifest.keys[party]
+                let scheme = try checkShard(directory, party: p, shard: shard, manifest: manifest)
+                declarations.append(.init(party: party, manifest: shard.keys, shard: scheme))
                 shards.append(shard)
+            }
+            do { try TokenScheme.agreed(declarations) } catch let error as TokenScheme.Error {
+                throw Rejection(reason: error.message)
             }
         } catch let rejection as Rejection {
             return try reject(entry: name, id: name, parties: parties, reason: rejection.reason)
@@ -353,8 +364,11 @@ public final class Ingestor: @unchecked Sendable {
     }
 
     /// Checks one party's shard: a safe regular file, the one resolved (not replaced meanwhile), its header holding the
-    /// key and the model's columns, and its checksum when the manifest gives one.
-    private func checkShard(_ directory: Int32, party p: Int, shard: Shard, manifest: Manifest) throws {
+    /// key and the model's columns, its key declaration (and, for tokens or under ``IngestConfiguration/requireTokens``,
+    /// its first rows' keys), and its checksum when the manifest gives one.
+    ///
+    /// - Returns: The token scheme its header declares, `nil` for raw keys.
+    private func checkShard(_ directory: Int32, party p: Int, shard: Shard, manifest: Manifest) throws -> TokenScheme? {
         let spec = model.parties[p]
         let hasRaw = shard.input == .features
         let file = shard.file
@@ -377,12 +391,47 @@ public final class Ingestor: @unchecked Sendable {
         for column in needed where !header.contains(column) {
             throw Rejection(reason: "party \(spec.name): \(file) has no column \"\(column)\"")
         }
+        let scheme: TokenScheme?
+        do { scheme = try TokenScheme.declared(inHeader: header) } catch let error as TokenScheme.Error {
+            throw Rejection(reason: "party \(spec.name): \(file): \(error.message)")
+        }
+        if configuration.requireTokens && scheme == nil {
+            throw Rejection(
+                reason: "party \(spec.name): \(file) has raw keys, and VFL_REQUIRE_TOKENS=1 requires tokenized keys "
+                    + "(vfl tokenize with the consortium's key)")
+        }
+        if scheme != nil || configuration.requireTokens, let keyColumn = header.firstIndex(of: model.key) {
+            try checkKeys(reader, column: keyColumn, party: spec.name, file: file)
+        }
         if let expected = manifest.sha256[spec.name] {
             lseek(fd, 0, SEEK_SET)
             let actual = try SHA256.hex(ofFileDescriptor: fd)
             guard actual == expected else {
                 throw Rejection(reason: "party \(spec.name): the SHA-256 of \(file) does not match manifest.json")
             }
+        }
+        return scheme
+    }
+
+    /// Checks the keys of a tokenized shard's first rows: each a token (32 lowercase hex characters) or empty. A raw
+    /// id there says so (the message never shows the key).
+    private func checkKeys(_ reader: CSVReader, column: Int, party: String, file: String) throws {
+        do {
+            var rows = 0
+            while rows < configuration.sampledKeyRows, try reader.next() {
+                rows += 1
+                let key = reader.field(column)
+                if key.count == 0 || ConsortiumKey.isToken(key) { continue }
+                let what =
+                    TokenScheme.looksLikeRawTaxID(key)
+                    ? "a raw id (NNN-NN-NNNN), not a token" : "a key that is not a token (32 lowercase hex characters)"
+                throw Rejection(
+                    reason:
+                        "party \(party): \(file) line \(reader.recordLine): the key column \(model.key) holds \(what)")
+            }
+        } catch let error as CSVError {
+            throw Rejection(
+                reason: "\(file) line \(error.line), column \(error.column): \(error.message) (\(error.kind))")
         }
     }
 

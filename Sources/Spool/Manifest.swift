@@ -14,24 +14,33 @@ public struct Manifest: Sendable, Equatable {
     public var rows: [String: Int]
     /// Optional SHA-256 (hex) of each party's shard file, verified when present.
     public var sha256: [String: String]
+    /// How each party with tokenized keys made them (`"keys"`); a party not in it has raw keys. Its shard must carry
+    /// the same declaration (``TokenScheme``).
+    public var keys: [String: TokenScheme]
 
     /// Creates a manifest.
-    public init(batch: String, parties: [String], rows: [String: Int] = [:], sha256: [String: String] = [:]) {
+    public init(
+        batch: String, parties: [String], rows: [String: Int] = [:], sha256: [String: String] = [:],
+        keys: [String: TokenScheme] = [:]
+    ) {
         self.batch = batch
         self.parties = parties
         self.rows = rows
         self.sha256 = sha256
+        self.keys = keys
     }
 
     /// The manifest as ingest accepted it, from the job's recorded shards (workers never read `manifest.json` again).
     public init(batch: String, shards: [Shard]) {
         var rows: [String: Int] = [:]
         var sums: [String: String] = [:]
+        var keys: [String: TokenScheme] = [:]
         for shard in shards {
             rows[shard.party] = shard.rows
             sums[shard.party] = shard.sha256
+            keys[shard.party] = shard.keys
         }
-        self.init(batch: batch, parties: shards.map(\.party), rows: rows, sha256: sums)
+        self.init(batch: batch, parties: shards.map(\.party), rows: rows, sha256: sums, keys: keys)
     }
 
     /// An invalid manifest, with the field at fault.
@@ -87,7 +96,21 @@ public struct Manifest: Sendable, Equatable {
                 sums[party] = hex
             }
         }
-        self.init(batch: batch, parties: parties, rows: rows, sha256: sums)
+        var keys: [String: TokenScheme] = [:]
+        if let field = json["keys"] {
+            guard let members = field.object else {
+                throw Error(message: "manifest.json: field \"keys\" is not an object of party entries")
+            }
+            for (party, value) in members {
+                guard parties.contains(party) else {
+                    throw Error(message: "manifest.json: field \"keys\" has an entry for \(Manifest.shown(party))")
+                }
+                do { keys[party] = try TokenScheme(json: value) } catch let error as TokenScheme.Error {
+                    throw Error(message: "manifest.json: field \"keys\", party \(party): \(error.message)")
+                }
+            }
+        }
+        self.init(batch: batch, parties: parties, rows: rows, sha256: sums, keys: keys)
     }
 
     /// A name from the manifest fit for an error: a valid party name as it is, anything else (which could be any
@@ -106,6 +129,9 @@ public struct Manifest: Sendable, Equatable {
         }
         if !sha256.isEmpty {
             members.append(("sha256", .object(sha256.keys.sorted().map { ($0, .string(sha256[$0]!)) })))
+        }
+        if !keys.isEmpty {
+            members.append(("keys", .object(keys.keys.sorted().map { ($0, keys[$0]!.json) })))
         }
         return JSONValue.object(members).text
     }

@@ -83,10 +83,13 @@ public struct Shard: Sendable, Equatable {
     public var rows: Int?
     /// The SHA-256 (hex) the manifest announced, to be verified.
     public var sha256: String?
+    /// How the manifest says the party tokenized its keys (`nil`: raw keys), checked against the shard's header.
+    public var keys: TokenScheme?
 
     /// Creates a shard record.
     public init(
-        party: String, file: String, input: Input, identity: FileIdentity, rows: Int? = nil, sha256: String? = nil
+        party: String, file: String, input: Input, identity: FileIdentity, rows: Int? = nil, sha256: String? = nil,
+        keys: TokenScheme? = nil
     ) {
         self.party = party
         self.file = file
@@ -94,6 +97,7 @@ public struct Shard: Sendable, Equatable {
         self.identity = identity
         self.rows = rows
         self.sha256 = sha256
+        self.keys = keys
     }
 
     /// The one place that decides which file is a party's shard: `<party>.csv` or `<party>.repr.csv`, exactly one of
@@ -130,6 +134,7 @@ public struct Shard: Sendable, Equatable {
             var shard = try resolve(party: party, in: directory)
             shard.rows = manifest.rows[party]
             shard.sha256 = manifest.sha256[party]
+            shard.keys = manifest.keys[party]
             return shard
         }
     }
@@ -163,6 +168,7 @@ public struct Shard: Sendable, Equatable {
                 ]
                 if let rows = shard.rows { members.append(("rows", .number(Double(rows)))) }
                 if let sha256 = shard.sha256 { members.append(("sha256", .string(sha256))) }
+                if let keys = shard.keys { members.append(("keys", keys.json)) }
                 return .object(members)
             }
         ).text
@@ -182,10 +188,12 @@ public struct Shard: Sendable, Equatable {
                 let inode = item["inode"]?.string.flatMap({ UInt64($0) }),
                 let device = item["device"]?.string.flatMap({ UInt64($0) })
             else { throw bad }
+            let keys: TokenScheme?
+            do { keys = try item["keys"].map { try TokenScheme(json: $0) } } catch { throw bad }
             return Shard(
                 party: party, file: file, input: input,
                 identity: FileIdentity(size: size, modifiedNanoseconds: mtime, inode: inode, device: device),
-                rows: item["rows"]?.int, sha256: item["sha256"]?.string)
+                rows: item["rows"]?.int, sha256: item["sha256"]?.string, keys: keys)
         }
     }
 }

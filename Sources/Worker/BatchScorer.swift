@@ -180,6 +180,8 @@ public struct BatchScorer: Sendable {
         let (manifest, files) = try shardFiles(
             batchDirectory: batchDirectory, manifest: manifest, resolved: shards, lineMaps: lineMaps)
         try verifyChecksums(manifest: manifest, batchDirectory: batchDirectory, files: files)
+        // A split job's buckets carry the system's manifest; their shards were checked against the bank's at ingest.
+        let scheme = try agreedKeys(manifest: manifest, files: files, checkManifest: !lineMaps)
         let tables = try loadTables(files)
         for table in tables {
             if let expected = manifest.rows[table.name], expected != table.rows {
@@ -197,6 +199,8 @@ public struct BatchScorer: Sendable {
                     ])
             }
         }
+        // A bucket's counts are the merge task's to report, once for the whole shard.
+        if !lineMaps { BatchScorer.warnAboutKeys(tables.map { ($0.name, $0.keysWithWhitespace) }, logger: logger) }
         lap("read")  // reading includes each shard's sort by key
         let join = Join(tables: tables, partyCount: model.parties.count)
         // Customers are numbered in 32 bits from here on (rejected and scored indices).
@@ -223,6 +227,7 @@ public struct BatchScorer: Sendable {
                 ("keyless_rows", .number(Double(rejects.keylessRows))),
                 ("reject_share", .number(rejects.share)),
                 ("max_reject_share", .number(options.maxRejectShare)),
+                ("keys", scheme?.json ?? "raw"),
             ]
             summaryMembers.append(("parties", partySummary(tables: tables, join: join)))
             summaryMembers.append(
@@ -383,6 +388,53 @@ public struct BatchScorer: Sendable {
         table.problems[row] = PartyTable.Problem.networkOverflow.rawValue
         table.problemColumns[UInt32(row)] =
             table.input == .representation ? "r\(column + 1)" : model.parties[p].features[column].name
+    }
+
+    // MARK: - Keys
+
+    /// Reads each shard's header for its key declaration and checks that the parties agree, with each other and
+    /// with the manifest (``TokenScheme/agreed(_:checkManifest:)``), before any shard is read.
+    ///
+    /// - Returns: The batch's token scheme, `nil` for raw keys.
+    /// - Throws: ``ScoringError`` of code `keys` naming the parties, `csv` or `io` for an unreadable header.
+    private func agreedKeys(manifest: Manifest, files: [ShardFile], checkManifest: Bool) throws -> TokenScheme? {
+        var declarations: [TokenScheme.Declaration] = []
+        for file in files {
+            let name = model.parties[file.party].name
+            let header: [String]
+            do {
+                let reader = try CSVReader(path: file.path, limits: CSVLimits(chunkBytes: 64 << 10))
+                header = try reader.next() ? reader.recordStrings() : []
+            } catch {
+                if error.kind == .io { throw ScoringError(.io, "party \(name): \(error.message)") }
+                throw ScoringError(
+                    .csv,
+                    "party \(name): header line \(error.line), column \(error.column): \(error.message) "
+                        + "(\(error.kind))")
+            }
+            do {
+                declarations.append(
+                    .init(party: name, manifest: manifest.keys[name], shard: try TokenScheme.declared(inHeader: header))
+                )
+            } catch let error as TokenScheme.Error {
+                throw ScoringError(.keys, "party \(name): \(error.message)")
+            }
+        }
+        do { return try TokenScheme.agreed(declarations, checkManifest: checkManifest) } catch let error
+            as TokenScheme.Error
+        {
+            throw ScoringError(.keys, error.message)
+        }
+    }
+
+    /// Logs one warning per shard with raw keys that start or end with whitespace (one customer written two ways
+    /// becomes two customers), with the count and never a key.
+    static func warnAboutKeys(_ counts: [(party: String, keys: Int)], logger: Logger) {
+        for (party, keys) in counts where keys > 0 {
+            logger.warning(
+                "raw keys with leading or trailing whitespace; they do not join their trimmed spelling "
+                    + "(vfl tokenize trims them)", metadata: [("party", party), ("keys", "\(keys)")])
+        }
     }
 
     // MARK: - Phases
@@ -567,7 +619,7 @@ public struct BatchScorer: Sendable {
                 continue
             }
             let keyTable = tables[keyParty]!
-            keyTable.withKey(keyTable.entries[Int(join.positions[first + keyParty])]) { out.appendCell($0) }
+            keyTable.withKey(at: Int(join.positions[first + keyParty])) { out.appendCell($0) }
             out.append(UInt8(ascii: ","))
             if decimals == 2 {
                 out.appendTwoDecimals(score)
@@ -609,6 +661,9 @@ public struct BatchScorer: Sendable {
                     ("known", .number(Double(known))),
                     ("coverage", .number(join.count == 0 ? 0 : Double(known) / Double(join.count))),
                 ]
+                if let table, table.keysWithWhitespace > 0 {
+                    members.append(("keys_with_whitespace", .number(Double(table.keysWithWhitespace))))
+                }
                 if let table, !table.extraColumns.isEmpty {
                     members.append(
                         ("extra_columns", .array(PartyTable.reported(table.extraColumns).map { .string($0) })))

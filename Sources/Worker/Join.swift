@@ -29,8 +29,7 @@ struct Join: Sendable {
                 let order =
                     best < 0
                     ? -1
-                    : PartyTable.compare(
-                        tables[t], tables[t].entries[heads[t]], tables[best], tables[best].entries[heads[best]])
+                    : PartyTable.compare(tables[t], at: heads[t], tables[best], at: heads[best])
                 if order < 0 {
                     for u in 0..<t { atMinimum[u] = false }
                     best = t

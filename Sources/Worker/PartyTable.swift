@@ -1,11 +1,14 @@
 import Core
 import Model
+import Spool
 
 /// One party's shard, loaded: keys, standardized inputs (or representations) and per-row problems.
 ///
 /// Rows are numbered in file order. Keys of up to 12 bytes live only in their sort entries (16 bytes a row: the key,
 /// zero-padded, and the row; keys never contain NUL, so the padding marks their end); when any key is longer, every
-/// key is also kept in a byte arena. Line numbers are kept sparsely: a row's line is `row + 2` plus the line breaks
+/// key is also kept in a byte arena. A tokenized shard's keys (32 lowercase hex characters, ``useTokenKeys()``) are
+/// kept as their 128 bits instead: the first 96 in the entry, the last 32 in a side array (20 bytes a row; hex order
+/// is the bits' order, so sorting is unchanged). Line numbers are kept sparsely: a row's line is `row + 2` plus the line breaks
 /// inside quoted fields before it. Built by ``ShardLoader`` on one thread, then read-only.
 final class PartyTable: @unchecked Sendable {
     /// Why a row cannot be scored.
@@ -57,6 +60,13 @@ final class PartyTable: @unchecked Sendable {
     private(set) var sortedCount = 0
     /// Whether some key is longer than ``prefixBytes`` (then every key is in the arena).
     private(set) var longKeys = false
+    /// Whether the keys are tokens held as bits (``useTokenKeys()``).
+    private(set) var tokenKeys = false
+    /// For token keys: each row's last 32 bits, by row.
+    private let tokenTails = GrowableBuffer<UInt32>(capacity: 1 << 10)
+    /// For token keys after ``sortKeys()``: the last 32 bits of each sorted entry, by position (the join and the
+    /// writer walk entries in order; a lookup by row would miss the cache on every customer).
+    private var sortedTails: [UInt32] = []
     private let keyBytes = GrowableBuffer<UInt8>(capacity: 1 << 10)
     private let keyEnds = GrowableBuffer<UInt32>(capacity: 1 << 10)
     let values: GrowableBuffer<Float>
@@ -70,6 +80,10 @@ final class PartyTable: @unchecked Sendable {
     var problemColumns: [UInt32: String] = [:]
     /// Shard columns the model does not use.
     var extraColumns: [String] = []
+    /// How the shard's keys were tokenized (its header's `vfl-key:` column), `nil` for raw keys.
+    var tokenScheme: TokenScheme?
+    /// Raw keys with leading or trailing whitespace (which make one customer two); 0 for tokens.
+    var keysWithWhitespace = 0
 
     /// At most this many extra column names are reported (a hostile header may hold millions).
     static let reportedColumns = 20
@@ -96,6 +110,13 @@ final class PartyTable: @unchecked Sendable {
         problems.reserveCapacity(rows)
     }
 
+    /// Holds every key as a token's bits from here on: only before the first row, and only when every key appended
+    /// is a token (``ConsortiumKey/isToken(_:)``) or empty.
+    func useTokenKeys() {
+        precondition(rows == 0)
+        tokenKeys = true
+    }
+
     /// Records a new row's key and line; its values and problem are appended by the caller.
     @inline(__always)
     func appendRow(key: UnsafeBufferPointer<UInt8>, line: Int) {
@@ -104,6 +125,20 @@ final class PartyTable: @unchecked Sendable {
         if extra != Int(breakExtras.last ?? 0) {
             breakRows.append(UInt32(truncatingIfNeeded: row))
             breakExtras.append(Int32(truncatingIfNeeded: extra))
+        }
+        if tokenKeys {
+            // An empty key (a row rejected as keyless) is all zeros, never sorted or shown.
+            var words: (UInt64, UInt32, UInt32) = (0, 0, 0)
+            if key.count == ConsortiumKey.tokenLength {
+                words = (
+                    PartyTable.hexValue(key, 0, 16), UInt32(PartyTable.hexValue(key, 16, 8)),
+                    UInt32(PartyTable.hexValue(key, 24, 8))
+                )
+            }
+            entries.append(KeyEntry(high: words.0, low: words.1, row: UInt32(row)))
+            tokenTails.append(words.2)
+            rows += 1
+            return
         }
         var high: UInt64 = 0
         var low: UInt32 = 0
@@ -123,6 +158,42 @@ final class PartyTable: @unchecked Sendable {
             keyEnds.append(UInt32(truncatingIfNeeded: keyBytes.count))
         }
         rows += 1
+    }
+
+    /// The value of `count` lowercase hex characters of `text` from `start`.
+    @inline(__always)
+    private static func hexValue(_ text: UnsafeBufferPointer<UInt8>, _ start: Int, _ count: Int) -> UInt64 {
+        var value: UInt64 = 0
+        for i in start..<start + count {
+            let c = text[i]
+            value = value << 4 | UInt64(c <= 0x39 ? c &- 0x30 : c &- 0x57)
+        }
+        return value
+    }
+
+    /// Calls `body` with a token key's 32 characters (`tail`: its last 32 bits when the caller has them).
+    @inline(__always)
+    private func withTokenKey<R>(
+        _ entry: KeyEntry, tail: UInt32? = nil, _ body: (UnsafeBufferPointer<UInt8>) -> R
+    )
+        -> R
+    {
+        let row = Int(entry.row)
+        if problems.count > row && problems[row] == Problem.emptyKey.rawValue {
+            return body(UnsafeBufferPointer(start: nil, count: 0))
+        }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: ConsortiumKey.tokenLength) { text in
+            func put(_ value: UInt64, _ start: Int, _ count: Int) {
+                for i in 0..<count {
+                    let nibble = UInt8(truncatingIfNeeded: value >> (4 * (count - 1 - i))) & 15
+                    text[start + i] = nibble < 10 ? 0x30 + nibble : 0x57 + nibble
+                }
+            }
+            put(entry.high, 0, 16)
+            put(UInt64(entry.low), 16, 8)
+            put(UInt64(tail ?? tokenTails[row]), 24, 8)
+            return body(UnsafeBufferPointer(text))
+        }
     }
 
     /// Switches to keeping every key in the arena, filling it with the keys so far (all short).
@@ -157,6 +228,7 @@ final class PartyTable: @unchecked Sendable {
     /// Calls `body` with the key of an entry.
     @inline(__always)
     func withKey<R>(_ entry: KeyEntry, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        if tokenKeys { return withTokenKey(entry, body) }
         if longKeys {
             let row = Int(entry.row)
             let start = row == 0 ? 0 : Int(keyEnds[row - 1])
@@ -186,10 +258,20 @@ final class PartyTable: @unchecked Sendable {
         }
         sortedCount = kept
         var sorted = UnsafeMutableBufferPointer(start: entries.base, count: kept)
-        sorted.sort { a, b in
-            if a.high != b.high { return a.high < b.high }
-            if a.low != b.low { return a.low < b.low }
-            return longKeys && compareArena(Int(a.row), Int(b.row)) < 0
+        if tokenKeys {
+            let tails = tokenTails.base
+            sorted.sort { a, b in
+                if a.high != b.high { return a.high < b.high }
+                if a.low != b.low { return a.low < b.low }
+                return tails[Int(a.row)] < tails[Int(b.row)]
+            }
+            sortedTails = sorted.map { tails[Int($0.row)] }
+        } else {
+            sorted.sort { a, b in
+                if a.high != b.high { return a.high < b.high }
+                if a.low != b.low { return a.low < b.low }
+                return longKeys && compareArena(Int(a.row), Int(b.row)) < 0
+            }
         }
         for i in sorted.indices.dropFirst() where compare(sorted[i - 1], sorted[i]) == 0 {
             let lines = [line(Int(sorted[i - 1].row)), line(Int(sorted[i].row))].sorted()
@@ -203,8 +285,12 @@ final class PartyTable: @unchecked Sendable {
     func compare(_ a: KeyEntry, _ b: KeyEntry) -> Int {
         if a.high != b.high { return a.high < b.high ? -1 : 1 }
         if a.low != b.low { return a.low < b.low ? -1 : 1 }
+        if tokenKeys { return PartyTable.compareTails(tokenTails[Int(a.row)], tokenTails[Int(b.row)]) }
         return longKeys ? compareArena(Int(a.row), Int(b.row)) : 0
     }
+
+    @inline(__always)
+    private static func compareTails(_ a: UInt32, _ b: UInt32) -> Int { a == b ? 0 : a < b ? -1 : 1 }
 
     /// Compares the arena keys of two rows.
     private func compareArena(_ a: Int, _ b: Int) -> Int {
@@ -216,11 +302,33 @@ final class PartyTable: @unchecked Sendable {
         return UnsafeBufferPointer(start: keyBytes.base + start, count: Int(keyEnds[row]) - start)
     }
 
-    /// Byte-order comparison of two keys of any tables: negative, zero or positive.
-    static func compare(_ a: PartyTable, _ x: KeyEntry, _ b: PartyTable, _ y: KeyEntry) -> Int {
+    /// Byte-order comparison of the keys of two sorted entries, given by position, of any tables: negative, zero or
+    /// positive.
+    @inline(__always)
+    static func compare(_ a: PartyTable, at i: Int, _ b: PartyTable, at j: Int) -> Int {
+        guard a.tokenKeys && b.tokenKeys else { return compare(a, a.entries[i], b, b.entries[j]) }
+        let x = a.entries[i]
+        let y = b.entries[j]
         if x.high != y.high { return x.high < y.high ? -1 : 1 }
         if x.low != y.low { return x.low < y.low ? -1 : 1 }
-        if !a.longKeys && !b.longKeys { return 0 }
+        return compareTails(a.sortedTails[i], b.sortedTails[j])
+    }
+
+    /// Calls `body` with the key of the sorted entry at `position`.
+    @inline(__always)
+    func withKey<R>(at position: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        guard tokenKeys else { return withKey(entries[position], body) }
+        return withTokenKey(entries[position], tail: sortedTails[position], body)
+    }
+
+    /// Byte-order comparison of two keys of any tables: negative, zero or positive.
+    static func compare(_ a: PartyTable, _ x: KeyEntry, _ b: PartyTable, _ y: KeyEntry) -> Int {
+        // Bits and bytes do not compare (never in a batch whose parties agree on their keys).
+        if a.tokenKeys != b.tokenKeys { return a.withKey(x) { ka in b.withKey(y) { kb in compareBytes(ka, kb) } } }
+        if x.high != y.high { return x.high < y.high ? -1 : 1 }
+        if x.low != y.low { return x.low < y.low ? -1 : 1 }
+        if a.tokenKeys && b.tokenKeys { return compareTails(a.tokenTails[Int(x.row)], b.tokenTails[Int(y.row)]) }
+        if !a.longKeys && !b.longKeys && !a.tokenKeys && !b.tokenKeys { return 0 }
         return a.withKey(x) { ka in b.withKey(y) { kb in compareBytes(ka, kb) } }
     }
 

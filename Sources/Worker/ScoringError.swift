@@ -24,6 +24,9 @@ public struct ScoringError: Error, Sendable, CustomStringConvertible {
         public static let changed = Code(rawValue: "changed")
         /// A shard has more rows, key bytes or line breaks than one scoring run can number.
         public static let tooLarge = Code(rawValue: "too_large")
+        /// The parties' keys disagree (raw and tokenized mixed, tokens of different keys or normalizations, a
+        /// shard unlike its manifest entry), or a tokenized shard holds a key that is not a token.
+        public static let keys = Code(rawValue: "keys")
         /// A file could not be read or written.
         public static let io = Code(rawValue: "io")
     }

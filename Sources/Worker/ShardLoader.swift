@@ -1,5 +1,6 @@
 import Core
 import Model
+import Spool
 
 #if canImport(Glibc)
 import Glibc
@@ -102,6 +103,13 @@ struct ShardLoader {
             return i
         }
         let keyColumn = try column(model.key)
+        let scheme: TokenScheme?
+        do { scheme = try TokenScheme.declared(inHeader: header) } catch let error as TokenScheme.Error {
+            throw ScoringError(.keys, "party \(spec.name): \(file): \(error.message)")
+        }
+        table.tokenScheme = scheme
+        if scheme != nil { table.useTokenKeys() }
+        let schemeColumn = scheme.flatMap { _ in header.firstIndex { $0.hasPrefix(TokenScheme.columnPrefix) } }
         let lines: LineMap.Reader?
         do { lines = try lineMap.map { try LineMap.Reader(path: $0) } } catch {
             throw ScoringError(.io, "party \(spec.name): cannot read the line map of \(file): \(error)")
@@ -162,7 +170,8 @@ struct ShardLoader {
         _ = plan.initialize(from: steps)
         let valueMaps = mapList
         let used = Set(
-            columns + derived.compactMap { $0?.0 } + [keyColumn] + (modelColumn.map { [$0] } ?? []))
+            columns + derived.compactMap { $0?.0 } + [keyColumn] + (modelColumn.map { [$0] } ?? [])
+                + (schemeColumn.map { [$0] } ?? []))
         table.extraColumns = header.indices.filter { !used.contains($0) }.map { header[$0] }
         let modelID = Array(model.id.utf8)
         let isRepresentation = input == .representation
@@ -173,6 +182,9 @@ struct ShardLoader {
         var sized = false
         var keyBytes = 0
         var previousLine = 1
+        let tokenized = scheme != nil
+        var outerWhitespace = 0
+        defer { table.keysWithWhitespace = outerWhitespace }
 
         do {
             while try reader.next() {
@@ -186,6 +198,17 @@ struct ShardLoader {
                 }
                 let key = reader.field(keyColumn)
                 keyBytes += key.count
+                if tokenized {
+                    // A shard that declares tokens holds nothing else (an empty key is rejected with its line).
+                    guard key.count == 0 || ConsortiumKey.isToken(key) else {
+                        throw ScoringError(
+                            .keys,
+                            "party \(spec.name): \(file) line \(reader.recordLine) declares tokenized keys, but its "
+                                + "column \(model.key) holds a key that is not a token")
+                    }
+                } else if KeyNormalization.hasOuterWhitespace(key) {
+                    outerWhitespace += 1
+                }
                 guard row < ShardLoader.maxRows, keyBytes <= ShardLoader.maxKeyBytes else {
                     throw ScoringError(
                         .tooLarge,

@@ -170,6 +170,8 @@ public enum StagedScoring {
                 ("known", .number(Double(known))),
                 ("coverage", .number(customers == 0 ? 0 : Double(known) / Double(customers))),
             ]
+            let whitespace = all.reduce(0) { $0 + ($1["keys_with_whitespace"]?.int ?? 0) }
+            if whitespace > 0 { members.append(("keys_with_whitespace", .number(Double(whitespace)))) }
             if let extra = all.first?["extra_columns"] { members.append(("extra_columns", extra)) }
             if let count = all.first?["extra_column_count"] { members.append(("extra_column_count", count)) }
             parties.append((party.name, .object(members)))
@@ -198,7 +200,8 @@ public enum StagedScoring {
             ("rejected_customers", .number(Double(rejectedCustomers))),
             ("rejected_rows", .number(Double(sum("rejected_rows")))),
             ("keyless_rows", .number(Double(sum("keyless_rows")))), ("reject_share", .number(share)),
-            ("max_reject_share", .number(maxRejectShare)), ("parties", .object(parties)),
+            ("max_reject_share", .number(maxRejectShare)), ("keys", summaries.first?["keys"] ?? "raw"),
+            ("parties", .object(parties)),
             ("parties_per_customer", .object(perCustomer)),
             ("status", .string(share > maxRejectShare ? "failed" : "done")),
             (

@@ -419,6 +419,9 @@ public final class WorkerService: @unchecked Sendable {
         }
         let merged = StagedScoring.mergeSummaries(
             summaries, batch: job.manifest.batch, model: model, maxRejectShare: configuration.scoring.maxRejectShare)
+        BatchScorer.warnAboutKeys(
+            model.parties.map { ($0.name, merged.summary["parties"]?[$0.name]?["keys_with_whitespace"]?.int ?? 0) },
+            logger: logger.with("job.id", task.jobID))
         try StagedScoring.mergeByKey(outputs.map { $0 + "/rejects.csv" }, into: privateDirectory + "/rejects.csv")
         try Failpoint.hit("worker.merge.after-rejects")
         try FileIO.writeAtomically(privateDirectory + "/summary.json", Array((merged.summary.text + "\n").utf8))

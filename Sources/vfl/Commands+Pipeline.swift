@@ -45,6 +45,7 @@ extension Commands {
         let store = try JobStore(path: settings.database, process: "ingest-\(getpid())")
         var configuration = IngestConfiguration(spool: settings.spool)
         configuration.modelPath = absolutePath(settings.modelPath)
+        configuration.requireTokens = try requireTokens(environment)
         configuration.memoryBound =
             try options.int(
                 "memory-mb", environment: environment, variable: "VFL_WORKER_MEMORY_MB", default: 512,

@@ -82,9 +82,13 @@ enum Commands {
         Command(
             name: "embed", summary: "compute one party's representation shard on the bank's own machine",
             usage: """
-                vfl embed --party NAME SHARD.csv --out FILE [--model FILE]
+                vfl embed --party NAME SHARD.csv --out FILE [--model FILE] [--key-file K [--map MAP] [--normalize N]]
                 Writes KEY,r1..rK,model for every row of the shard (FILE is normally <party>.repr.csv).
-                """, valued: ["party", "out", "model"], run: embed),
+                  --key-file K   tokenize the keys too, as vfl tokenize does (with --map and --normalize): a shard
+                                 with neither raw columns nor raw keys
+                """, valued: Set(["party", "out", "model"]).union(embedTokenOptions), run: embed),
+        tokenizeCommand,
+        detokenizeCommand,
         Command(
             name: "inspect", summary: "parse a CSV file strictly and print its records as JSON",
             usage: """
@@ -198,6 +202,7 @@ enum Commands {
         }
         _ = try options.double(
             "lease", environment: environment, variable: "VFL_LEASE_SECONDS", default: 30, range: 1...3600)
+        _ = try requireTokens(environment)
     }
 
     static func printUsage() {
@@ -253,8 +258,12 @@ enum Commands {
         guard let party = options.options["party"] else { throw ParsedArguments.UsageError("--party NAME is required") }
         guard let out = options.options["out"] else { throw ParsedArguments.UsageError("--out FILE is required") }
         let model = try loadModel(modelPath(options, environment))
+        let tokenizer = try tokenizer(options) { model.key }
         try checkBLAS(logger)
-        let outcome = try Embedder(model: model).embed(party: party, shardPath: options.positionals[0], outputPath: out)
+        let outcome = try Embedder(model: model).embed(
+            party: party, shardPath: options.positionals[0], outputPath: out, tokenizer: tokenizer,
+            mapPath: options.options["map"])
+        if let tokenizer { print(tokenizer.scheme.json.text) }
         logger.info(
             "representation written",
             metadata: [("party", party), ("rows", "\(outcome.rows)"), ("bad_rows", "\(outcome.badRows)")])
