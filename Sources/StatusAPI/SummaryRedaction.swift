@@ -31,7 +31,7 @@ public enum SummaryRedaction {
     /// Top-level members shown to anyone, as they are.
     static let publicMembers: Set<String> = [
         "batch", "model", "customers", "scored", "rejected_customers", "rejected_rows", "keyless_rows",
-        "reject_share", "max_reject_share", "status", "error", "threads", "blas", "timings_ms",
+        "reject_share", "max_reject_share", "status", "error", "threads", "blas", "timings_ms", "keys",
     ]
 
     /// The summary without any distribution: counts, coverage, model id, status and timings.
@@ -148,7 +148,8 @@ public enum SummaryRedaction {
                     .object(
                         members.compactMap { key, value in
                             switch key {
-                            case "input", "extra_columns", "extra_column_count": return (key, value)
+                            case "input", "extra_columns", "extra_column_count", "keys_with_whitespace":
+                                return (key, value)
                             case "known", "coverage", "rows": return shown ? (key, value) : nil
                             default: return nil
                             }
