@@ -28,6 +28,9 @@ public struct HTTPHeaders: Sendable, ExpressibleByDictionaryLiteral, Sequence {
         }
     }
 
+    /// The value of a field whose name is given lowercase (no case folding on the way).
+    func value(lowercased name: String) -> String? { fields.first { $0.name == name }?.value }
+
     /// Adds a field whose name is already lowercase, joining a repeated field's values (RFC 9110 5.3).
     mutating func add(lowercased name: String, _ value: String) {
         if let index = fields.firstIndex(where: { $0.name == name }) {

@@ -110,17 +110,45 @@ public enum HTTPParser {
     ///
     /// - Throws: ``Failure`` with the RFC's status for a malformed request.
     public static func parse(head: [UInt8], limits: Limits = Limits()) throws(Failure) -> HTTPRequest {
-        var lines = head.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { line in
-            line.last == UInt8(ascii: "\r") ? Array(line.dropLast()) : Array(line)
+        try head.withUnsafeBufferPointer { bytes throws(Failure) in try parse(head: bytes, limits: limits) }
+    }
+
+    /// The lines of a head, as index ranges without their CR LF or LF (a line may end in a bare CR's absence).
+    private static func lines(_ head: UnsafeBufferPointer<UInt8>) -> [Range<Int>] {
+        var lines: [Range<Int>] = []
+        var start = 0
+        for i in 0..<head.count where head[i] == 10 {
+            lines.append(start..<(i > start && head[i - 1] == 13 ? i - 1 : i))
+            start = i + 1
         }
-        guard !lines.isEmpty else { throw Failure(status: 400, message: "empty request") }
-        let requestLine = lines.removeFirst()
-        let parts = requestLine.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false)
+        let end = head.count > start && head[head.count - 1] == 13 ? head.count - 1 : head.count
+        lines.append(start..<max(start, end))
+        return lines
+    }
+
+    private static func string(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String {
+        String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+    }
+
+    /// Parses one head from its bytes (no copies of its lines: index ranges over the buffer).
+    private static func parse(head: UnsafeBufferPointer<UInt8>, limits: Limits) throws(Failure) -> HTTPRequest {
+        let lines = lines(head)
+        let requestLine = lines[0]
+        // The request line's three parts, split at single spaces (two spaces make an empty part: 400).
+        var parts: [Range<Int>] = []
+        var partStart = requestLine.lowerBound
+        for i in requestLine where head[i] == 0x20 {
+            parts.append(partStart..<i)
+            partStart = i + 1
+            if parts.count > 3 { break }
+        }
+        parts.append(partStart..<requestLine.upperBound)
         // The method first: an over-long or unknown method is 501 whatever the line's length.
-        let method = String(decoding: parts[0], as: UTF8.self)
-        guard !method.isEmpty, method.utf8.allSatisfy({ isToken($0) }) else {
+        let methodRange = parts[0]
+        guard !methodRange.isEmpty, methodRange.allSatisfy({ isToken(head[$0]) }) else {
             throw Failure(status: 400, message: "bad method")
         }
+        let method = string(head, methodRange)
         guard HTTPMethod.known.contains(method) else {
             throw Failure(status: 501, message: "method not implemented")
         }
@@ -128,53 +156,67 @@ public enum HTTPParser {
             throw Failure(status: 414, message: "request line too long")
         }
         guard parts.count == 3, !parts[1].isEmpty else { throw Failure(status: 400, message: "malformed request line") }
-        var target = String(decoding: parts[1], as: UTF8.self)
-        let version = String(decoding: parts[2], as: UTF8.self)
-        guard version.hasPrefix("HTTP/"), version.count == 8 else { throw Failure(status: 400, message: "bad version") }
+        let version = string(head, parts[2])
+        guard version.hasPrefix("HTTP/"), version.utf8.count == 8 else {
+            throw Failure(status: 400, message: "bad version")
+        }
         guard version == "HTTP/1.1" || version == "HTTP/1.0" else {
             throw Failure(status: 505, message: "only HTTP/1.1 and HTTP/1.0 are served")
         }
+        guard parts[1].allSatisfy({ head[$0] > 0x20 && head[$0] < 0x7F }) else {
+            throw Failure(status: 400, message: "bad request target")
+        }
+        var target = string(head, parts[1])
         // Absolute form (RFC 9112 3.2.2): keep the path.
         for scheme in ["http://", "https://"] where target.lowercased().hasPrefix(scheme) {
             let rest = target.dropFirst(scheme.count)
             target = rest.firstIndex(of: "/").map { String(rest[$0...]) } ?? "/"
         }
-        guard target.hasPrefix("/"), target.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
-            throw Failure(status: 400, message: "bad request target")
+        guard target.hasPrefix("/") else { throw Failure(status: 400, message: "bad request target") }
+        guard lines.count - 1 <= limits.headerCount else {
+            throw Failure(status: 431, message: "too many header fields")
         }
-        guard lines.count <= limits.headerCount else { throw Failure(status: 431, message: "too many header fields") }
         guard head.count - requestLine.count <= limits.headerBytes else {
             throw Failure(status: 431, message: "header fields too large")
         }
         var headers = HTTPHeaders()
-        for line in lines where !line.isEmpty {
+        for line in lines.dropFirst() where !line.isEmpty {
             guard line.count <= limits.headerLine else { throw Failure(status: 431, message: "header field too large") }
-            guard let colon = line.firstIndex(of: UInt8(ascii: ":")), colon > 0 else {
+            guard let colon = line.first(where: { head[$0] == UInt8(ascii: ":") }), colon > line.lowerBound else {
                 throw Failure(status: 400, message: "malformed header field")
             }
-            let name = line[..<colon]
-            guard name.allSatisfy({ isToken($0) }) else {
+            guard (line.lowerBound..<colon).allSatisfy({ isToken(head[$0]) }) else {
                 throw Failure(status: 400, message: "bad header field name (no space before the colon)")
             }
-            let value = line[(colon + 1)...]
-            guard value.allSatisfy({ $0 == 0x09 || ($0 >= 0x20 && $0 != 0x7F) }) else {
+            var valueStart = colon + 1
+            var valueEnd = line.upperBound
+            guard (valueStart..<valueEnd).allSatisfy({ head[$0] == 0x09 || (head[$0] >= 0x20 && head[$0] != 0x7F) })
+            else {
                 throw Failure(status: 400, message: "bad character in a header field")
             }
-            let key = String(decoding: name.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
-            let text = String(decoding: value, as: UTF8.self).trimmingSpaces
-            if key == "host" && headers["host"] != nil { throw Failure(status: 400, message: "duplicate Host") }
-            headers.add(lowercased: key, text)
+            while valueStart < valueEnd && (head[valueStart] == 0x20 || head[valueStart] == 0x09) { valueStart += 1 }
+            while valueEnd > valueStart && (head[valueEnd - 1] == 0x20 || head[valueEnd - 1] == 0x09) { valueEnd -= 1 }
+            var name = [UInt8](repeating: 0, count: colon - line.lowerBound)
+            for i in line.lowerBound..<colon {
+                let b = head[i]
+                name[i - line.lowerBound] = b >= 0x41 && b <= 0x5A ? b | 0x20 : b
+            }
+            let key = String(decoding: name, as: UTF8.self)
+            if key == "host" && headers.value(lowercased: "host") != nil {
+                throw Failure(status: 400, message: "duplicate Host")
+            }
+            headers.add(lowercased: key, string(head, valueStart..<valueEnd))
         }
-        if version == "HTTP/1.1" && headers["host"] == nil { throw Failure(status: 400, message: "missing Host") }
-        if let coding = headers["transfer-encoding"] {
-            guard headers["content-length"] == nil else {
+        if version == "HTTP/1.1" && headers.value(lowercased: "host") == nil { throw Failure(status: 400, message: "missing Host") }
+        if let coding = headers.value(lowercased: "transfer-encoding") {
+            guard headers.value(lowercased: "content-length") == nil else {
                 throw Failure(status: 400, message: "both Content-Length and Transfer-Encoding")
             }
             guard version == "HTTP/1.1" else { throw Failure(status: 400, message: "Transfer-Encoding in HTTP/1.0") }
             if coding.lowercased() != "chunked" { throw Failure(status: 501, message: "unknown transfer coding") }
             throw Failure(status: 400, message: "chunked bodies are not accepted: send Content-Length")
         }
-        if let length = headers["content-length"] {
+        if let length = headers.value(lowercased: "content-length") {
             // Digits only (no sign, no list of values: duplicates were joined with ", " above and fail here).
             guard !length.isEmpty, length.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), Int(length) != nil else {
                 throw Failure(status: 400, message: "bad Content-Length")
@@ -206,11 +248,4 @@ public enum HTTPParser {
     }
 }
 
-extension String {
-    fileprivate var trimmingSpaces: String {
-        var s = Substring(self)
-        while s.first == " " || s.first == "\t" { s = s.dropFirst() }
-        while s.last == " " || s.last == "\t" { s = s.dropLast() }
-        return String(s)
-    }
-}
+

@@ -31,15 +31,15 @@ public struct HTTPRequest: Sendable {
 
     /// Whether the connection stays open after the answer.
     public var keepAlive: Bool {
-        let connection = headers["connection"]?.lowercased() ?? ""
+        let connection = headers.value(lowercased: "connection")?.lowercased() ?? ""
         return version == "HTTP/1.1" ? connection != "close" : connection == "keep-alive"
     }
 
     /// The announced body length (0 without `Content-Length`; the parser has checked it).
-    public var contentLength: Int { headers["content-length"].flatMap { Int($0) } ?? 0 }
+    public var contentLength: Int { headers.value(lowercased: "content-length").flatMap { Int($0) } ?? 0 }
 
     /// Whether the client waits for `100 Continue` before it sends the body (RFC 9110 10.1.1).
     public var expectsContinue: Bool {
-        version == "HTTP/1.1" && headers["expect"]?.lowercased() == "100-continue"
+        version == "HTTP/1.1" && headers.value(lowercased: "expect")?.lowercased() == "100-continue"
     }
 }
