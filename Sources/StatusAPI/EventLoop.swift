@@ -316,6 +316,7 @@ final class EventLoop: @unchecked Sendable {
 
     private func startWriting(_ connection: HTTPConnection, _ response: OutgoingResponse) {
         connection.output = response.bytes
+        connection.outputBody = response.body
         connection.outputSent = 0
         connection.file = response.file
         connection.fileOffset = 0
@@ -328,9 +329,15 @@ final class EventLoop: @unchecked Sendable {
     /// Writes what the socket takes; `true` when the answer is all written and the connection is ready for the next
     /// request.
     private func flush(_ connection: HTTPConnection) -> Bool {
-        while connection.outputSent < connection.output.count {
-            let result = connection.output.withUnsafeBytes {
-                connection.socket.send(UnsafeRawBufferPointer(rebasing: $0[connection.outputSent...]))
+        let total = connection.output.count + connection.outputBody.count
+        while connection.outputSent < total {
+            let sent = connection.outputSent
+            let result = connection.output.withUnsafeBytes { head in
+                connection.outputBody.withUnsafeBytes { body in
+                    sent < head.count
+                        ? connection.socket.send(UnsafeRawBufferPointer(rebasing: head[sent...]), body)
+                        : connection.socket.send(UnsafeRawBufferPointer(rebasing: body[(sent - head.count)...]))
+                }
             }
             switch result {
             case .bytes(let n):
@@ -359,6 +366,7 @@ final class EventLoop: @unchecked Sendable {
         }
         connection.closeFile()
         connection.output = []
+        connection.outputBody = []
         if connection.closeAfterWrite && connection.peerClosed {
             close(connection)
             return false

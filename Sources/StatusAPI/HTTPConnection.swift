@@ -27,8 +27,9 @@ final class HTTPConnection {
     var phase: Phase
     /// Bytes received and not yet consumed by a request.
     var input: [UInt8] = []
-    /// The answer's head (and in-memory body), and how much of it is sent.
+    /// The answer's head and in-memory body, and how much of the two is sent.
     var output: [UInt8] = []
+    var outputBody: [UInt8] = []
     var outputSent = 0
     /// A file body being sent, from `fileOffset` to `fileEnd`, or -1.
     var file: Int32 = -1
@@ -62,9 +63,11 @@ final class HTTPConnection {
     }
 }
 
-/// An answer ready to write: its head and in-memory body, and an open file body, if any.
+/// An answer ready to write: its head, its in-memory body (written together, never joined), and an open file body,
+/// if any.
 struct OutgoingResponse: Sendable {
     var bytes: [UInt8]
+    var body: [UInt8] = []
     var file: Int32 = -1
     var fileSize = 0
     var keepAlive: Bool
@@ -76,7 +79,8 @@ struct OutgoingResponse: Sendable {
         let headOnly = request?.method == "HEAD"
         switch response.body {
         case .bytes(let body):
-            bytes = response.head(contentLength: body.count, keepAlive: keepAlive) + (headOnly ? [] : body)
+            bytes = response.head(contentLength: body.count, keepAlive: keepAlive)
+            self.body = headOnly ? [] : body
         case .file(let path, _):
             let fd = open(path, O_RDONLY | O_CLOEXEC)
             var status = stat()

@@ -207,7 +207,9 @@ public enum HTTPParser {
             }
             headers.add(lowercased: key, string(head, valueStart..<valueEnd))
         }
-        if version == "HTTP/1.1" && headers.value(lowercased: "host") == nil { throw Failure(status: 400, message: "missing Host") }
+        if version == "HTTP/1.1" && headers.value(lowercased: "host") == nil {
+            throw Failure(status: 400, message: "missing Host")
+        }
         if let coding = headers.value(lowercased: "transfer-encoding") {
             guard headers.value(lowercased: "content-length") == nil else {
                 throw Failure(status: 400, message: "both Content-Length and Transfer-Encoding")
@@ -247,5 +249,3 @@ public enum HTTPParser {
         }
     }
 }
-
-

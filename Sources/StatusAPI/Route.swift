@@ -70,23 +70,31 @@ public struct RouteTable: Sendable {
 
     /// The routes, in the order they are tried.
     public let routes: [Route]
+    /// Each route's segments and method, apart: matching reads them without copying a route.
+    private let patterns: [[Substring]]
+    private let methods: [HTTPMethod]
 
     /// Creates a table.
-    public init(_ routes: [Route]) { self.routes = routes }
+    public init(_ routes: [Route]) {
+        self.routes = routes
+        patterns = routes.map(\.segments)
+        methods = routes.map(\.method)
+    }
 
     /// The route of `method` and `path`.
     public func match(_ method: HTTPMethod, _ path: String) -> Match {
         let parts = path.split(separator: "/", omittingEmptySubsequences: true)
         var allowed: [HTTPMethod] = []
         var template: String?
-        for route in routes {
-            guard let parameters = Self.bind(route.segments, parts) else { continue }
-            if route.method == method || (method == .head && route.method == .get) {
-                return .found(route, parameters: parameters)
+        for index in patterns.indices {
+            guard let parameters = Self.bind(patterns[index], parts) else { continue }
+            let routeMethod = methods[index]
+            if routeMethod == method || (method == .head && routeMethod == .get) {
+                return .found(routes[index], parameters: parameters)
             }
-            template = template ?? route.template
-            allowed.append(route.method)
-            if route.method == .get { allowed.append(.head) }
+            template = template ?? routes[index].template
+            allowed.append(routeMethod)
+            if routeMethod == .get { allowed.append(.head) }
         }
         guard let template else { return .notFound }
         return .methodNotAllowed(template: template, allowed: allowed)

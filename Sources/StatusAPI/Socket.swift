@@ -86,6 +86,31 @@ struct Socket: Hashable {
         }
     }
 
+    /// Writes what the kernel takes of `first` then `second` in one call (sendmsg(2) with two buffers and
+    /// `MSG_NOSIGNAL`), retrying `EINTR`: a head and its body without joining them.
+    func send(_ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer) -> Transfer {
+        guard !second.isEmpty else { return send(first) }
+        guard !first.isEmpty else { return send(second) }
+        var vectors = [
+            iovec(iov_base: UnsafeMutableRawPointer(mutating: first.baseAddress), iov_len: first.count),
+            iovec(iov_base: UnsafeMutableRawPointer(mutating: second.baseAddress), iov_len: second.count),
+        ]
+        return vectors.withUnsafeMutableBufferPointer { vectors in
+            var message = msghdr()
+            message.msg_iov = vectors.baseAddress
+            message.msg_iovlen = 2
+            while true {
+                let n = sendmsg(descriptor, &message, Int32(MSG_NOSIGNAL))
+                if n >= 0 { return .bytes(n) }
+                switch errno {
+                case EINTR: continue
+                case EAGAIN, EWOULDBLOCK: return .wouldBlock
+                default: return .closed
+                }
+            }
+        }
+    }
+
     /// Copies up to `count` bytes of `file` from `offset` to the socket in the kernel (sendfile(2)), advancing
     /// `offset`.
     func sendFile(_ file: Int32, offset: inout off_t, count: Int) -> Transfer {

@@ -16,7 +16,7 @@ import Glibc
 extension Commands {
     static let pipelineOptions: Set<String> = [
         "spool", "db", "model", "threads", "workers", "port", "host", "lease", "max-attempts", "memory-mb",
-        "max-connections", "max-connections-per-client", "min-group", "loops",
+        "max-connections", "max-connections-per-client", "min-group", "loops", "header-timeout",
     ]
 
     /// The pipeline's files (results, the store, work folders) readable by their user and group only, never by
@@ -199,6 +199,8 @@ extension Commands {
         let perClient = try options.int(
             "max-connections-per-client", environment: environment, variable: "VFL_API_MAX_CONNECTIONS_PER_CLIENT",
             default: 1024, range: 1...1_000_000)
+        let headerTimeout = try options.double(
+            "header-timeout", environment: environment, variable: "VFL_API_HEADER_TIMEOUT", default: 10, range: 1...300)
         let loops = try options.int(
             "loops", environment: environment, variable: "VFL_API_LOOPS", default: 2, range: 1...64)
         let token: String?
@@ -219,7 +221,7 @@ extension Commands {
         let server = try HTTPServer(
             configuration: HTTPServer.Configuration(
                 port: port, host: host, maxConnections: maxConnections, maxConnectionsPerClient: perClient,
-                loops: loops),
+                headerTimeout: headerTimeout, loops: loops),
             logger: apiLogger, responder: router)
         installTerminationHandler()
         let fileChanged = watchStoreFile(store, logger: apiLogger)

@@ -57,6 +57,7 @@ enum Commands {
                   --host H   the address (VFL_HOST; default 127.0.0.1; * for every IPv4 and IPv6 address)
                   --max-connections N              (VFL_API_MAX_CONNECTIONS; default 16384)
                   --max-connections-per-client N   (VFL_API_MAX_CONNECTIONS_PER_CLIENT; default 1024)
+                  --header-timeout S   seconds in all to send a request head (VFL_API_HEADER_TIMEOUT; default 10)
                   --loops N   event loops, the threads that own the sockets (VFL_API_LOOPS; default 2)
                   --min-group N   the fewest customers a reported histogram, drift or coverage count may
                                   describe (VFL_API_MIN_GROUP; default 50): smaller groups are merged or withheld
@@ -200,6 +201,8 @@ enum Commands {
             _ = try options.int(
                 name, environment: environment, variable: variable, default: range.lowerBound, range: range)
         }
+        _ = try options.double(
+            "header-timeout", environment: environment, variable: "VFL_API_HEADER_TIMEOUT", default: 10, range: 1...300)
         _ = try options.double(
             "lease", environment: environment, variable: "VFL_LEASE_SECONDS", default: 30, range: 1...3600)
         _ = try requireTokens(environment)
