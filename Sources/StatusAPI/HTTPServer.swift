@@ -185,13 +185,17 @@ public final class HTTPServer: Sendable {
         case "*", "all":
             let v4 = try listen(family: AF_INET, address: "0.0.0.0", port: port)
             do {
+                try Failpoint.hit("api.listen.ipv6")
                 let v6 = try listen(family: AF_INET6, address: "::", port: v4.port)
                 return ([v4.socket, v6.socket], v4.port, ["0.0.0.0", "::"])
-            } catch let error as SystemError
-                where [EAFNOSUPPORT, EADDRNOTAVAIL, EPROTONOSUPPORT, EINVAL].contains(error.errno)
-            {
+            } catch let error as SystemError where error.errno != EADDRINUSE {
+                // IPv6 disabled (EAFNOSUPPORT with ipv6.disable=1, EADDRNOTAVAIL without an address...): IPv4 alone.
+                // Another server on the IPv6 port is a conflict, not a missing family: that one fails.
                 logger.info("IPv6 is not available; listening on IPv4 only", metadata: [("reason", "\(error)")])
                 return ([v4.socket], v4.port, ["0.0.0.0"])
+            } catch {
+                v4.socket.close()
+                throw error
             }
         case "localhost":
             let v4 = try listen(family: AF_INET, address: "127.0.0.1", port: port)

@@ -395,4 +395,20 @@ import Glibc
         for fd in held { close(fd) }
         #expect(waitUntil(seconds: 20) { Self.get(port, "/health")?.status == 200 })
     }
+
+    @Test func api_onEveryAddress_startsOnIPv4AloneWhereIPv6CannotBeBound() throws {
+        let log = temp.file("v4only.log")
+        // The failpoint makes the IPv6 listener fail as a kernel without IPv6 does (a debug build's failpoints).
+        let api = try start(
+            ["api", "--port", "0", "--host", "*"], log: log, environment: ["VFL_FAILPOINTS": "api.listen.ipv6=error"])
+        defer { kill(api.pid, SIGTERM) }
+        var port = 0
+        #expect(
+            waitUntil(seconds: 20) {
+                port = listeningPort(log) ?? 0; return port > 0
+            }, "\(read(log))")
+        #expect(read(log).contains("IPv6 is not available; listening on IPv4 only"))
+        #expect(read(log).contains(#""addresses":"0.0.0.0""#))
+        #expect(Self.get(port, "/health")?.status == 200)
+    }
 }
