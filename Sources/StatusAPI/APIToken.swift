@@ -1,4 +1,5 @@
 import Core
+import Foundation
 
 #if canImport(Glibc)
 import Glibc
@@ -30,7 +31,7 @@ public enum APIToken {
                 throw Refusal(description: "VFL_API_TOKEN_FILE \(path) cannot be read")
             }
             token = String(decoding: bytes, as: UTF8.self).split(whereSeparator: \.isNewline).first.map {
-                String($0).trimmingCharacters(in: " \t\r")
+                $0.trimmingCharacters(in: .whitespaces)
             }
         }
         let open = environment["VFL_API_OPEN"] == "1"
@@ -72,7 +73,7 @@ public enum APIToken {
         if lstat(path, &status) == 0, status.st_mode & S_IFMT == S_IFREG, status.st_mode & 0o077 == 0,
             status.st_uid == getuid(), let bytes = try? FileIO.readFile(path, limit: 4096)
         {
-            let token = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: " \t\r\n")
+            let token = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             if (try? validate(token)) != nil { return token }
         }
         var random = [UInt8](repeating: 0, count: 32)
@@ -96,14 +97,5 @@ public enum APIToken {
         guard written == line.count else { throw SystemError(errno: EIO, call: "write", path: temporary) }
         try retryingSyscall("rename", path: path) { rename(temporary, path) }
         return token
-    }
-}
-
-extension String {
-    fileprivate func trimmingCharacters(in set: String) -> String {
-        var s = Substring(self)
-        while let c = s.first, set.contains(c) { s = s.dropFirst() }
-        while let c = s.last, set.contains(c) { s = s.dropLast() }
-        return String(s)
     }
 }

@@ -339,30 +339,13 @@ final class EventLoop: @unchecked Sendable {
                         : connection.socket.send(UnsafeRawBufferPointer(rebasing: body[(sent - head.count)...]))
                 }
             }
-            switch result {
-            case .bytes(let n):
-                connection.outputSent += n
-                connection.lastProgress = Timestamp.monotonicSeconds()
-            case .wouldBlock:
-                setInterest(connection, .write)
-                return false
-            case .closed:
-                close(connection)
-                return false
-            }
+            guard let n = progress(connection, result) else { return false }
+            connection.outputSent += n
         }
         while connection.file >= 0 && Int(connection.fileOffset) < connection.fileEnd {
             let count = min(connection.fileEnd - Int(connection.fileOffset), 1 << 20)
-            switch connection.socket.sendFile(connection.file, offset: &connection.fileOffset, count: count) {
-            case .bytes:
-                connection.lastProgress = Timestamp.monotonicSeconds()
-            case .wouldBlock:
-                setInterest(connection, .write)
-                return false
-            case .closed:
-                close(connection)
-                return false
-            }
+            let result = connection.socket.sendFile(connection.file, offset: &connection.fileOffset, count: count)
+            guard progress(connection, result) != nil else { return false }
         }
         connection.closeFile()
         connection.output = []
@@ -383,6 +366,22 @@ final class EventLoop: @unchecked Sendable {
         connection.phase = .idle(since: Timestamp.monotonicSeconds())
         setInterest(connection, connection.peerClosed ? [] : .read)
         return true
+    }
+
+    /// The bytes a write moved (its progress noted), or `nil` when the connection must wait for writability (then
+    /// watched for it) or has closed (then closed here).
+    private func progress(_ connection: HTTPConnection, _ result: Socket.Transfer) -> Int? {
+        switch result {
+        case .bytes(let n):
+            connection.lastProgress = Timestamp.monotonicSeconds()
+            return n
+        case .wouldBlock:
+            setInterest(connection, .write)
+            return nil
+        case .closed:
+            close(connection)
+            return nil
+        }
     }
 
     private func setInterest(_ connection: HTTPConnection, _ interest: Epoll.Interest) {

@@ -87,7 +87,8 @@ struct OutgoingResponse: Sendable {
             guard fd >= 0, fstat(fd, &status) == 0 else {
                 if fd >= 0 { _ = Glibc.close(fd) }
                 let failure = HTTPResponse.error(.internalServerError, "the file could not be opened")
-                bytes = failure.head(contentLength: failure.bodyBytes.count, keepAlive: keepAlive) + failure.bodyBytes
+                bytes = failure.head(contentLength: failure.bodyBytes.count, keepAlive: keepAlive)
+                body = headOnly ? [] : failure.bodyBytes
                 return
             }
             fileSize = Int(status.st_size)

@@ -156,7 +156,7 @@ public final class HTTPServer: Sendable {
         }
         loops.first?.run(until: stop)
         finished.wait()
-        context.pool.stop(threads: context.configuration.handlerThreads)
+        context.pool.stop()
         for listener in context.listeners { listener.close() }
     }
 
@@ -212,33 +212,23 @@ public final class HTTPServer: Sendable {
         let socket = try Socket.makeStream(family: family)
         do {
             socket.setOption(SOL_SOCKET, SO_REUSEADDR, 1)
-            var bound: Int32
+            let parsed: Bool
+            let bound: Int32
             if family == AF_INET6 {
                 socket.setOption(Int32(IPPROTO_IPV6), IPV6_V6ONLY, 1)
                 var name = sockaddr_in6()
                 name.sin6_family = sa_family_t(AF_INET6)
                 name.sin6_port = in_port_t(UInt16(port).bigEndian)
-                guard inet_pton(AF_INET6, address, &name.sin6_addr) == 1 else {
-                    throw SystemError(errno: EINVAL, call: "inet_pton", path: address)
-                }
-                bound = withUnsafePointer(to: &name) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                        Glibc.bind(socket.descriptor, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
-                    }
-                }
+                parsed = inet_pton(AF_INET6, address, &name.sin6_addr) == 1
+                bound = parsed ? bind(socket, to: &name) : -1
             } else {
                 var name = sockaddr_in()
                 name.sin_family = sa_family_t(AF_INET)
                 name.sin_port = in_port_t(UInt16(port).bigEndian)
-                guard inet_pton(AF_INET, address, &name.sin_addr) == 1 else {
-                    throw SystemError(errno: EINVAL, call: "inet_pton", path: address)
-                }
-                bound = withUnsafePointer(to: &name) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                        Glibc.bind(socket.descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                    }
-                }
+                parsed = inet_pton(AF_INET, address, &name.sin_addr) == 1
+                bound = parsed ? bind(socket, to: &name) : -1
             }
+            guard parsed else { throw SystemError(errno: EINVAL, call: "inet_pton", path: address) }
             guard bound == 0 else { throw SystemError(errno: errno, call: "bind", path: "\(address) port \(port)") }
             guard Glibc.listen(socket.descriptor, 4096) == 0 else {
                 throw SystemError(errno: errno, call: "listen", path: "\(address) port \(port)")
@@ -247,6 +237,15 @@ public final class HTTPServer: Sendable {
         } catch {
             socket.close()
             throw error
+        }
+    }
+
+    /// bind(2) of `socket` to a `sockaddr_in` or `sockaddr_in6`.
+    private static func bind<Address>(_ socket: Socket, to name: inout Address) -> Int32 {
+        withUnsafePointer(to: &name) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.bind(socket.descriptor, $0, socklen_t(MemoryLayout<Address>.size))
+            }
         }
     }
 

@@ -13,11 +13,13 @@ final class HandlerPool: Sendable {
     private let state = Mutex(State())
     private let ready = DispatchSemaphore(value: 0)
     private let capacity: Int
+    private let threads: Int
 
     /// Starts `threads` threads with room for `capacity` waiting jobs.
     init(threads: Int, capacity: Int) {
         self.capacity = capacity
-        for index in 0..<max(threads, 1) {
+        self.threads = max(threads, 1)
+        for index in 0..<self.threads {
             let thread = Thread { [self] in work() }
             thread.name = "vfl-api-handler-\(index)"
             thread.stackSize = 1 << 20
@@ -37,9 +39,9 @@ final class HandlerPool: Sendable {
     }
 
     /// Lets the threads finish what is queued and end.
-    func stop(threads: Int) {
+    func stop() {
         state.withLock { $0.stopped = true }
-        for _ in 0..<max(threads, 1) { ready.signal() }
+        for _ in 0..<threads { ready.signal() }
     }
 
     private func work() {

@@ -54,19 +54,8 @@ public final class Histograms: @unchecked Sendable {
         shard.series[labels, default: Series(buckets: Array(repeating: 0, count: empty))].record(bucket, value)
     }
 
-    /// One unlabelled histogram of values computed elsewhere (per scrape), in Prometheus text format.
-    public static func render(name: String, help: String, bounds: [Double], values: [Double]) -> String {
-        var counts = [Int](repeating: 0, count: bounds.count + 1)
-        var sum = 0.0
-        for value in values {
-            counts[bounds.firstIndex { value <= $0 } ?? bounds.count] += 1
-            sum += value
-        }
-        return render(name: name, help: help, bounds: bounds, counts: counts, sum: sum, count: values.count)
-    }
-
     /// One unlabelled histogram from bucket counts computed elsewhere (for example in SQL), in Prometheus text
-    /// format: the same text as ``render(name:help:bounds:values:)`` gives for the values counted.
+    /// format: the same text as ``text`` gives for the values counted.
     ///
     /// - Parameters:
     ///   - bounds: Upper bounds of the buckets, ascending (`+Inf` implied).

@@ -7,7 +7,8 @@ import Glibc
 
 /// A socket descriptor with one owner, who closes it once (swift-system's `FileDescriptor`, FlyingFox's `Socket`).
 ///
-/// Non-blocking once ``makeNonBlocking()`` is called: reads and writes then answer `.wouldBlock` instead of waiting.
+/// Made non-blocking (``makeStream(family:)``, accept4(2) in the event loop): reads and writes answer `.wouldBlock`
+/// instead of waiting.
 struct Socket: Hashable {
     /// The descriptor.
     let descriptor: Int32
@@ -29,22 +30,10 @@ struct Socket: Hashable {
     /// Closes the descriptor (close(2)); the value must not be used after.
     func close() { _ = Glibc.close(descriptor) }
 
-    /// Runs `body`, then closes the socket whatever happens.
-    func closeAfter<T>(_ body: (Socket) throws -> T) rethrows -> T {
-        defer { close() }
-        return try body(self)
-    }
-
     /// Sets an integer socket option (setsockopt(2)).
     func setOption(_ level: Int32, _ name: Int32, _ value: Int32) {
         var value = value
         setsockopt(descriptor, level, name, &value, socklen_t(MemoryLayout<Int32>.size))
-    }
-
-    /// Sets `O_NONBLOCK` (fcntl(2)).
-    func makeNonBlocking() {
-        let flags = fcntl(descriptor, F_GETFL)
-        _ = fcntl(descriptor, F_SETFL, flags | O_NONBLOCK)
     }
 
     /// What a non-blocking read or write did.

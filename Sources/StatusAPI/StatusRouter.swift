@@ -75,20 +75,6 @@ public struct StatusRouter: HTTPResponder {
     /// The middleware, outermost first: latency, then authentication.
     private(set) var middleware: [any HTTPMiddleware] = []
 
-    /// The route template of a path, as a metrics label (`/jobs/{id}`, never the id itself; `other` when no route
-    /// has the path).
-    public func route(_ path: String) -> String {
-        switch table.match(.get, path) {
-        case .found(let route, _): route.template
-        case .methodNotAllowed(let template, _): template
-        case .notFound:
-            switch table.match(.post, path) {
-            case .found(let route, _): route.template
-            default: "other"
-            }
-        }
-    }
-
     /// The answer of `/health`, made once.
     private static let healthy = HTTPResponse.json(.ok, ["status": "ok", "service": "vfl-api"])
 

@@ -62,90 +62,6 @@ final class RunningServer {
     }
 }
 
-/// A client socket with a receive timeout.
-struct Client {
-    let fd: Int32
-
-    /// Connects to `port` on `address` (IPv4 or IPv6), from `source` when given; `nil` when it cannot.
-    init?(port: Int, address: String = "127.0.0.1", source: String? = nil, timeout: Int = 10) {
-        let family = address.contains(":") ? AF_INET6 : AF_INET
-        fd = socket(family, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return nil }
-        var tv = timeval(tv_sec: timeout, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        if let source {
-            var local = sockaddr_in()
-            local.sin_family = sa_family_t(AF_INET)
-            local.sin_addr.s_addr = inet_addr(source)
-            let bound = withUnsafePointer(to: &local) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
-            guard bound == 0 else {
-                Glibc.close(fd)
-                return nil
-            }
-        }
-        var connected: Int32
-        if family == AF_INET6 {
-            var name = sockaddr_in6()
-            name.sin6_family = sa_family_t(AF_INET6)
-            name.sin6_port = in_port_t(UInt16(port).bigEndian)
-            inet_pton(AF_INET6, address, &name.sin6_addr)
-            connected = withUnsafePointer(to: &name) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
-                }
-            }
-        } else {
-            var name = sockaddr_in()
-            name.sin_family = sa_family_t(AF_INET)
-            name.sin_port = in_port_t(UInt16(port).bigEndian)
-            name.sin_addr.s_addr = inet_addr(address)
-            connected = withUnsafePointer(to: &name) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
-        }
-        guard connected == 0 else {
-            Glibc.close(fd)
-            return nil
-        }
-    }
-
-    func send(_ text: String) { _ = text.withCString { Glibc.send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) } }
-
-    /// Everything until the server closes (or the timeout).
-    func readAll() -> String {
-        var received = [UInt8]()
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n <= 0 { break }
-            received += chunk[0..<n]
-        }
-        return String(decoding: received, as: UTF8.self)
-    }
-
-    /// One read: what arrived, "" at the end of the stream, nil on the timeout.
-    func readSome() -> String? {
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-        if n < 0 { return nil }
-        return String(decoding: chunk[0..<n], as: UTF8.self)
-    }
-
-    /// Whether the server has answered or closed, without waiting.
-    var hasSomethingToRead: Bool {
-        var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        return poll(&descriptor, 1, 0) > 0
-    }
-
-    func close() { _ = Glibc.close(fd) }
-}
-
 /// Waits up to `seconds` for `condition`.
 func eventually(seconds: Double, _ condition: () -> Bool) -> Bool {
     let end = Date().addingTimeInterval(seconds)
@@ -159,7 +75,7 @@ func eventually(seconds: Double, _ condition: () -> Bool) -> Bool {
 @Suite(.serialized) struct HTTPServerTests {
     @Test func headDeadline_isNotResetByEachByte() throws {
         let running = try RunningServer(HTTPServer.Configuration(headerTimeout: 1))
-        let client = try #require(Client(port: running.port))
+        let client = try #require(LoopbackClient(port: running.port))
         defer { client.close() }
         client.send("GET /health HTTP/1.1\r\nHost: a\r\n")
         // One header byte every 100 ms: a deadline reset by each byte would never expire; the total one does.
@@ -175,7 +91,7 @@ func eventually(seconds: Double, _ condition: () -> Bool) -> Bool {
 
     @Test func silentConnection_isClosedAtTheHeadDeadline() throws {
         let running = try RunningServer(HTTPServer.Configuration(headerTimeout: 1))
-        let client = try #require(Client(port: running.port, timeout: 30))
+        let client = try #require(LoopbackClient(port: running.port, timeout: 30))
         defer { client.close() }
         #expect(client.readSome() == "", "closed (end of stream), not left open until the client's timeout")
         #expect(eventually(seconds: 10) { running.server.openConnections == 0 })
@@ -183,7 +99,7 @@ func eventually(seconds: Double, _ condition: () -> Bool) -> Bool {
 
     @Test func bodyDeadline_answers408() throws {
         let running = try RunningServer(HTTPServer.Configuration(bodyTimeout: 1))
-        let client = try #require(Client(port: running.port))
+        let client = try #require(LoopbackClient(port: running.port))
         defer { client.close() }
         client.send("POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc")
         #expect(client.readAll().hasPrefix("HTTP/1.1 408 Request Timeout"))
@@ -191,7 +107,7 @@ func eventually(seconds: Double, _ condition: () -> Bool) -> Bool {
 
     @Test func body_isFramedAcrossReads_afterA100Continue() throws {
         let running = try RunningServer(HTTPServer.Configuration())
-        let client = try #require(Client(port: running.port))
+        let client = try #require(LoopbackClient(port: running.port))
         defer { client.close() }
         client.send("POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 11\r\nExpect: 100-continue\r\n\r\n")
         #expect(client.readSome()?.hasPrefix("HTTP/1.1 100 Continue\r\n\r\n") == true)
@@ -206,7 +122,7 @@ func eventually(seconds: Double, _ condition: () -> Bool) -> Bool {
 
     @Test func pipelinedRequests_areAnsweredInOrder() throws {
         let running = try RunningServer(HTTPServer.Configuration())
-        let client = try #require(Client(port: running.port))
+        let client = try #require(LoopbackClient(port: running.port))
         defer { client.close() }
         var requests = ""
         for i in 0..<200 { requests += "GET /echo?i=\(i) HTTP/1.1\r\nHost: a\r\n\r\n" }
@@ -223,17 +139,17 @@ func eventually(seconds: Double, _ condition: () -> Bool) -> Bool {
 
     @Test func perClientCap_refusesThatClient_notOthers() throws {
         let running = try RunningServer(HTTPServer.Configuration(maxConnectionsPerClient: 3))
-        let held = (0..<3).compactMap { _ in Client(port: running.port) }
+        let held = (0..<3).compactMap { _ in LoopbackClient(port: running.port) }
         defer { held.forEach { $0.close() } }
         #expect(held.count == 3)
         #expect(eventually(seconds: 10) { running.server.openConnections == 3 })
-        let fourth = try #require(Client(port: running.port))
+        let fourth = try #require(LoopbackClient(port: running.port))
         defer { fourth.close() }
         fourth.send("GET /health HTTP/1.1\r\nHost: a\r\n\r\n")
         let refused = fourth.readAll()
         #expect(refused.hasPrefix("HTTP/1.1 503 Service Unavailable") && refused.contains("Retry-After: 1"))
         // Another client address (127.0.0.2 is loopback too) is served.
-        let other = try #require(Client(port: running.port, source: "127.0.0.2"))
+        let other = try #require(LoopbackClient(port: running.port, source: "127.0.0.2"))
         defer { other.close() }
         other.send("GET /health HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
         #expect(other.readAll().hasPrefix("HTTP/1.1 200 OK"))
@@ -241,9 +157,9 @@ func eventually(seconds: Double, _ condition: () -> Bool) -> Bool {
 
     @Test func fullHandlerQueue_gets503_whileTheLoopStillAnswersHealth() throws {
         let running = try RunningServer(HTTPServer.Configuration(handlerThreads: 1, handlerQueue: 1))
-        let first = try #require(Client(port: running.port))
-        let second = try #require(Client(port: running.port))
-        let third = try #require(Client(port: running.port))
+        let first = try #require(LoopbackClient(port: running.port))
+        let second = try #require(LoopbackClient(port: running.port))
+        let third = try #require(LoopbackClient(port: running.port))
         defer { [first, second, third].forEach { $0.close() } }
         first.send("GET /block HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")  // holds the only thread
         usleep(200_000)
@@ -252,7 +168,7 @@ func eventually(seconds: Double, _ condition: () -> Bool) -> Bool {
         third.send("GET /block HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
         #expect(third.readAll().hasPrefix("HTTP/1.1 503 Service Unavailable"))
         // /health is answered on the event loop: blocked handlers cannot stop it.
-        let probe = try #require(Client(port: running.port))
+        let probe = try #require(LoopbackClient(port: running.port))
         defer { probe.close() }
         probe.send("GET /health HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
         #expect(probe.readAll().hasPrefix("HTTP/1.1 200 OK"))
@@ -264,7 +180,7 @@ func eventually(seconds: Double, _ condition: () -> Bool) -> Bool {
 
     @Test func idleKeepAlive_isClosedAfterTheIdleTimeout() throws {
         let running = try RunningServer(HTTPServer.Configuration(idleTimeout: 1))
-        let client = try #require(Client(port: running.port, timeout: 30))
+        let client = try #require(LoopbackClient(port: running.port, timeout: 30))
         defer { client.close() }
         client.send("GET /health HTTP/1.1\r\nHost: a\r\n\r\n")
         #expect(client.readSome()?.hasPrefix("HTTP/1.1 200 OK") == true)
@@ -279,7 +195,7 @@ func eventually(seconds: Double, _ condition: () -> Bool) -> Bool {
         for _ in 0..<64 { try writer.write(block) }
         try writer.close(sync: false)
         let running = try RunningServer(HTTPServer.Configuration(writeTimeout: 1))
-        let client = try #require(Client(port: running.port))
+        let client = try #require(LoopbackClient(port: running.port))
         defer { client.close() }
         var size: Int32 = 4096
         setsockopt(client.fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
@@ -293,12 +209,12 @@ func eventually(seconds: Double, _ condition: () -> Bool) -> Bool {
     @Test func listensOnIPv4AndIPv6_orIPv4AloneWithoutIPv6() throws {
         let running = try RunningServer(HTTPServer.Configuration(host: "*"))
         #expect(running.server.addresses.first == "0.0.0.0")
-        let v4 = try #require(Client(port: running.port, address: "127.0.0.1"))
+        let v4 = try #require(LoopbackClient(port: running.port, address: "127.0.0.1"))
         defer { v4.close() }
         v4.send("GET /health HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
         #expect(v4.readAll().hasPrefix("HTTP/1.1 200 OK"))
         if running.server.addresses.contains("::") {
-            let v6 = try #require(Client(port: running.port, address: "::1"))
+            let v6 = try #require(LoopbackClient(port: running.port, address: "::1"))
             defer { v6.close() }
             v6.send("GET /health HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
             #expect(v6.readAll().hasPrefix("HTTP/1.1 200 OK"))
@@ -311,7 +227,7 @@ func eventually(seconds: Double, _ condition: () -> Bool) -> Bool {
     @Test func requestsBeforeAHalfClose_areAnswered() throws {
         let running = try RunningServer(HTTPServer.Configuration())
         for path in ["/health", "/echo"] {
-            let client = try #require(Client(port: running.port))
+            let client = try #require(LoopbackClient(port: running.port))
             defer { client.close() }
             client.send("GET \(path) HTTP/1.1\r\nHost: a\r\n\r\nGET \(path)?i=2 HTTP/1.0\r\n\r\n")
             shutdown(client.fd, Int32(SHUT_WR))  // as `printf ... | nc -N` does
@@ -319,7 +235,7 @@ func eventually(seconds: Double, _ condition: () -> Bool) -> Bool {
             #expect(text.components(separatedBy: "HTTP/1.1 200 OK").count == 3, "\(path): \(text)")
         }
         // An incomplete request before the half-close is closed, not waited for.
-        let partial = try #require(Client(port: running.port))
+        let partial = try #require(LoopbackClient(port: running.port))
         defer { partial.close() }
         partial.send("GET /health HTTP/1.1\r\nHost: a\r\n")
         shutdown(partial.fd, Int32(SHUT_WR))

@@ -177,29 +177,11 @@ import Testing
         thread.start()
         defer { stop.set() }
         // Two pipelined requests on one connection, answered in order.
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(server.port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        #expect(connected == 0)
-        let requests =
-            "GET /health HTTP/1.1\r\nHost: a\r\n\r\nGET /nowhere HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"
-        _ = requests.withCString { send(fd, $0, strlen($0), 0) }
-        var received = [UInt8]()
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n <= 0 { break }
-            received += chunk[0..<n]
-        }
-        let text = String(decoding: received, as: UTF8.self)
+        let client = try #require(LoopbackClient(port: server.port))
+        defer { client.close() }
+        client.send(
+            "GET /health HTTP/1.1\r\nHost: a\r\n\r\nGET /nowhere HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+        let text = client.readAll()
         let first = text.range(of: "HTTP/1.1 200 OK")
         let second = text.range(of: "HTTP/1.1 404 Not Found")
         #expect(first != nil && second != nil && first!.lowerBound < second!.lowerBound)

@@ -148,6 +148,17 @@ import Glibc
         return (status, String(text[head.upperBound...]))
     }
 
+    /// The port in the "api listening" log line, waiting up to 20 s for it (the log in the failure).
+    func awaitPort(_ log: String) throws -> Int {
+        var port = 0
+        let found = waitUntil(seconds: 20) {
+            port = listeningPort(log) ?? 0
+            return port > 0
+        }
+        try #require(found, "no \"api listening\" line: \(read(log))")
+        return port
+    }
+
     /// The port in the "api listening" log line, once written.
     func listeningPort(_ log: String) -> Int? {
         guard let range = read(log).range(of: #""port":"(\d+)""#, options: .regularExpression) else { return nil }
@@ -218,12 +229,7 @@ import Glibc
         let workerLog = temp.file("worker.log")
         let ingestLog = temp.file("ingest.log")
         let api = try start(["api", "--port", "0"], log: apiLog)
-        var port = 0
-        #expect(
-            waitUntil(seconds: 20) {
-                port = listeningPort(apiLog) ?? 0
-                return port > 0
-            }, "\(read(apiLog))")
+        let port = try awaitPort(apiLog)
         let worker = try start(["worker"], log: workerLog)
         let ingest = try start(["ingest"], log: ingestLog)
         #expect(waitUntil(seconds: 20) { read(workerLog).contains("worker ready") }, "\(read(workerLog))")
@@ -293,11 +299,7 @@ import Glibc
         let open = try start(
             ["api", "--port", "0"], log: openLog, environment: ["VFL_API_TOKEN": "", "VFL_API_OPEN": "1"])
         defer { kill(open.pid, SIGTERM) }
-        var port = 0
-        #expect(
-            waitUntil(seconds: 20) {
-                port = listeningPort(openLog) ?? 0; return port > 0
-            }, "\(read(openLog))")
+        let port = try awaitPort(openLog)
         #expect(read(openLog).contains("VFL_API_OPEN=1: results and customer lookups are open to anyone"))
         #expect(Self.get(port, "/jobs/none/results")?.status == 404, "open: no token asked")
     }
@@ -306,11 +308,7 @@ import Glibc
         let log = temp.file("run.log")
         let run = try start(["run", "--workers", "1", "--port", "0"], log: log, environment: ["VFL_API_TOKEN": ""])
         defer { kill(run.pid, SIGTERM) }
-        var port = 0
-        #expect(
-            waitUntil(seconds: 30) {
-                port = listeningPort(log) ?? 0; return port > 0
-            }, "\(read(log))")
+        let port = try awaitPort(log)
         let path = spool + "/api-token"
         var status = stat()
         #expect(stat(path, &status) == 0)
@@ -336,11 +334,7 @@ import Glibc
                 "VFL_LOG_LEVEL": "info", "VFL_API_TOKEN": "descriptor-test-token-0123456789abcdef",
             ]) { $1 }, log: log, executable: "/usr/bin/prlimit")
         defer { kill(api.pid, SIGTERM) }
-        var port = 0
-        #expect(
-            waitUntil(seconds: 20) {
-                port = listeningPort(log) ?? 0; return port > 0
-            }, "\(read(log))")
+        let port = try awaitPort(log)
         var held: [Int32] = []
         for _ in 0..<300 {
             let fd = Loopback.connect(port)
@@ -369,11 +363,7 @@ import Glibc
         let log = temp.file("emfile.log")
         let api = try start(["api", "--port", "0"], log: log)
         defer { kill(api.pid, SIGTERM) }
-        var port = 0
-        #expect(
-            waitUntil(seconds: 20) {
-                port = listeningPort(log) ?? 0; return port > 0
-            }, "\(read(log))")
+        let port = try awaitPort(log)
         // The limit lowered under the running server (as another part of the process might exhaust it): accept
         // fails with EMFILE while connections wait in the backlog.
         let lowered = Process()
@@ -402,11 +392,7 @@ import Glibc
         let api = try start(
             ["api", "--port", "0", "--host", "*"], log: log, environment: ["VFL_FAILPOINTS": "api.listen.ipv6=error"])
         defer { kill(api.pid, SIGTERM) }
-        var port = 0
-        #expect(
-            waitUntil(seconds: 20) {
-                port = listeningPort(log) ?? 0; return port > 0
-            }, "\(read(log))")
+        let port = try awaitPort(log)
         #expect(read(log).contains("IPv6 is not available; listening on IPv4 only"))
         #expect(read(log).contains(#""addresses":"0.0.0.0""#))
         #expect(Self.get(port, "/health")?.status == 200)
