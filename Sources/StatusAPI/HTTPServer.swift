@@ -34,8 +34,8 @@ public struct ClosureResponder: HTTPResponder {
 }
 
 /// An HTTP/1.1 server on epoll: a few event loops own every socket (accept, read, framing, writes, deadlines) and a
-/// small bounded pool runs the handlers that touch the store or files. Idle connections cost a few hundred bytes,
-/// not a thread.
+/// small bounded pool runs the handlers that touch the store or files. An idle connection costs about 1 KiB of memory
+/// (10,000 held: 12 MiB more), not a thread.
 ///
 /// Limits: a total deadline for a request head (not reset by each byte), one for a body, an idle keep-alive timeout,
 /// a write timeout between two writes, a cap on connections in all and from one client (beyond either, a fast 503),
