@@ -51,12 +51,12 @@ public struct IngestConfiguration: Sendable {
 public final class Ingestor: @unchecked Sendable {
     // Used from the ingest thread only.
     private let configuration: IngestConfiguration
-    private let store: JobStore
+    private let store: any JobStore
     private let model: SplitModel
     private let logger: Logger
 
     /// Creates an ingestor.
-    public init(configuration: IngestConfiguration, store: JobStore, model: SplitModel, logger: Logger) {
+    public init(configuration: IngestConfiguration, store: any JobStore, model: SplitModel, logger: Logger) {
         self.configuration = configuration
         self.store = store
         self.model = model

@@ -24,7 +24,7 @@ extension Commands {
             printError("no job store at \(settings.database)")
             return 1
         }
-        let store = try JobStore(path: settings.database, process: "health-\(getpid())")
+        let store = try SQLiteStore(path: settings.database, process: "health-\(getpid())")
         _ = try store.jobs(limit: 1)
         print("ok")
         return 0
@@ -88,7 +88,7 @@ extension Commands {
             printError("no job store at \(settings.database)")
             return 1
         }
-        let store = try JobStore(path: settings.database, process: "backup-\(getpid())")
+        let store = try SQLiteStore(path: settings.database, process: "backup-\(getpid())")
         let started = Timestamp.monotonicSeconds()
         try store.backup(to: out)
         say("backed up \(settings.database) to \(out) in \(Int((Timestamp.monotonicSeconds() - started) * 1000)) ms")

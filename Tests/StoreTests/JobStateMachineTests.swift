@@ -7,9 +7,9 @@ import Testing
 @Suite struct JobStateMachineTests {
     let directory = NSTemporaryDirectory() + "vfl-states-" + UUID().uuidString
 
-    func makeStore() throws -> JobStore {
+    func makeStore() throws -> SQLiteStore {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        return try JobStore(path: directory + "/vfl.sqlite", process: "test")
+        return try SQLiteStore(path: directory + "/vfl.sqlite", process: "test")
     }
 
     /// A split job's tasks: two partitions, two buckets, a merge.
@@ -71,7 +71,7 @@ import Testing
         #expect(try store.claimTask(owner: "w2", leaseSeconds: 60, maxAttempts: 1) == nil)
         let job = try #require(try store.job("hang"))
         #expect(job.state == .failed)
-        #expect(job.error == "gave up after 1 attempts; the last: \(JobStore.leaseExpiredReason)")
+        #expect(job.error == "gave up after 1 attempts; the last: \(JobRules.leaseExpiredReason)")
     }
 
     @Test func failTask_atTheLastAttemptKeepsItsRealCause() throws {
@@ -150,7 +150,7 @@ import Testing
         python.waitUntilExit()
         #expect(python.terminationStatus == 0)
         #expect {
-            try JobStore(path: directory + "/vfl.sqlite", process: "old")
+            try SQLiteStore(path: directory + "/vfl.sqlite", process: "old")
         } throws: { ($0 as? StoreError)?.code == .newerSchema }
     }
 }

@@ -7,9 +7,9 @@ import Testing
 @Suite struct JobStoreTests {
     let directory = NSTemporaryDirectory() + "vfl-store-" + UUID().uuidString
 
-    func makeStore(_ process: String = "test") throws -> JobStore {
+    func makeStore(_ process: String = "test") throws -> SQLiteStore {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        return try JobStore(path: directory + "/vfl.sqlite", process: process)
+        return try SQLiteStore(path: directory + "/vfl.sqlite", process: process)
     }
 
     @Test func claimTask_returnsNilWhenQueueIsEmpty() throws {
@@ -24,7 +24,7 @@ import Testing
             ($0 as? StoreError)?.code == .constraint
         }
         // Reopening applies no migration twice.
-        _ = try JobStore(path: directory + "/vfl.sqlite", process: "again")
+        _ = try SQLiteStore(path: directory + "/vfl.sqlite", process: "again")
         #expect(try store.integrityCheck() == "ok")
     }
 
@@ -88,12 +88,12 @@ import Testing
         #expect(try store.job("r")?.state == .rejected)
         try store.recordRejected(id: "r", parties: ["a"], reason: "duplicate batch id")
         #expect(try store.events(job: "r").map(\.kind) == ["rejected", "duplicate_rejected"])
-        #expect(try store.jobs(state: .rejected).count == 1)
+        #expect(try store.jobs(state: .rejected, limit: 100).count == 1)
     }
 
     @Test func concurrentClaims_fromTwoConnectionsNeverShareATask() throws {
         let a = try makeStore("a")
-        let b = try JobStore(path: directory + "/vfl.sqlite", process: "b")
+        let b = try SQLiteStore(path: directory + "/vfl.sqlite", process: "b")
         for i in 0..<40 { try a.createJob(id: "j\(i)", parties: [], modelID: "m", modelName: "n", tasks: 1) }
         let claimed = Mutex<[String]>([])
         DispatchQueue.concurrentPerform(iterations: 2) { i in
@@ -112,7 +112,7 @@ import Testing
         for i in 0..<200 {
             try store.createJob(id: "j\(i)", parties: ["x"], modelID: "m", modelName: "n", tasks: 1)
         }
-        let writer = try JobStore(path: directory + "/vfl.sqlite", process: "writer")
+        let writer = try SQLiteStore(path: directory + "/vfl.sqlite", process: "writer")
         let done = Atomic<Bool>(false)
         let thread = Thread {
             var i = 200
@@ -128,7 +128,7 @@ import Testing
         done.store(true, ordering: .relaxed)
         // One file, no WAL beside it; it opens as a store and holds at least the jobs made before.
         #expect(!FileManager.default.fileExists(atPath: copy + "-wal"))
-        let restored = try JobStore(path: copy, process: "restore")
+        let restored = try SQLiteStore(path: copy, process: "restore")
         #expect(try restored.integrityCheck() == "ok")
         let jobs = try restored.jobs(limit: 100_000)
         #expect(jobs.count >= 200)

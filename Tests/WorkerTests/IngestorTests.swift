@@ -16,7 +16,7 @@ import Testing
             bytes: Array(RandomModel.json(seed: 1, parties: RandomModel.fourParties, top: [4]).utf8))
         let spool = Spool(root: temp.file("spool"))
         try spool.create()
-        let store = try JobStore(path: spool.root + "/vfl.sqlite", process: "test")
+        let store = try SQLiteStore(path: spool.root + "/vfl.sqlite", process: "test")
         var configuration = IngestConfiguration(spool: spool, maxShardBytes: 2_000, settleSeconds: 0)
         configuration.memoryBound = 512_000_000
         let ingestor = Ingestor(configuration: configuration, store: store, model: model, logger: .disabled)
@@ -44,7 +44,7 @@ import Testing
         #expect(model.parties[0].inputColumns == ["a", "b"])
         let spool = Spool(root: temp.file("spool"))
         try spool.create()
-        let store = try JobStore(path: spool.root + "/vfl.sqlite", process: "test")
+        let store = try SQLiteStore(path: spool.root + "/vfl.sqlite", process: "test")
         let ingestor = Ingestor(
             configuration: IngestConfiguration(spool: spool, settleSeconds: 0), store: store, model: model,
             logger: .disabled)
