@@ -83,6 +83,21 @@ public struct ClaimedTask: Sendable {
     public var modelID: String = ""
     /// The job's resolved shards (Spool's JSON form), if recorded.
     public var shards: String? = nil
+
+    /// Creates a claimed task.
+    public init(
+        jobID: String, sequence: Int, owner: String, attempt: Int, stage: Int = 0, part: Int = 0, modelID: String = "",
+        shards: String? = nil
+    ) {
+        self.jobID = jobID
+        self.sequence = sequence
+        self.owner = owner
+        self.attempt = attempt
+        self.stage = stage
+        self.part = part
+        self.modelID = modelID
+        self.shards = shards
+    }
 }
 
 /// One page of jobs, newest first, and the cursor of the next page.
@@ -91,6 +106,12 @@ public struct JobPage: Sendable {
     public var jobs: [JobRecord]
     /// The last job's id when more jobs follow (pass it as `after` for the next page), else `nil`.
     public var next: String?
+
+    /// Creates a page.
+    public init(jobs: [JobRecord], next: String?) {
+        self.jobs = jobs
+        self.next = next
+    }
 }
 
 /// Bucket counts of a histogram computed by the store: per bucket (not cumulative), the last one above every bound.
@@ -107,6 +128,18 @@ public struct HistogramCounts: Sendable, Equatable {
         self.counts = counts
         self.sum = sum
         self.count = count
+    }
+
+    /// Counts from cumulative counts (observations at or below each bound) and the total: the differences.
+    public init(cumulative: [Int], count: Int, sum: Double) {
+        var counts: [Int] = []
+        var below = 0
+        for value in cumulative {
+            counts.append(value - below)
+            below = value
+        }
+        counts.append(count - below)
+        self.init(counts: counts, sum: sum, count: count)
     }
 }
 
@@ -133,7 +166,7 @@ public enum JobRules {
 
 extension JobRecord {
     /// A job from a row of `SELECT * FROM jobs` (both backends name the columns alike).
-    init(row: Row) {
+    public init(row: Row) {
         self.init(
             id: row["id"].string ?? "", state: JobState(rawValue: row["state"].string ?? "") ?? .queued,
             parties: (row["parties"].string ?? "").split(separator: ",").map(String.init),

@@ -19,16 +19,9 @@ extension SQLiteStore {
             guard let row = try db.query(sql, bounds.map { .real($0) }).first else {
                 return HistogramCounts(counts: Array(repeating: 0, count: bounds.count + 1), sum: 0, count: 0)
             }
-            let count = row["n"].int ?? 0
-            var counts: [Int] = []
-            var below = 0
-            for i in bounds.indices {
-                let cumulative = row["le\(i)"].int ?? 0
-                counts.append(cumulative - below)
-                below = cumulative
-            }
-            counts.append(count - below)
-            return HistogramCounts(counts: counts, sum: row["total"].double ?? 0, count: count)
+            return HistogramCounts(
+                cumulative: bounds.indices.map { row["le\($0)"].int ?? 0 }, count: row["n"].int ?? 0,
+                sum: row["total"].double ?? 0)
         }
     }
 }

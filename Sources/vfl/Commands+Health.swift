@@ -20,11 +20,11 @@ extension Commands {
             return 0
         }
         let settings = try pipelineSettings(options, environment)
-        guard FileIO.exists(settings.database) else {
+        guard storeExists(settings) else {
             printError("no job store at \(settings.database)")
             return 1
         }
-        let store = try SQLiteStore(path: settings.database, process: "health-\(getpid())")
+        let store = try openStore(settings, process: "health-\(getpid())", environment)
         _ = try store.jobs(limit: 1)
         print("ok")
         return 0
@@ -84,14 +84,14 @@ extension Commands {
     static func backup(_ options: ParsedArguments, _ environment: [String: String], _ logger: Logger) throws -> Int32 {
         guard let out = options.options["out"] else { throw ParsedArguments.UsageError("--out FILE is required") }
         let settings = try pipelineSettings(options, environment)
-        guard FileIO.exists(settings.database) else {
+        guard storeExists(settings) else {
             printError("no job store at \(settings.database)")
             return 1
         }
-        let store = try SQLiteStore(path: settings.database, process: "backup-\(getpid())")
+        let store = try openStore(settings, process: "backup-\(getpid())", environment)
         let started = Timestamp.monotonicSeconds()
-        try store.backup(to: out)
-        say("backed up \(settings.database) to \(out) in \(Int((Timestamp.monotonicSeconds() - started) * 1000)) ms")
+        let what = try store.backup(to: out)
+        say("backed up to \(out) in \(Int((Timestamp.monotonicSeconds() - started) * 1000)) ms: \(what)")
         return 0
     }
 }

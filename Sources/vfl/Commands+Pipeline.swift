@@ -42,7 +42,7 @@ extension Commands {
         let settings = try pipelineSettings(options, environment)
         let model = try loadModel(settings.modelPath)
         try settings.spool.create()
-        let store = try SQLiteStore(path: settings.database, process: "ingest-\(getpid())")
+        let store = try openStore(settings, process: "ingest-\(getpid())", environment)
         var configuration = IngestConfiguration(spool: settings.spool)
         configuration.modelPath = absolutePath(settings.modelPath)
         configuration.requireTokens = try requireTokens(environment)
@@ -74,7 +74,7 @@ extension Commands {
         try checkBLAS(logger)
         try settings.spool.create()
         let name = "worker-\(hostName())-\(getpid())"
-        let store = try SQLiteStore(path: settings.database, process: name)
+        let store = try openStore(settings, process: name, environment)
         let service = WorkerService(
             configuration: WorkerConfiguration(
                 spool: settings.spool, scoring: ScoringOptions(threads: threads), leaseSeconds: lease,
@@ -101,7 +101,7 @@ extension Commands {
             return 1
         }
         defer { lock.release() }
-        var store = try SQLiteStore(path: settings.database, process: "run-\(getpid())")
+        var store = try openStore(settings, process: "run-\(getpid())", environment)
         // Worker threads x workers never above the cores.
         let threads = max(1, ScoringOptions.cores / workers)
         let shared = ["VFL_SPOOL": settings.spool.root, "VFL_DB": settings.database, "VFL_MODEL": settings.modelPath]
@@ -160,7 +160,7 @@ extension Commands {
             // The database file replaced (the children exit and come back on the new one): follow it. The old
             // connection is left open (Connection's deinit says why).
             if store.fileState == .replaced,
-                let reopened = try? SQLiteStore(path: settings.database, process: "run-\(getpid())")
+                let reopened = try? openStore(settings, process: "run-\(getpid())", environment)
             {
                 logger.warning("database file replaced; reopened", metadata: [("db", settings.database)])
                 store = reopened
@@ -211,7 +211,7 @@ extension Commands {
         let loaded = try? loadModel(settings.modelPath)
         let modelLoaded = loaded != nil
         try settings.spool.create()
-        let store = try SQLiteStore(path: settings.database, process: "api-\(getpid())")
+        let store = try openStore(settings, process: "api-\(getpid())", environment)
         let minimumGroup = try options.int(
             "min-group", environment: environment, variable: "VFL_API_MIN_GROUP", default: 50, range: 1...1_000_000)
         let router = StatusRouter(
@@ -239,7 +239,7 @@ extension Commands {
     static func retry(_ options: ParsedArguments, _ environment: [String: String], _ logger: Logger) throws -> Int32 {
         guard options.positionals.count == 1 else { throw ParsedArguments.UsageError("give exactly one JOB_ID") }
         let settings = try pipelineSettings(options, environment)
-        let store = try SQLiteStore(path: settings.database, process: "retry-\(getpid())")
+        let store = try openStore(settings, process: "retry-\(getpid())", environment)
         // The operator may have fixed a shard: the batch's files are resolved and recorded again.
         let id = options.positionals[0]
         let folder = settings.spool.batch(id)
