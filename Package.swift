@@ -42,7 +42,7 @@ let package = Package(
         .testTarget(name: "CoreTests", dependencies: ["Core", "Fixtures"]),
         .testTarget(name: "ModelTests", dependencies: ["Core", "Model", "Fixtures"]),
         .testTarget(name: "SpoolTests", dependencies: ["Core", "Spool", "Fixtures"]),
-        .testTarget(name: "StoreTests", dependencies: ["Core", "Store", "PostgresStore", "Fixtures"]),
+        .testTarget(name: "StoreTests", dependencies: ["Core", "Store", "PostgresStore"]),
         .testTarget(name: "StatusAPITests", dependencies: ["Core", "Spool", "Store", "StatusAPI", "Fixtures"]),
         .testTarget(name: "TrainingTests", dependencies: ["Core", "Model", "Worker", "Training", "Fixtures"]),
         .testTarget(name: "WorkerTests", dependencies: ["Core", "Spool", "Model", "Store", "Ingest", "Worker", "Fixtures"]),

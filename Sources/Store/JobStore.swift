@@ -253,6 +253,7 @@ public protocol JobQueue: AnyObject, Sendable {
 
     /// Marks a task done, only if the caller still holds its lease (checked in the same transaction), and the job
     /// done when it was its last task. Returns `false` when the lease was lost: the caller must discard its result.
+    /// Called again by the same claim with the same result path (after an unanswered commit), it answers `true`.
     func completeTask(
         _ task: ClaimedTask, customers: Int, scored: Int, rejectedRows: Int, resultPath: String
     ) throws

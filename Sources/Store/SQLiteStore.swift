@@ -383,7 +383,18 @@ public final class SQLiteStore: JobStore, @unchecked Sendable {
                     WHERE \(SQLiteStore.heldByClaim) AND lease_expires_us >= ?
                     """,
                     [.text(resultPath)] + SQLiteStore.claimArguments(task) + [.integer(now)])
-                guard db.changes == 1 else { return false }
+                guard db.changes == 1 else {
+                    // This claim's own completion, recorded before (the same attempt and result path): still true.
+                    return
+                        !(try db.query(
+                            "SELECT 1 FROM tasks WHERE job_id = ? AND seq = ? AND state = 'done' AND attempts = ? "
+                                + "AND result_path = ?",
+                            [
+                                .text(task.jobID), .integer(Int64(task.sequence)), .integer(Int64(task.attempt)),
+                                .text(resultPath),
+                            ]
+                        ).isEmpty)
+                }
                 try event(
                     db, job: task.jobID, task: task.sequence, kind: "task_done", detail: "attempt \(task.attempt)")
                 let counts = try db.query(
