@@ -38,14 +38,16 @@ let package = Package(
         .executableTarget(
             name: "vfl",
             dependencies: ["Core", "Spool", "Model", "Store", "PostgresStore", "Ingest", "StatusAPI", "Worker", "Training"]),
-        .target(name: "Fixtures", dependencies: ["Core", "Spool", "Model"], path: "Tests/Fixtures"),
+        .target(
+            name: "Fixtures", dependencies: ["Core", "Spool", "Model", "Store", "PostgresStore"], path: "Tests/Fixtures"),
         .testTarget(name: "CoreTests", dependencies: ["Core", "Fixtures"]),
         .testTarget(name: "ModelTests", dependencies: ["Core", "Model", "Fixtures"]),
         .testTarget(name: "SpoolTests", dependencies: ["Core", "Spool", "Fixtures"]),
-        .testTarget(name: "StoreTests", dependencies: ["Core", "Store", "PostgresStore"]),
+        .testTarget(name: "StoreTests", dependencies: ["Core", "Store", "PostgresStore", "Fixtures"]),
         .testTarget(name: "StatusAPITests", dependencies: ["Core", "Spool", "Store", "StatusAPI", "Fixtures"]),
         .testTarget(name: "TrainingTests", dependencies: ["Core", "Model", "Worker", "Training", "Fixtures"]),
-        .testTarget(name: "WorkerTests", dependencies: ["Core", "Spool", "Model", "Store", "Ingest", "Worker", "Fixtures"]),
+        .testTarget(
+            name: "WorkerTests", dependencies: ["Core", "Spool", "Model", "Store", "Ingest", "Worker", "Fixtures"]),
     ]
 )
 

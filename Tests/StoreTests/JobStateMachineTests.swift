@@ -1,4 +1,5 @@
 import Core
+import Fixtures
 import Foundation
 import Store
 import Testing

@@ -1,5 +1,6 @@
 import Core
 import Dispatch
+import Fixtures
 import Foundation
 import PostgresStore
 import Store

@@ -1,25 +1,30 @@
 import Core
 import Foundation
-import PostgresStore
-import Store
-import Testing
+public import PostgresStore
+public import Store
+public import Testing
 
 /// The job store backends every contract test runs against (GRDB's and River's manner: one suite, several drivers).
-enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
+public enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
+    /// ``SQLiteStore``.
     case sqlite
+    /// ``PostgresStore``.
     case postgres
 
-    var testDescription: String { rawValue }
+    /// The backend's name in test output.
+    public var testDescription: String { rawValue }
 }
 
 /// One empty job store for one test: a SQLite file in a fresh folder, or a fresh schema of the test PostgreSQL
 /// server (``PostgresTestServer``). Open it as many times as the test needs connections.
-struct StorePlace {
-    let backend: Backend
+public struct StorePlace: Sendable {
+    /// The backend.
+    public let backend: Backend
     /// The file, or the URL (its `search_path` set to the test's own schema).
-    let location: String
+    public let location: String
 
-    init(_ backend: Backend) throws {
+    /// Makes an empty place.
+    public init(_ backend: Backend) throws {
         self.backend = backend
         switch backend {
         case .sqlite:
@@ -34,7 +39,7 @@ struct StorePlace {
     }
 
     /// Opens a store (a new connection) on the place.
-    func open(_ process: String = "test", options: PostgresStore.Options = .init()) throws -> any JobStore {
+    public func open(_ process: String = "test", options: PostgresStore.Options = .init()) throws -> any JobStore {
         switch backend {
         case .sqlite: return try SQLiteStore(path: location, process: process)
         case .postgres: return try PostgresStore(url: location, process: process, options: options)
@@ -42,47 +47,53 @@ struct StorePlace {
     }
 
     /// Runs SQL on the place behind the store's back (python's sqlite3, or psql).
-    func execute(_ sql: String) throws {
+    public func execute(_ sql: String) throws {
         switch backend {
         case .sqlite:
-            try run(
+            try runCommand(
                 "python3", "-c",
                 "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2]); c.commit()",
                 location, sql)
         case .postgres:
-            try run("psql", "-q", "-v", "ON_ERROR_STOP=1", location, "-c", sql)
+            try runCommand("psql", "-q", "-v", "ON_ERROR_STOP=1", location, "-c", sql)
         }
     }
 }
 
 /// The PostgreSQL server of the tests: `VFL_TEST_POSTGRES` when set (CI starts one), else a cluster this suite starts
 /// once in /tmp/vfl-test-postgres with `scripts/postgres-cluster` and leaves running for the next run.
-enum PostgresTestServer {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+public enum PostgresTestServer {
+    /// The repository.
+    public static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path
 
     /// The server's URL (database `vfl`), started on first use.
-    static let url: String = {
+    public static let url: String = {
         if let given = ProcessInfo.processInfo.environment["VFL_TEST_POSTGRES"], !given.isEmpty { return given }
-        let output = try? capture(root + "/scripts/postgres-cluster", "start", "/tmp/vfl-test-postgres", "--fast")
+        let output = try? captureCommand(
+            root + "/scripts/postgres-cluster", "start", "/tmp/vfl-test-postgres", "--fast")
         return output?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "postgres://unavailable"
     }()
 
     /// Runs SQL on the server's `vfl` database.
-    static func psql(_ sql: String) throws { try run("psql", "-q", "-v", "ON_ERROR_STOP=1", url, "-c", sql) }
+    public static func psql(_ sql: String) throws {
+        try runCommand("psql", "-q", "-v", "ON_ERROR_STOP=1", url, "-c", sql)
+    }
 }
 
-struct CommandFailed: Error, CustomStringConvertible {
-    var description: String
+/// A command that exited with a failure.
+public struct CommandFailed: Error, CustomStringConvertible {
+    /// The command and its status.
+    public var description: String
 }
 
 /// Runs a command from the PATH and throws when it fails.
-func run(_ arguments: String...) throws { _ = try capture(arguments) }
+public func runCommand(_ arguments: String...) throws { _ = try captureCommand(arguments) }
 
 /// Runs a command from the PATH and returns its standard output.
-func capture(_ arguments: String...) throws -> String { try capture(arguments) }
+public func captureCommand(_ arguments: String...) throws -> String { try captureCommand(arguments) }
 
-private func capture(_ arguments: [String]) throws -> String {
+private func captureCommand(_ arguments: [String]) throws -> String {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = arguments
