@@ -20,8 +20,13 @@ final class PGConnection {
     ///
     /// - Throws: ``StoreError`` of code `unavailable` when the server cannot be reached.
     init(url: String, password: String?, application: String) throws {
-        var keywords = ["dbname", "application_name", "connect_timeout"]
-        var values = [url, application, "10"]
+        // Over TCP, a cut network is noticed within about 30 s (keepalives, and unacknowledged data), instead of the
+        // kernel's retransmissions for many minutes; the URL may override each.
+        var keywords = [
+            "connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count",
+            "tcp_user_timeout", "application_name", "dbname",
+        ]
+        var values = ["10", "1", "10", "5", "3", "30000", application, url]
         if let password {
             keywords.append("password")
             values.append(password)
