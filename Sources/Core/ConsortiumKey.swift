@@ -69,8 +69,13 @@ public struct ConsortiumKey: Sendable {
     public let keyID: String
 
     /// A key from its bytes (any length; vfl makes 32).
-    public init(bytes: [UInt8]) {
-        mac = HMACSHA256(key: bytes)
+    ///
+    /// - Parameters:
+    ///   - bytes: The key.
+    ///   - hardware: Whether tokens are computed on the CPU's SHA extensions where it has them
+    ///     (``HMACSHA256/init(key:hardware:)``); the tokens are the same either way.
+    public init(bytes: [UInt8], hardware: Bool = HMACSHA256.hardwareAvailable) {
+        mac = HMACSHA256(key: bytes, hardware: hardware)
         keyID = SHA256.hex(Array(mac.authenticate(Array("vfl key id".utf8)).prefix(8)))
     }
 

@@ -53,10 +53,10 @@ import Testing
         ),
     ]
 
-    @Test(arguments: vectors.map(\.0))
-    func authenticate_matchesRFC4231(_ number: Int) {
+    @Test(arguments: vectors.map(\.0), [true, false])
+    func authenticate_matchesRFC4231(_ number: Int, hardware: Bool) {
         let (_, key, data, expected) = Self.vectors[number - 1]
-        let mac = HMACSHA256(key: key)
+        let mac = HMACSHA256(key: key, hardware: hardware)
         let full = Self.text(mac.authenticate(data))
         #expect(full.hasPrefix(expected), "RFC 4231 case \(number)")
         // The short-message path (two compressions) gives the same bytes, cut as asked.
@@ -72,9 +72,10 @@ import Testing
         }
     }
 
-    @Test func authenticate_everyMessageLengthAgreesWithTheGeneralPath() {
+    @Test(arguments: [true, false])
+    func authenticate_everyMessageLengthAgreesWithTheGeneralPath(hardware: Bool) {
         // Lengths around the one-block limit (55), the block (64) and two blocks, through both paths.
-        let mac = HMACSHA256(key: Array("consortium".utf8))
+        let mac = HMACSHA256(key: Array("consortium".utf8), hardware: hardware)
         let reference = HMACSHA256.Reference(key: Array("consortium".utf8))
         for n in 0...130 {
             let message = (0..<n).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
@@ -82,9 +83,10 @@ import Testing
         }
     }
 
-    @Test func authenticateLanes_equalsOneAtATimeForEveryShortLength() {
-        let mac = HMACSHA256(key: Array("lanes".utf8))
-        let key = ConsortiumKey(bytes: Array("lanes".utf8))
+    @Test(arguments: [true, false])
+    func authenticateLanes_equalsOneAtATimeForEveryShortLength(hardware: Bool) {
+        let mac = HMACSHA256(key: Array("lanes".utf8), hardware: hardware)
+        let key = ConsortiumKey(bytes: Array("lanes".utf8), hardware: !hardware)
         let lanes = HMACSHA256.lanes
         for first in 0...HMACSHA256.shortMessageLimit {
             let lengths = (0..<lanes).map { j in j % 2 == 0 ? (first + 11 * j) % 56 : 55 - (first + j) % 56 }
@@ -108,8 +110,10 @@ import Testing
                     key.writeTokens(lanes: b.baseAddress!, lengths: lengths, to: $0.baseAddress!)
                 }
             }
+            let reference = HMACSHA256.Reference(key: Array("lanes".utf8))
             for (j, message) in messages.enumerated() {
                 #expect(Array(out[32 * j..<32 * j + 32]) == mac.authenticate(message), "lengths \(lengths), lane \(j)")
+                #expect(Array(out[32 * j..<32 * j + 32]) == reference.authenticate(message))
                 #expect(String(decoding: hex[32 * j..<32 * j + 32], as: UTF8.self) == key.token(of: message))
             }
         }

@@ -19,8 +19,10 @@ import Worker
         ("customer-000000001", "520a05b0c7d66c65e8b2238b6cb19a04"),
     ]
 
-    @Test func token_equalsThePinnedTokens() {
-        let key = ConsortiumKey(bytes: Array(1...32))
+    /// On the SHA extensions (where the CPU has them) and on the portable code.
+    @Test(arguments: [true, false])
+    func token_equalsThePinnedTokens(hardware: Bool) {
+        let key = ConsortiumKey(bytes: Array(1...32), hardware: hardware)
         #expect(key.keyID == "bdab750b4b752edc")
         for (message, token) in Self.pinned {
             #expect(key.token(of: Array(message.utf8)) == token, "length \(message.utf8.count)")
@@ -41,9 +43,10 @@ import Worker
         return text
     }
 
-    @Test func tokenize_writesThePinnedShardAndMap() throws {
+    @Test(arguments: [true, false])
+    func tokenize_writesThePinnedShardAndMap(hardware: Bool) throws {
         try Self.shard().write(toFile: temp.file("s.csv"), atomically: true, encoding: .utf8)
-        let tokenizer = Tokenizer(key: ConsortiumKey(bytes: Array(1...32)), keyColumn: "tax_id")
+        let tokenizer = Tokenizer(key: ConsortiumKey(bytes: Array(1...32), hardware: hardware), keyColumn: "tax_id")
         let outcome = try tokenizer.tokenize(
             shardPath: temp.file("s.csv"), outputPath: temp.file("t.csv"), mapPath: temp.file("m.csv"))
         #expect(outcome.rows == 1000 && outcome.emptyKeys == 9)
