@@ -52,22 +52,63 @@ VFL_SHA256_TARGET static inline void vfl_sha256_compress_hardware(uint32_t state
     state1 = _mm_blend_epi16(state1, tmp, 0xF0);  // CDGH
     const __m128i abef = state0;
     const __m128i cdgh = state1;
-    __m128i m[4];
-    for (int i = 0; i < 4; i++) m[i] = _mm_loadu_si128((const __m128i *)&words[4 * i]);
-    // Sixteen groups of four rounds; m[g % 4] holds W[4g..4g+3] when group g starts.
-    for (int g = 0; g < 16; g++) {
-        const __m128i current = m[g & 3];
-        __m128i message = _mm_add_epi32(
-            current, _mm_set_epi64x((long long)vfl_sha256_k[2 * g + 1], (long long)vfl_sha256_k[2 * g]));
-        state1 = _mm_sha256rnds2_epu32(state1, state0, message);
-        if (g >= 3 && g < 15) {
-            __m128i next = _mm_add_epi32(m[(g + 1) & 3], _mm_alignr_epi8(current, m[(g + 3) & 3], 4));
-            m[(g + 1) & 3] = _mm_sha256msg2_epu32(next, current);
-        }
-        message = _mm_shuffle_epi32(message, 0x0E);
-        state0 = _mm_sha256rnds2_epu32(state0, state1, message);
-        if (g >= 1 && g < 13) m[(g + 3) & 3] = _mm_sha256msg1_epu32(m[(g + 3) & 3], current);
-    }
+    __m128i m0 = _mm_loadu_si128((const __m128i *)&words[0]);
+    __m128i m1 = _mm_loadu_si128((const __m128i *)&words[4]);
+    __m128i m2 = _mm_loadu_si128((const __m128i *)&words[8]);
+    __m128i m3 = _mm_loadu_si128((const __m128i *)&words[12]);
+    __m128i message;
+    // Four rounds of group g on W[4g..4g+3] in `cur`: the first two, then the next two (the high half).
+#define VFL_SHA256_ROUNDS(g, cur)                                                                                   \
+    message = _mm_add_epi32(cur, _mm_loadu_si128((const __m128i *)&vfl_sha256_k[2 * (g)]));                         \
+    state1 = _mm_sha256rnds2_epu32(state1, state0, message);                                                        \
+    message = _mm_shuffle_epi32(message, 0x0E);                                                                     \
+    state0 = _mm_sha256rnds2_epu32(state0, state1, message)
+    // W[4g+4..4g+7] into `next` (which held W[4g-12..4g-9], already through sha256msg1) from `cur` and `prev`.
+#define VFL_SHA256_SCHEDULE(next, cur, prev) \
+    next = _mm_sha256msg2_epu32(_mm_add_epi32(next, _mm_alignr_epi8(cur, prev, 4)), cur)
+    // Unrolled by hand, so that the schedule stays in four registers.
+    VFL_SHA256_ROUNDS(0, m0);
+    VFL_SHA256_ROUNDS(1, m1);
+    m0 = _mm_sha256msg1_epu32(m0, m1);
+    VFL_SHA256_ROUNDS(2, m2);
+    m1 = _mm_sha256msg1_epu32(m1, m2);
+    VFL_SHA256_ROUNDS(3, m3);
+    VFL_SHA256_SCHEDULE(m0, m3, m2);
+    m2 = _mm_sha256msg1_epu32(m2, m3);
+    VFL_SHA256_ROUNDS(4, m0);
+    VFL_SHA256_SCHEDULE(m1, m0, m3);
+    m3 = _mm_sha256msg1_epu32(m3, m0);
+    VFL_SHA256_ROUNDS(5, m1);
+    VFL_SHA256_SCHEDULE(m2, m1, m0);
+    m0 = _mm_sha256msg1_epu32(m0, m1);
+    VFL_SHA256_ROUNDS(6, m2);
+    VFL_SHA256_SCHEDULE(m3, m2, m1);
+    m1 = _mm_sha256msg1_epu32(m1, m2);
+    VFL_SHA256_ROUNDS(7, m3);
+    VFL_SHA256_SCHEDULE(m0, m3, m2);
+    m2 = _mm_sha256msg1_epu32(m2, m3);
+    VFL_SHA256_ROUNDS(8, m0);
+    VFL_SHA256_SCHEDULE(m1, m0, m3);
+    m3 = _mm_sha256msg1_epu32(m3, m0);
+    VFL_SHA256_ROUNDS(9, m1);
+    VFL_SHA256_SCHEDULE(m2, m1, m0);
+    m0 = _mm_sha256msg1_epu32(m0, m1);
+    VFL_SHA256_ROUNDS(10, m2);
+    VFL_SHA256_SCHEDULE(m3, m2, m1);
+    m1 = _mm_sha256msg1_epu32(m1, m2);
+    VFL_SHA256_ROUNDS(11, m3);
+    VFL_SHA256_SCHEDULE(m0, m3, m2);
+    m2 = _mm_sha256msg1_epu32(m2, m3);
+    VFL_SHA256_ROUNDS(12, m0);
+    VFL_SHA256_SCHEDULE(m1, m0, m3);
+    m3 = _mm_sha256msg1_epu32(m3, m0);
+    VFL_SHA256_ROUNDS(13, m1);
+    VFL_SHA256_SCHEDULE(m2, m1, m0);
+    VFL_SHA256_ROUNDS(14, m2);
+    VFL_SHA256_SCHEDULE(m3, m2, m1);
+    VFL_SHA256_ROUNDS(15, m3);
+#undef VFL_SHA256_ROUNDS
+#undef VFL_SHA256_SCHEDULE
     state0 = _mm_add_epi32(state0, abef);
     state1 = _mm_add_epi32(state1, cdgh);
     // Back to a..d and e..h.
