@@ -193,3 +193,44 @@ extension HMACSHA256 {
         }
     }
 }
+
+/// Tokens' text and bits: the word-at-a-time decoder and encoder against plain per-character code.
+@Suite struct TokenTextTests {
+    static func bits(of text: String) -> (UInt64, UInt64)? {
+        Array(text.utf8).withUnsafeBufferPointer { ConsortiumKey.tokenBits($0) }.map { ($0.high, $0.low) }
+    }
+
+    @Test func tokenBits_roundTripsThroughWriteTokenText() {
+        var generator = SystemRandomNumberGenerator()
+        let digits = Array("0123456789abcdef".utf8)
+        for n in 0..<2_000 {
+            // Every digit in every place among the first 16 rounds, random ones after.
+            let text = (0..<32).map { i in n < 16 ? digits[(n + i) % 16] : digits[Int(generator.next() % 16)] }
+            let expected = (
+                UInt64(String(decoding: text[0..<16], as: UTF8.self), radix: 16)!,
+                UInt64(String(decoding: text[16..<32], as: UTF8.self), radix: 16)!
+            )
+            let got = text.withUnsafeBufferPointer { ConsortiumKey.tokenBits($0) }
+            #expect(got?.high == expected.0 && got?.low == expected.1)
+            var back = [UInt8](repeating: 0, count: 32)
+            back.withUnsafeMutableBufferPointer {
+                ConsortiumKey.writeTokenText(high: expected.0, low: expected.1, to: $0.baseAddress!)
+            }
+            #expect(back == text)
+        }
+    }
+
+    @Test func tokenBits_refusesEveryByteThatIsNotLowercaseHex() {
+        let valid = Set(Array("0123456789abcdef".utf8))
+        for byte in 0...255 {
+            for place in [0, 7, 8, 15, 23, 31] {
+                var text = Array("0123456789abcdef0123456789abcdef".utf8)
+                text[place] = UInt8(byte)
+                let token = text.withUnsafeBufferPointer { ConsortiumKey.isToken($0) }
+                #expect(token == valid.contains(UInt8(byte)), "byte \(byte) at \(place)")
+            }
+        }
+        #expect(Self.bits(of: String(repeating: "a", count: 31)) == nil)
+        #expect(Self.bits(of: String(repeating: "a", count: 33)) == nil)
+    }
+}
