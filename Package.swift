@@ -24,7 +24,7 @@ let package = Package(
             pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]
         ),
-        // libc calls Swift cannot import (prctl); no library to link.
+        // libc calls Swift cannot import (prctl), and SHA-256 on the x86 SHA extensions; no library to link.
         .systemLibrary(name: "CLinux"),
         .target(name: "Core", dependencies: ["CLinux"]),
         .target(name: "Spool", dependencies: ["Core"]),
