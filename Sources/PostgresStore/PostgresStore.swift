@@ -30,6 +30,9 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
         public var pollOnlySeconds = 1.0
         /// How long a statement keeps reconnecting before it reports the database unavailable.
         public var reconnectSeconds = 60.0
+        /// Every transaction waits for its commit to reach the disk, not only the ones nothing could repair (see
+        /// `perform`): `VFL_DB_SYNCHRONOUS_COMMIT=1`.
+        public var synchronousCommits = false
 
         /// Creates options.
         public init(password: String? = nil, listen: Bool = true) {
@@ -65,7 +68,9 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
         self.url = url
         self.process = process
         self.options = options
-        connection = try PGConnection(url: url, password: options.password, application: "vfl \(process)")
+        connection = try PGConnection(
+            url: url, password: options.password, application: "vfl \(process)",
+            synchronousCommit: options.synchronousCommits)
         try PostgresMigrations.apply(to: connection)
     }
 
@@ -76,14 +81,34 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
 
     /// Runs `body` on the queue, in a transaction when `transaction`, again after a reconnection when the server went
     /// away or after a deadlock, until ``Options/reconnectSeconds`` pass.
-    private func perform<T>(transaction: Bool = true, _ body: (PGConnection) throws -> T) throws -> T {
+    ///
+    /// A `durable` transaction waits for its commit to reach the disk (`synchronous_commit = on`): one whose loss in
+    /// a crash of the database server nothing could repair, the record of a job (its batch is moved next), of a
+    /// rejection, an operator's decision. The others, the hot path of claims, renewals, completions, retries and
+    /// hand-backs, commit without waiting (the session's `synchronous_commit = off`; never a corrupt database, at
+    /// most the last few hundred milliseconds lost in a server crash): each lost one is repaired by the state
+    /// machine, since a lost claim leaves the task to another claim (the first worker's fence then fails), a lost
+    /// completion lets the task run again after its lease (deterministic scores, and publishing never replaces
+    /// results), a lost release is redone by ingest's recovery. ``Options/synchronousCommits`` makes every
+    /// transaction durable.
+    private func perform<T>(
+        transaction: Bool = true, durable: Bool = false, _ body: (PGConnection) throws -> T
+    )
+        throws -> T
+    {
         try queue.sync {
             let deadline = Timestamp.monotonicSeconds() + options.reconnectSeconds
             var delay = 0.05
             while true {
                 do {
                     if !connection.isOK { try connection.connect() }
-                    return transaction ? try connection.transaction { try body(connection) } : try body(connection)
+                    guard transaction else { return try body(connection) }
+                    return try connection.transaction {
+                        if durable && !options.synchronousCommits {
+                            try connection.execute("SET LOCAL synchronous_commit = on")
+                        }
+                        return try body(connection)
+                    }
                 } catch let error as StoreError where error.code == .unavailable || error.code == .conflict {
                     guard Timestamp.monotonicSeconds() < deadline else { throw error }
                     usleep(UInt32(delay * Double.random(in: 0.5...1.5) * 1e6))
@@ -121,7 +146,7 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
         id: String, parties: [String], modelID: String, modelName: String, modelPath: String?, shards: String?,
         held: Bool, tasks: [TaskSpec]
     ) throws {
-        try perform { db in
+        try perform(durable: true) { db in
             try insertJob(
                 db, id: id, parties: parties, modelID: modelID, modelName: modelName, modelPath: modelPath,
                 shards: shards, held: held, tasks: tasks)
@@ -182,12 +207,12 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
     /// Fails a job that has not ended, cancelling its tasks.
     @discardableResult
     public func failJob(_ id: String, reason: String) throws -> Bool {
-        try perform { db in try failJob(db, job: id, reason: reason) }
+        try perform(durable: true) { db in try failJob(db, job: id, reason: reason) }
     }
 
     /// Records an event on a job.
     public func recordEvent(job: String, kind: String, detail: String) throws {
-        try perform { db in try event(db, job: job, task: nil, kind: kind, detail: detail) }
+        try perform(durable: true) { db in try event(db, job: job, task: nil, kind: kind, detail: detail) }
     }
 
     /// Records a job found without history, failed at once.
@@ -195,7 +220,7 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
         id: String, parties: [String], modelID: String, modelName: String, shards: String?, tasks: [TaskSpec],
         reason: String
     ) throws {
-        try perform { db in
+        try perform(durable: true) { db in
             try insertJob(
                 db, id: id, parties: parties, modelID: modelID, modelName: modelName, modelPath: nil, shards: shards,
                 held: false, tasks: tasks)
@@ -206,7 +231,7 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
 
     /// Records a batch refused at ingest, or an event on the existing job for a duplicate drop.
     public func recordRejected(id: String, parties: [String], reason: String) throws {
-        try perform { db in
+        try perform(durable: true) { db in
             let inserted = try db.execute(
                 """
                 INSERT INTO jobs(id, state, parties, created_us, updated_us, finished_us, error, tasks_total)
@@ -349,7 +374,8 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
             do {
                 if listener == nil || listener?.isOK == false {
                     let fresh = try PGConnection(
-                        url: url, password: options.password, application: "vfl \(process) listener")
+                        url: url, password: options.password, application: "vfl \(process) listener",
+                        synchronousCommit: options.synchronousCommits)
                     try fresh.listen(Self.channel)
                     listener = fresh
                 }
@@ -491,7 +517,7 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
 
     /// Queues a failed job again.
     public func retryJob(_ id: String, shards: String?) throws -> Bool {
-        try perform { db in
+        try perform(durable: true) { db in
             let queued = try db.execute(
                 """
                 UPDATE jobs SET state = 'queued', error = NULL, finished_us = NULL, attempts = 0,
