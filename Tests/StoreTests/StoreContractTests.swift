@@ -129,7 +129,10 @@ import Testing
     }
 
     @Test func url_withAPasswordIsRefusedWithoutShowingIt() throws {
-        for url in ["postgres://vfl:hunter2@db/vfl", "postgresql://db/vfl?sslmode=require&password=hunter2"] {
+        for url in [
+            "postgres://vfl:hunter2@db/vfl", "postgresql://db/vfl?sslmode=require&password=hunter2",
+            "postgres://vfl:hunter2?x@db/vfl", "postgres://db/vfl?%70assword=hunter2",
+        ] {
             #expect {
                 try PostgresURL.check(url)
             } throws: { error in
