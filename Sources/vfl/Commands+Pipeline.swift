@@ -30,6 +30,32 @@ extension Commands {
         return PipelineSettings(spool: spool, database: database)
     }
 
+    /// Creates the spool's folders. When that is refused, the error says which user tried and who owns the spool, and
+    /// how to fix it (a bind-mounted `./spool` owned by another uid is the usual cause in containers).
+    ///
+    /// - Throws: ``SpoolAccessError`` when permission is refused; `SystemError` otherwise.
+    static func createSpool(_ spool: Spool) throws {
+        do { try spool.create() } catch let error as SystemError
+            where error.errno == EACCES || error.errno == EPERM || error.errno == EROFS
+        {
+            var info = stat()
+            let owner =
+                stat(spool.root, &info) == 0
+                ? "it is owned by uid \(info.st_uid) gid \(info.st_gid), mode \(String(info.st_mode & 0o7777, radix: 8))"
+                : "it does not exist and cannot be made there"
+            throw SpoolAccessError(
+                description:
+                    "cannot create the spool's folders in \(spool.root) as uid \(getuid()) gid \(getgid()): \(owner) "
+                    + "(\(error)). Run vfl as the spool's owner (docker compose: VFL_UID and VFL_GID in .env, from "
+                    + "`id -u` and `id -g`) or give uid \(getuid()) write access to it")
+        }
+    }
+
+    /// The spool's folders cannot be created for want of permission.
+    struct SpoolAccessError: Error, CustomStringConvertible {
+        var description: String
+    }
+
     /// Opens the job store that `--db`/`VFL_DB` names: the one place a command opens it.
     ///
     /// - Throws: `StoreError` when it cannot be opened.
@@ -43,7 +69,7 @@ extension Commands {
         let settings = try pipelineSettings(options)
         let modelPath = try modelPath(options)
         let model = try loadModel(modelPath)
-        try settings.spool.create()
+        try createSpool(settings.spool)
         let store = try openStore(settings, process: "ingest-\(getpid())")
         var configuration = IngestConfiguration(spool: settings.spool)
         configuration.modelPath = absolutePath(modelPath)
@@ -67,7 +93,7 @@ extension Commands {
         let attempts = try options.int(.maxAttempts)
         let model = try loadModel(modelPath(options))
         try checkBLAS(logger)
-        try settings.spool.create()
+        try createSpool(settings.spool)
         let name = "worker-\(hostName())-\(getpid())"
         let store = try openStore(settings, process: name)
         let service = WorkerService(
@@ -90,7 +116,7 @@ extension Commands {
         let port = try options.int(.port)
         let host = try options.string(.host)!
         _ = try loadModel(modelPath)  // fail fast on a bad model
-        try settings.spool.create()
+        try createSpool(settings.spool)
         // One `vfl run` per spool: held until this process and every child it started are gone (LockFile).
         let lock: LockFile
         do { lock = try LockFile(path: settings.spool.root + "/.vfl-run.lock") } catch let held as LockFile.Held {
@@ -200,7 +226,7 @@ extension Commands {
         }
         let loaded = try? loadModel(modelPath(options))
         let modelLoaded = loaded != nil
-        try settings.spool.create()
+        try createSpool(settings.spool)
         let store = try openStore(settings, process: "api-\(getpid())")
         let router = StatusRouter(
             store: store, spool: settings.spool, token: token, modelLoaded: modelLoaded,
