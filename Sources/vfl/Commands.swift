@@ -115,6 +115,11 @@ enum Commands {
             printUsage()
             return arguments.isEmpty ? 2 : 0
         }
+        assert(
+            Setting.table.allSatisfy {
+                $0.commands.allSatisfy { c in c == "*" || (all + hidden).contains { $0.name == c } }
+            },
+            "a setting names a command that does not exist")
         // Hidden commands (tools for scripts/) are not listed by --help.
         guard let command = (all + hidden).first(where: { $0.name == name }) else {
             printError("unknown command \(name); run vfl --help")
