@@ -69,6 +69,8 @@ public final class CSVReader {
     private var rawStart = 0
     private var rawEnd = 0
     private var rawIntact = false
+    /// Whether the last record scanned came through ``scanPlain(from:)`` (no quotes: nothing to unescape).
+    private var lastScanPlain = false
 
     /// The current record's bytes as they were in the file, without its line end, or `nil` when a quoted field held
     /// `""` (unescaped in place). Valid only until the next call to ``next()``.
@@ -183,8 +185,10 @@ public final class CSVReader {
                     if rawEnd > rawStart && buffer[rawEnd - 1] == UInt8(ascii: "\r") { rawEnd -= 1 }
                 }
                 rawIntact = true
-                for i in 0..<fieldCount where escaped[i] { rawIntact = false }
-                finishRecord()
+                if !lastScanPlain {
+                    for i in 0..<fieldCount where escaped[i] { rawIntact = false }
+                    finishRecord()
+                }
                 recordLine = line
                 recordNumber += 1
                 recordOffset = bufferFileOffset + start
@@ -312,6 +316,11 @@ public final class CSVReader {
             return .record(next: next, lines: 1, lastLineStart: next)
         }
 
+        if let plain = scanPlain(from: p) {
+            lastScanPlain = true
+            return plain
+        }
+        lastScanPlain = false
         while true {
             ensureBoundsCapacity(fields + 1)
             let fieldStart = p
@@ -486,6 +495,64 @@ public final class CSVReader {
                 return .record(next: p, lines: lines, lastLineStart: lastLineStart)
             }
         }
+    }
+
+    /// The fast path of ``scan()`` for the common record: ASCII without quotes, CR or NUL, ending in LF inside the
+    /// buffer, within the limits and the bounds' capacity. Eight bytes at a time: the exact masks of its commas and of
+    /// its other bytes below 0x2D or above 0x7F, walked in byte order. Returns `nil`, having changed nothing that
+    /// ``scan()`` does not redo, for anything else (``scan()`` then reads the record, and reports what it must).
+    @inline(__always)
+    private func scanPlain(from recordStart: Int) -> ScanResult? {
+        let buf = buffer
+        let table = CSVReader.byteClass
+        let end = self.end
+        let bounds = self.bounds
+        let escaped = self.escaped
+        let maxFields = boundsCapacity - 1
+        let maxFieldBytes = limits.maxFieldBytes
+        var p = recordStart
+        var fieldStart = recordStart
+        var fields = 0
+        let low: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        let high: UInt64 = 0x8080_8080_8080_8080
+        while p + 8 <= end {
+            let word = UInt64(littleEndian: UnsafeRawPointer(buf + p).loadUnaligned(as: UInt64.self))
+            // Bytes equal to ',' (exact: no borrow crosses a byte), and bytes below 0x2D or above 0x7F.
+            let t = word ^ 0x2C2C_2C2C_2C2C_2C2C
+            let commas = ~(((t & low) &+ low) | t) & high
+            let below = ~(((word & low) &+ 0x5353_5353_5353_5353) | word) & high
+            var marks = below | (word & high)
+            while marks != 0 {
+                let bit = marks & (0 &- marks)
+                let q = p + (bit.trailingZeroBitCount &>> 3)
+                if commas & bit != 0 {
+                    guard fields < maxFields, q - fieldStart <= maxFieldBytes else { return nil }
+                    bounds[2 * fields] = fieldStart
+                    bounds[2 * fields + 1] = q
+                    escaped[fields] = false
+                    fields += 1
+                    fieldStart = q + 1
+                } else {
+                    let c = buf[q]
+                    if c == UInt8(ascii: "\n") {
+                        guard q - fieldStart <= maxFieldBytes, q - recordStart <= limits.maxRecordBytes else {
+                            return nil
+                        }
+                        bounds[2 * fields] = fieldStart
+                        bounds[2 * fields + 1] = q
+                        escaped[fields] = false
+                        fieldCount = fields + 1
+                        return .record(next: q + 1, lines: 1, lastLineStart: q + 1)
+                    }
+                    // Space and the like go on; a quote, CR, NUL or non-ASCII byte is for scan().
+                    if table[Int(c)] != 0 { return nil }
+                }
+                marks &= marks &- 1
+            }
+            p += 8
+            if p - recordStart > limits.maxRecordBytes { return nil }
+        }
+        return nil
     }
 
     /// At the end of the buffer inside a record: an error when the record is already over a limit, else more data.

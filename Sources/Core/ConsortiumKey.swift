@@ -69,8 +69,13 @@ public struct ConsortiumKey: Sendable {
     public let keyID: String
 
     /// A key from its bytes (any length; vfl makes 32).
-    public init(bytes: [UInt8]) {
-        mac = HMACSHA256(key: bytes)
+    ///
+    /// - Parameters:
+    ///   - bytes: The key.
+    ///   - hardware: Whether tokens are computed on the CPU's SHA extensions where it has them
+    ///     (``HMACSHA256/init(key:hardware:)``); the tokens are the same either way.
+    public init(bytes: [UInt8], hardware: Bool = HMACSHA256.hardwareAvailable) {
+        mac = HMACSHA256(key: bytes, hardware: hardware)
         keyID = SHA256.hex(Array(mac.authenticate(Array("vfl key id".utf8)).prefix(8)))
     }
 
@@ -160,11 +165,7 @@ public struct ConsortiumKey: Sendable {
                 let full = mac.authenticate(normalized)
                 for i in 0..<ConsortiumKey.tokenBytes { d[i] = full[i] }
             }
-            for i in 0..<ConsortiumKey.tokenBytes {
-                let byte = d[i]
-                output[2 * i] = hexDigit(byte >> 4)
-                output[2 * i + 1] = hexDigit(byte & 15)
-            }
+            ConsortiumKey.writeHex(of: UnsafeRawPointer(d), to: output)
         }
     }
 
@@ -179,9 +180,9 @@ public struct ConsortiumKey: Sendable {
             digests in
             let d = digests.baseAddress!
             mac.authenticate(lanes: blocks, lengths: lengths, into: d, count: ConsortiumKey.tokenBytes)
-            for i in 0..<HMACSHA256.lanes * ConsortiumKey.tokenBytes {
-                output[2 * i] = hexDigit(d[i] >> 4)
-                output[2 * i + 1] = hexDigit(d[i] & 15)
+            for j in 0..<HMACSHA256.lanes {
+                ConsortiumKey.writeHex(
+                    of: UnsafeRawPointer(d + ConsortiumKey.tokenBytes * j), to: output + ConsortiumKey.tokenLength * j)
             }
         }
     }
@@ -199,9 +200,76 @@ public struct ConsortiumKey: Sendable {
     /// Whether `bytes` are a token's form: 32 lowercase hex characters.
     @inline(__always)
     public static func isToken(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard bytes.count == tokenLength else { return false }
-        for byte in bytes where !(byte &- 0x30 < 10 || byte &- 0x61 < 6) { return false }
-        return true
+        tokenBits(bytes) != nil
+    }
+
+    /// A token's 128 bits (the first 16 characters' in `high`), or `nil` when `bytes` are not 32 lowercase hex
+    /// characters: eight characters at a time, checked and decoded with byte-wise arithmetic in a 64-bit word.
+    @inline(__always)
+    public static func tokenBits(_ bytes: UnsafeBufferPointer<UInt8>) -> (high: UInt64, low: UInt64)? {
+        guard bytes.count == tokenLength, let base = bytes.baseAddress else { return nil }
+        let raw = UnsafeRawPointer(base)
+        func word(_ i: Int) -> UInt64 {
+            UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))
+        }
+        guard let a = decodeHex8(word(0)), let b = decodeHex8(word(1)), let c = decodeHex8(word(2)),
+            let d = decodeHex8(word(3))
+        else { return nil }
+        return (UInt64(a) << 32 | UInt64(b), UInt64(c) << 32 | UInt64(d))
+    }
+
+    /// Writes a token's 128 bits as its 32 lowercase hex characters (the inverse of ``tokenBits(_:)``).
+    @inline(__always)
+    public static func writeTokenText(high: UInt64, low: UInt64, to output: UnsafeMutablePointer<UInt8>) {
+        let raw = UnsafeMutableRawPointer(output)
+        func put(_ value: UInt64, _ i: Int) {
+            raw.storeBytes(
+                of: encodeHex8(UInt32(truncatingIfNeeded: value)).littleEndian, toByteOffset: 8 * i, as: UInt64.self)
+        }
+        put(high >> 32, 0)
+        put(high, 1)
+        put(low >> 32, 2)
+        put(low, 3)
+    }
+
+    /// Writes the 16 bytes at `digest` as 32 lowercase hex characters.
+    @inline(__always)
+    static func writeHex(of digest: UnsafeRawPointer, to output: UnsafeMutablePointer<UInt8>) {
+        let high = UInt64(bigEndian: digest.loadUnaligned(as: UInt64.self))
+        let low = UInt64(bigEndian: digest.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+        writeTokenText(high: high, low: low, to: output)
+    }
+
+    /// The value of eight lowercase hex characters loaded little-endian into `word` (the first character the most
+    /// significant), or `nil` when one is not `0-9a-f`.
+    @inline(__always)
+    static func decodeHex8(_ word: UInt64) -> UInt32? {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high = ones &* 0x80
+        guard word & high == 0 else { return nil }
+        // Every byte is below 0x80, so adding at most 0x50 carries into no other byte: bit 7 says "at least".
+        let digit = (word &+ ones &* 0x50) & ~(word &+ ones &* 0x46) & high  // 0x30 ..< 0x3A
+        let letter = (word &+ ones &* 0x1F) & ~(word &+ ones &* 0x19) & high  // 0x61 ..< 0x67
+        guard digit | letter == high else { return nil }
+        let nibbles = (word & (ones &* 0x0F)) &+ (letter &>> 7) &* 9
+        // Pairs of nibbles into bytes, then the four bytes together.
+        var x = ((nibbles & 0x0F00_0F00_0F00_0F00) &>> 8) | ((nibbles & 0x000F_000F_000F_000F) &<< 4)
+        x = (x | (x &>> 8)) & 0x0000_FFFF_0000_FFFF
+        x = (x | (x &>> 16)) & 0xFFFF_FFFF
+        return UInt32(truncatingIfNeeded: x).byteSwapped
+    }
+
+    /// Eight lowercase hex characters of `value`, the first (most significant) in the word's lowest byte.
+    @inline(__always)
+    static func encodeHex8(_ value: UInt32) -> UInt64 {
+        var x = UInt64(value.byteSwapped)
+        x = (x | (x &<< 16)) & 0x0000_FFFF_0000_FFFF
+        x = (x | (x &<< 8)) & 0x00FF_00FF_00FF_00FF
+        let nibbles = ((x &>> 4) & 0x000F_000F_000F_000F) | ((x & 0x000F_000F_000F_000F) &<< 8)
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        // 10 and above get the distance from '9' + 1 to 'a' more: (n + 6) reaches bit 4 exactly then.
+        let letters = ((nibbles &+ ones &* 6) & (ones &* 0x10)) &>> 4
+        return nibbles &+ ones &* 0x30 &+ letters &* 0x27
     }
 
     /// Decodes lowercase or uppercase hex, or `nil` when `text` is not hex of even length.
@@ -228,9 +296,4 @@ public struct ConsortiumKey: Sendable {
         }
         return out
     }
-}
-
-@inline(__always)
-private func hexDigit(_ nibble: UInt8) -> UInt8 {
-    nibble < 10 ? 0x30 + nibble : 0x57 + nibble
 }

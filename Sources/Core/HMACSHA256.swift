@@ -1,17 +1,31 @@
+internal import CLinux
+
 /// HMAC-SHA256 (RFC 2104) on ``SHA256``, checked against the RFC 4231 test vectors.
 ///
 /// The key is fixed per instance, so the hash states after the key's inner and outer pad blocks are computed once;
 /// each message then costs its own blocks plus one for the outer hash. ``authenticate(short:into:count:)`` is the hot
-/// path for customer keys (up to 55 bytes: exactly two compressions, no allocation).
+/// path for customer keys (up to 55 bytes: exactly two compressions, no allocation). On an x86 CPU with the SHA
+/// extensions those two compressions run on them (``hardwareAvailable``); elsewhere in portable Swift, eight messages
+/// at a time on SIMD lanes (``authenticate(lanes:lengths:into:count:)``).
 public struct HMACSHA256: Sendable {
     private let inner: SHA256.State
     private let outer: SHA256.State
+    private let hardware: Bool
+
+    /// Whether this CPU has the x86 SHA extensions (SHA-NI), which the short-message paths then use.
+    public static let hardwareAvailable = vfl_sha256_hardware_available() != 0
 
     /// The longest message ``authenticate(short:into:count:)`` takes: one block with its padding.
     public static let shortMessageLimit = 55
 
     /// Creates an authenticator for `key` (a key longer than 64 bytes is hashed first, as RFC 2104 says).
-    public init(key: [UInt8]) {
+    ///
+    /// - Parameters:
+    ///   - key: The key.
+    ///   - hardware: Whether the short-message paths use the SHA extensions; `false` keeps them on the portable
+    ///     code (tests compare the two). Ignored, as `false`, where ``hardwareAvailable`` is `false`.
+    public init(key: [UInt8], hardware: Bool = HMACSHA256.hardwareAvailable) {
+        self.hardware = hardware && HMACSHA256.hardwareAvailable
         var block = key
         if block.count > 64 {
             var hasher = SHA256()
@@ -64,6 +78,15 @@ public struct HMACSHA256: Sendable {
         count: Int
     ) {
         precondition(count <= 32)
+        if hardware {
+            // One message after another: the SHA instructions' rounds are faster than eight lanes of SSE2.
+            for j in 0..<HMACSHA256.lanes {
+                authenticateOnHardware(
+                    short: UnsafeBufferPointer(start: blocks + 64 * j, count: lengths[j]), into: output + count * j,
+                    count: count)
+            }
+            return
+        }
         withUnsafeTemporaryAllocation(of: SHA256.Lanes.self, capacity: 64) { words in
             let w = words.baseAddress!
             // Lane j of word i is the scalar at i * lanes + j: written and read as scalars, never by lane insertion
@@ -123,6 +146,10 @@ public struct HMACSHA256: Sendable {
         short message: UnsafeBufferPointer<UInt8>, into output: UnsafeMutablePointer<UInt8>, count: Int
     ) {
         precondition(message.count <= HMACSHA256.shortMessageLimit && count <= 32)
+        if hardware {
+            authenticateOnHardware(short: message, into: output, count: count)
+            return
+        }
         withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { words in
             let w = words.baseAddress!
             // The inner block: the message, 0x80, zeros, and the bit length of pad block plus message.
@@ -159,5 +186,50 @@ public struct HMACSHA256: Sendable {
             w[7] = result.h.bigEndian
             output.update(from: UnsafeRawPointer(w).assumingMemoryBound(to: UInt8.self), count: count)
         }
+    }
+
+    /// ``authenticate(short:into:count:)`` on the SHA extensions: the same two blocks, compressed by
+    /// `vfl_sha256_compress_hardware` (Sources/CLinux/sha256.h).
+    @inline(__always)
+    private func authenticateOnHardware(
+        short message: UnsafeBufferPointer<UInt8>, into output: UnsafeMutablePointer<UInt8>, count: Int
+    ) {
+        precondition(message.count <= HMACSHA256.shortMessageLimit && count <= 32)
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 24) { words in
+            let w = words.baseAddress!
+            let state = w + 16
+            let raw = UnsafeMutableRawPointer(w)
+            raw.initializeMemory(as: UInt8.self, repeating: 0, count: 64)
+            if message.count > 0 { raw.copyMemory(from: message.baseAddress!, byteCount: message.count) }
+            raw.storeBytes(of: 0x80, toByteOffset: message.count, as: UInt8.self)
+            for i in 0..<14 { w[i] = UInt32(bigEndian: w[i]) }
+            w[14] = 0
+            w[15] = UInt32((64 + message.count) * 8)
+            inner.store(to: state)
+            vfl_sha256_compress_hardware(state, w)
+            for i in 0..<8 { w[i] = state[i] }
+            w[8] = 0x8000_0000
+            for i in 9..<15 { w[i] = 0 }
+            w[15] = (64 + 32) * 8
+            outer.store(to: state)
+            vfl_sha256_compress_hardware(state, w)
+            for i in 0..<8 { w[i] = state[i].bigEndian }
+            output.update(from: UnsafeRawPointer(w).assumingMemoryBound(to: UInt8.self), count: count)
+        }
+    }
+}
+
+extension SHA256.State {
+    /// Writes a..h to `words[0..<8]`.
+    @inline(__always)
+    fileprivate func store(to words: UnsafeMutablePointer<UInt32>) {
+        words[0] = a
+        words[1] = b
+        words[2] = c
+        words[3] = d
+        words[4] = e
+        words[5] = f
+        words[6] = g
+        words[7] = h
     }
 }

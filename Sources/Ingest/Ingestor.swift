@@ -51,12 +51,12 @@ public struct IngestConfiguration: Sendable {
 public final class Ingestor: @unchecked Sendable {
     // Used from the ingest thread only.
     private let configuration: IngestConfiguration
-    private let store: JobStore
+    private let store: any JobStore
     private let model: SplitModel
     private let logger: Logger
 
     /// Creates an ingestor.
-    public init(configuration: IngestConfiguration, store: JobStore, model: SplitModel, logger: Logger) {
+    public init(configuration: IngestConfiguration, store: any JobStore, model: SplitModel, logger: Logger) {
         self.configuration = configuration
         self.store = store
         self.model = model
@@ -253,7 +253,10 @@ public final class Ingestor: @unchecked Sendable {
                 throw Rejection(
                     reason: "manifest.json: field \"batch\" is \"\(manifest.batch)\", the folder is \(name)")
             }
-            if try store.jobExists(name) || FileIO.exists(configuration.spool.batch(name)) {
+            switch try sighting(name, directory: directory) {
+            case .new: break
+            case .takenByAnotherIngest: return .notReady
+            case .duplicate:
                 return try reject(
                     entry: name, id: name, parties: parties, reason: "duplicate batch id: \(name) was seen before")
             }
@@ -276,11 +279,38 @@ public final class Ingestor: @unchecked Sendable {
                 throw Rejection(reason: error.message)
             }
         } catch let rejection as Rejection {
+            // Files read by path vanish when another ingest moves the folder meanwhile: not this batch's fault.
+            if try sighting(name, directory: directory) == .takenByAnotherIngest { return .notReady }
             return try reject(entry: name, id: name, parties: parties, reason: rejection.reason)
         } catch is NotSettled {
             return .settling
         }
         return try accept(name, parties: parties, shards: shards)
+    }
+
+    /// What a batch id in the inbox is to the store and `batches/`.
+    enum Sighting {
+        /// Never seen: to be accepted (a unique insert decides between ingests racing for it).
+        case new
+        /// Being accepted by another ingest sharing the spool (or by this one before a crash): its job is held
+        /// (that ingest or recovery moves it), or the folder opened from the inbox is the very folder now in
+        /// `batches/` (moved since it was opened).
+        case takenByAnotherIngest
+        /// Seen before: a job or another folder in `batches/` has the id.
+        case duplicate
+    }
+
+    /// Decides from one read of the job and one look at `batches/<name>`, in that order: a job is released only
+    /// after its move, so a released job read first has its folder there when looked at; a second read could see
+    /// another ingest's record made in between and take the batch for a duplicate of itself.
+    private func sighting(_ name: String, directory: Int32) throws -> Sighting {
+        let existing = try store.job(name)
+        if existing?.held == true { return .takenByAnotherIngest }
+        guard let accepted = FileIdentity.of(configuration.spool.batch(name)) else {
+            return existing == nil ? .new : .duplicate
+        }
+        guard let opened = FileIdentity.of(fileDescriptor: directory) else { return .duplicate }
+        return opened.inode == accepted.inode && opened.device == accepted.device ? .takenByAnotherIngest : .duplicate
     }
 
     /// Records the job held, moves the batch into `batches/`, then releases the job: a crash or failure between the
@@ -292,6 +322,10 @@ public final class Ingestor: @unchecked Sendable {
             try store.createJob(
                 id: name, parties: parties, modelID: model.id, modelName: model.name,
                 modelPath: configuration.modelPath, shards: Shard.jsonText(shards), held: true, tasks: plan(shards))
+        } catch let error as StoreError where error.code == .constraint {
+            // Another ingest sharing the spool recorded it first: that one moves it (the next scan sees it held).
+            logger.info("batch recorded by another ingest", metadata: [("job.id", name)])
+            return .notReady
         } catch let error as StoreError where error.code == .busy || error.code == .full {
             logger.warning("cannot record the batch yet; retried", metadata: [("job.id", name), ("error", "\(error)")])
             return .settling

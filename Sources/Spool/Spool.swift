@@ -59,7 +59,12 @@ extension Spool {
     /// - Throws: ``SystemError``.
     public func accept(_ id: String) throws {
         try Failpoint.hit("spool.accept.before-rename")
-        try FileIO.rename(inbox + "/" + id, to: batch(id))
+        do { try FileIO.rename(inbox + "/" + id, to: batch(id)) } catch let error as SystemError
+            where error.errno == ENOENT && FileIO.isDirectory(batch(id))
+        {
+            // Another ingest sharing the spool moved it first (its job is recorded once, by a unique insert).
+            return
+        }
         try Failpoint.hit("spool.accept.after-rename")
         try FileIO.sync(batches)
         try FileIO.sync(inbox)

@@ -9,7 +9,7 @@ public import Store
 /// progress and error. Behind the token: results, the customer lookup and a job's distribution detail.
 public struct StatusRouter: HTTPResponder {
     /// The job store.
-    public let store: JobStore
+    public let store: any JobStore
     /// The spool (for result files).
     public let spool: Spool
     /// The API token; `nil` only when the operator declared results public (`VFL_API_OPEN=1`).
@@ -33,7 +33,7 @@ public struct StatusRouter: HTTPResponder {
 
     /// Creates a router.
     public init(
-        store: JobStore, spool: Spool, token: String?, modelLoaded: Bool,
+        store: any JobStore, spool: Spool, token: String?, modelLoaded: Bool,
         model: (id: String, reasons: [String: String])? = nil, minimumGroup: Int = SummaryRedaction.defaultMinimumGroup
     ) {
         self.minimumGroup = max(minimumGroup, 1)

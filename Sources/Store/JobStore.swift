@@ -1,5 +1,4 @@
-import Core
-import Dispatch
+public import Core
 
 /// The state of a job (a batch).
 public enum JobState: String, Sendable, CaseIterable {
@@ -84,62 +83,111 @@ public struct ClaimedTask: Sendable {
     public var modelID: String = ""
     /// The job's resolved shards (Spool's JSON form), if recorded.
     public var shards: String? = nil
+
+    /// Creates a claimed task.
+    public init(
+        jobID: String, sequence: Int, owner: String, attempt: Int, stage: Int = 0, part: Int = 0, modelID: String = "",
+        shards: String? = nil
+    ) {
+        self.jobID = jobID
+        self.sequence = sequence
+        self.owner = owner
+        self.attempt = attempt
+        self.stage = stage
+        self.part = part
+        self.modelID = modelID
+        self.shards = shards
+    }
 }
 
-/// The SQLite job store: jobs, their tasks, the models seen, and an append-only event log.
-///
-/// One connection per process, used only on the store's serial queue; every writing transaction is a short
-/// `BEGIN IMMEDIATE` (never around file I/O or scoring). Safe to share between threads: every call runs on the queue.
-public final class JobStore: @unchecked Sendable {
-    private let queue = DispatchQueue(label: "vfl.store")
-    let connection: Connection
+/// One page of jobs, newest first, and the cursor of the next page.
+public struct JobPage: Sendable {
+    /// The jobs of the page, newest first.
+    public var jobs: [JobRecord]
+    /// The last job's id when more jobs follow (pass it as `after` for the next page), else `nil`.
+    public var next: String?
+
+    /// Creates a page.
+    public init(jobs: [JobRecord], next: String?) {
+        self.jobs = jobs
+        self.next = next
+    }
+}
+
+/// Bucket counts of a histogram computed by the store: per bucket (not cumulative), the last one above every bound.
+public struct HistogramCounts: Sendable, Equatable {
+    /// Observations per bucket: `counts[i]` in `(bounds[i-1], bounds[i]]`, `counts[bounds.count]` above the last.
+    public var counts: [Int]
+    /// The sum of the observations.
+    public var sum: Double
+    /// The number of observations.
+    public var count: Int
+
+    /// Creates counts.
+    public init(counts: [Int], sum: Double, count: Int) {
+        self.counts = counts
+        self.sum = sum
+        self.count = count
+    }
+
+    /// Counts from cumulative counts (observations at or below each bound) and the total: the differences.
+    public init(cumulative: [Int], count: Int, sum: Double) {
+        var counts: [Int] = []
+        var below = 0
+        for value in cumulative {
+            counts.append(value - below)
+            below = value
+        }
+        counts.append(count - below)
+        self.init(counts: counts, sum: sum, count: count)
+    }
+}
+
+/// Whether the database file a store has open is still the file at its path.
+public enum DatabaseFileState: String, Sendable {
+    /// The same file (always, for `:memory:`).
+    case current
+    /// Nothing at the path: the file was deleted (this process goes on using the unlinked file, seen by no one else).
+    case deleted
+    /// Another file at the path: restored over, recreated, moved in.
+    case replaced
+}
+
+/// What both backends write in the same words.
+public enum JobRules {
+    /// What a task that lost its lease records as its error: the cause when its job gives up on it.
+    public static let leaseExpiredReason = "the lease expired (the worker died, hung, or lost the job store)"
+
+    /// The reason a job fails with once a task has had `attempts` claims.
+    public static func gaveUp(attempts: Int, last: String?) -> String {
+        "gave up after \(attempts) attempts; the last: \(last ?? "unknown")"
+    }
+}
+
+extension JobRecord {
+    /// A job from a row of `SELECT * FROM jobs` (both backends name the columns alike).
+    public init(row: Row) {
+        self.init(
+            id: row["id"].string ?? "", state: JobState(rawValue: row["state"].string ?? "") ?? .queued,
+            parties: (row["parties"].string ?? "").split(separator: ",").map(String.init),
+            modelID: row["model_id"].string,
+            createdAt: Int64(row["created_us"].int ?? 0), startedAt: row["started_us"].int.map(Int64.init),
+            finishedAt: row["finished_us"].int.map(Int64.init), attempts: row["attempts"].int ?? 0,
+            error: row["error"].string, customers: row["customers"].int, scored: row["scored"].int,
+            rejectedRows: row["rejected_rows"].int, tasksTotal: row["tasks_total"].int ?? 0,
+            tasksDone: row["tasks_done"].int ?? 0, shards: row["shards"].string, held: (row["held"].int ?? 0) != 0)
+    }
+}
+
+/// The writes of the pipeline: ingest records jobs, workers claim, renew, complete, fail and hand back their tasks,
+/// operators retry. Every transition of a claimed task is fenced by its claim (owner and attempt): a worker that lost
+/// its lease can never complete or fail the task.
+public protocol JobQueue: AnyObject, Sendable {
     /// Who writes events (for example `worker-12345`).
-    public let process: String
-
-    /// Opens the store and applies migrations.
-    ///
-    /// - Parameters:
-    ///   - path: The database file (its folder must be on a local filesystem).
-    ///   - process: The name written in events.
-    /// - Throws: ``StoreError``.
-    public init(path: String, process: String) throws {
-        self.process = process
-        connection = try Connection(path: path)
-        try Migrations.apply(to: connection)
-    }
-
-    /// Runs `body` on the store's queue with its connection.
-    func sync<T>(_ body: (Connection) throws -> T) throws -> T {
-        try queue.sync { try body(connection) }
-    }
-
-    private func event(_ db: Connection, job: String, task: Int?, kind: String, detail: String) throws {
-        try db.execute(
-            "INSERT INTO events(at_us, job_id, task_seq, process, kind, detail) VALUES (?, ?, ?, ?, ?, ?)",
-            [
-                .integer(Timestamp.now().microseconds), .text(job), task.map { .integer(Int64($0)) } ?? .null,
-                .text(process),
-                .text(kind), .text(detail),
-            ])
-    }
-
-    // MARK: - Ingest
+    var process: String { get }
 
     /// Whether a job with this id exists.
-    ///
-    /// - Throws: ``StoreError``.
-    public func jobExists(_ id: String) throws -> Bool {
-        try sync { db in !(try db.query("SELECT 1 FROM jobs WHERE id = ?", [.text(id)]).isEmpty) }
-    }
-
-    /// Records a new job and its tasks in one transaction.
-    ///
-    /// - Throws: ``StoreError`` of code `constraint` when the id exists.
-    public func createJob(id: String, parties: [String], modelID: String, modelName: String, tasks: Int) throws {
-        try createJob(
-            id: id, parties: parties, modelID: modelID, modelName: modelName,
-            tasks: (0..<tasks).map { TaskSpec(stage: 0, part: $0) })
-    }
+    func jobExists(_ id: String) throws -> Bool
 
     /// Records a new job and its staged tasks in one transaction.
     ///
@@ -149,141 +197,31 @@ public final class JobStore: @unchecked Sendable {
     ///   - held: Record the job held: no task is claimed until ``releaseHeldJob(_:)`` (ingest records the job before
     ///     it moves the batch, then releases it).
     /// - Throws: ``StoreError`` of code `constraint` when the id exists.
-    public func createJob(
-        id: String, parties: [String], modelID: String, modelName: String, modelPath: String? = nil,
-        shards: String? = nil, held: Bool = false, tasks: [TaskSpec]
-    ) throws {
-        try sync { db in
-            try db.withImmediateTransaction {
-                try insertJob(
-                    db, id: id, parties: parties, modelID: modelID, modelName: modelName, modelPath: modelPath,
-                    shards: shards, held: held, tasks: tasks)
-            }
-        }
-    }
+    func createJob(
+        id: String, parties: [String], modelID: String, modelName: String, modelPath: String?, shards: String?,
+        held: Bool, tasks: [TaskSpec]) throws
 
-    /// Inserts a job, its tasks and its `queued` event, in the caller's transaction.
-    private func insertJob(
-        _ db: Connection, id: String, parties: [String], modelID: String, modelName: String, modelPath: String?,
-        shards: String?, held: Bool, tasks: [TaskSpec]
-    ) throws {
-        let now = Timestamp.now().microseconds
-        try db.execute(
-            "INSERT OR IGNORE INTO models(id, name, first_seen_us) VALUES (?, ?, ?)",
-            [.text(modelID), .text(modelName), .integer(now)])
-        if let modelPath {
-            try db.execute("UPDATE models SET path = ? WHERE id = ?", [.text(modelPath), .text(modelID)])
-        }
-        try db.execute(
-            """
-            INSERT INTO jobs(id, state, parties, model_id, created_us, updated_us, tasks_total, held, shards)
-            VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?)
-            """,
-            [
-                .text(id), .text(parties.joined(separator: ",")), .text(modelID), .integer(now), .integer(now),
-                .integer(Int64(tasks.count)), .integer(held ? 1 : 0), shards.map { .text($0) } ?? .null,
-            ])
-        for (seq, task) in tasks.enumerated() {
-            try db.execute(
-                """
-                INSERT INTO tasks(job_id, seq, state, attempts, not_before_us, stage, part)
-                VALUES (?, ?, 'queued', 0, 0, ?, ?)
-                """, [.text(id), .integer(Int64(seq)), .integer(Int64(task.stage)), .integer(Int64(task.part))])
-        }
-        try event(db, job: id, task: nil, kind: "queued", detail: "batch accepted with \(tasks.count) task(s)")
-    }
+    /// Releases a held job: its tasks become claimable. Returns `false` when the job was not held.
+    @discardableResult func releaseHeldJob(_ id: String) throws -> Bool
 
-    /// Releases a held job: its tasks become claimable.
-    ///
-    /// - Returns: `false` when the job was not held.
-    /// - Throws: ``StoreError``.
-    @discardableResult
-    public func releaseHeldJob(_ id: String) throws -> Bool {
-        try sync { db in
-            try db.execute("UPDATE jobs SET held = 0 WHERE id = ? AND held = 1", [.text(id)])
-            return db.changes == 1
-        }
-    }
+    /// The ids of held jobs (recorded, their batch not yet moved), oldest first, for ingest's recovery.
+    func heldJobs() throws -> [String]
 
-    /// The ids of held jobs (recorded, their batch not yet moved), for ingest's recovery.
-    ///
-    /// - Throws: ``StoreError``.
-    public func heldJobs() throws -> [String] {
-        try sync { db in
-            try db.query("SELECT id FROM jobs WHERE held = 1 ORDER BY rowid").compactMap { $0["id"].string }
-        }
-    }
-
-    /// Fails a job that has not ended (an operator or recovery decision), cancelling its tasks.
-    ///
-    /// - Returns: `false` when the job does not exist or has ended.
-    /// - Throws: ``StoreError``.
-    @discardableResult
-    public func failJob(_ id: String, reason: String) throws -> Bool {
-        try sync { db in
-            try db.withImmediateTransaction {
-                try failJob(db, job: id, reason: reason, now: Timestamp.now().microseconds)
-            }
-        }
-    }
+    /// Fails a job that has not ended (an operator or recovery decision), cancelling its tasks. Returns `false` when
+    /// the job does not exist or has ended.
+    @discardableResult func failJob(_ id: String, reason: String) throws -> Bool
 
     /// Records an event on a job (for example what recovery found).
-    ///
-    /// - Throws: ``StoreError``.
-    public func recordEvent(job: String, kind: String, detail: String) throws {
-        try sync { db in try event(db, job: job, task: nil, kind: kind, detail: detail) }
-    }
+    func recordEvent(job: String, kind: String, detail: String) throws
 
     /// Records a job whose batch was found without any history (the store was lost or replaced): failed at once, so
     /// that it is never scored again silently; `vfl retry` scores it (with `modelID`).
-    ///
-    /// - Throws: ``StoreError``.
-    public func recordOrphan(
+    func recordOrphan(
         id: String, parties: [String], modelID: String, modelName: String, shards: String?, tasks: [TaskSpec],
-        reason: String
-    ) throws {
-        // One transaction: a job that exists is never left held (and then released to be scored silently).
-        try sync { db in
-            try db.withImmediateTransaction {
-                try insertJob(
-                    db, id: id, parties: parties, modelID: modelID, modelName: modelName, modelPath: nil,
-                    shards: shards, held: false, tasks: tasks)
-                try event(db, job: id, task: nil, kind: "orphan", detail: reason)
-                _ = try failJob(db, job: id, reason: reason, now: Timestamp.now().microseconds)
-            }
-        }
-    }
+        reason: String) throws
 
     /// Records a batch refused at ingest (a new id), or an event on the existing job for a duplicate drop.
-    ///
-    /// - Throws: ``StoreError``.
-    public func recordRejected(id: String, parties: [String], reason: String) throws {
-        try sync { db in
-            try db.withImmediateTransaction {
-                let now = Timestamp.now().microseconds
-                if try db.query("SELECT 1 FROM jobs WHERE id = ?", [.text(id)]).isEmpty {
-                    try db.execute(
-                        """
-                        INSERT INTO jobs(id, state, parties, created_us, updated_us, finished_us, error, tasks_total)
-                        VALUES (?, 'rejected', ?, ?, ?, ?, ?, 0)
-                        """,
-                        [
-                            .text(id), .text(parties.joined(separator: ",")), .integer(now), .integer(now),
-                            .integer(now),
-                            .text(reason),
-                        ])
-                    try event(db, job: id, task: nil, kind: "rejected", detail: reason)
-                } else {
-                    try event(db, job: id, task: nil, kind: "duplicate_rejected", detail: reason)
-                }
-            }
-        }
-    }
-
-    // MARK: - Workers
-
-    /// What a task that lost its lease records as its error: the cause when its job gives up on it.
-    public static let leaseExpiredReason = "the lease expired (the worker died, hung, or lost the job store)"
+    func recordRejected(id: String, parties: [String], reason: String) throws
 
     /// Claims the next runnable task, first in first out across jobs: a queued task whose backoff has passed, or a
     /// running task whose lease expired, of a job that is queued or running and not held, whose earlier stages are
@@ -295,463 +233,166 @@ public final class JobStore: @unchecked Sendable {
     ///   - maxAttempts: Claims allowed before the job fails.
     ///   - excludingModels: Models this worker cannot load: their jobs' tasks are left for other workers.
     /// - Returns: The claimed task, or `nil` when there is none.
-    /// - Throws: ``StoreError``.
-    public func claimTask(
-        owner: String, leaseSeconds: Double, maxAttempts: Int, excludingModels: Set<String> = []
-    ) throws -> ClaimedTask? {
-        try sync { db in
-            try db.withImmediateTransaction {
-                let now = Timestamp.now().microseconds
-                let excluded = excludingModels.sorted()
-                while true {
-                    let rows = try db.query(
-                        """
-                        SELECT t.job_id, t.seq, t.attempts, t.state, t.error, t.stage, t.part, j.model_id, j.shards
-                        FROM tasks AS t JOIN jobs AS j ON j.id = t.job_id
-                        WHERE \(JobStore.runnable(excluding: excluded.count))
-                        ORDER BY j.rowid, t.seq LIMIT 1
-                        """, [.integer(now), .integer(now)] + excluded.map { .text($0) })
-                    guard let row = rows.first, let job = row["job_id"].string, let seq = row["seq"].int,
-                        let state = row["state"].string
-                    else { return nil }
-                    let attempts = row["attempts"].int ?? 0
-                    var lastError = row["error"].string
-                    if state == "running" {
-                        lastError = JobStore.leaseExpiredReason
-                        try event(db, job: job, task: seq, kind: "lease_expired", detail: "task rescued")
-                    }
-                    if attempts >= maxAttempts {
-                        let reason = "gave up after \(attempts) attempts; the last: \(lastError ?? "unknown")"
-                        try db.execute(
-                            """
-                            UPDATE tasks SET state = 'failed', owner = NULL, error = ?
-                            WHERE job_id = ? AND seq = ? AND state = ?
-                            """, [.text(reason), .text(job), .integer(Int64(seq)), .text(state)])
-                        _ = try failJob(db, job: job, reason: reason, now: now)
-                        continue
-                    }
-                    try db.execute(
-                        """
-                        UPDATE tasks SET state = 'running', owner = ?, lease_expires_us = ?, attempts = attempts + 1,
-                        error = ? WHERE job_id = ? AND seq = ? AND state = ? AND attempts = ?
-                        """,
-                        [
-                            .text(owner), .integer(now + Int64(leaseSeconds * 1e6)),
-                            lastError.map { .text($0) } ?? .null,
-                            .text(job), .integer(Int64(seq)), .text(state), .integer(Int64(attempts)),
-                        ])
-                    guard db.changes == 1 else { throw StoreError(.sqlite, "a task changed under its claim") }
-                    try db.execute(
-                        """
-                        UPDATE jobs SET state = 'running', started_us = COALESCE(started_us, ?), updated_us = ?,
-                        attempts = attempts + 1 WHERE id = ? AND state IN ('queued', 'running')
-                        """, [.integer(now), .integer(now), .text(job)])
-                    try event(db, job: job, task: seq, kind: "claimed", detail: "attempt \(attempts + 1)")
-                    return ClaimedTask(
-                        jobID: job, sequence: seq, owner: owner, attempt: attempts + 1, stage: row["stage"].int ?? 0,
-                        part: row["part"].int ?? 0, modelID: row["model_id"].string ?? "", shards: row["shards"].string)
-                }
-            }
-        }
-    }
+    func claimTask(
+        owner: String, leaseSeconds: Double, maxAttempts: Int, excludingModels: Set<String>
+    ) throws
+        -> ClaimedTask?
 
-    /// Ends a job that has not ended as failed and cancels its other tasks, in the caller's transaction.
-    private func failJob(_ db: Connection, job: String, reason: String, now: Int64) throws -> Bool {
-        try db.execute(
-            """
-            UPDATE jobs SET state = 'failed', error = ?, finished_us = ?, updated_us = ?
-            WHERE id = ? AND state IN ('queued', 'running')
-            """,
-            [.text(reason), .integer(now), .integer(now), .text(job)])
-        guard db.changes == 1 else { return false }
-        try db.execute(
-            "UPDATE tasks SET state = 'cancelled', owner = NULL WHERE job_id = ? AND state IN ('queued', 'running')",
-            [.text(job)])
-        try event(db, job: job, task: nil, kind: "failed", detail: reason)
-        return true
-    }
+    /// Whether some task could be claimed now (a read, without a write lock).
+    func hasRunnableTask(excludingModels: Set<String>) throws -> Bool
 
-    /// The job's state after one of its tasks went back to the queue: running while another task runs.
-    private func requeueJob(_ db: Connection, job: String, error: String?, now: Int64) throws {
-        try db.execute(
-            """
-            UPDATE jobs SET updated_us = ?, error = COALESCE(?, error),
-            state = CASE WHEN EXISTS (SELECT 1 FROM tasks WHERE job_id = ? AND state = 'running') THEN 'running'
-                         ELSE 'queued' END
-            WHERE id = ? AND state IN ('queued', 'running')
-            """, [.integer(now), error.map { .text($0) } ?? .null, .text(job), .text(job)])
-    }
+    /// Waits up to `seconds` for a sign that work may have arrived (a server database's notification), returning at
+    /// once when one came. A store without notifications sleeps the time out: the caller polls.
+    func waitForWork(seconds: Double)
 
-    /// The condition on `tasks AS t JOIN jobs AS j` of a task that can be claimed now (arguments: now, now, then the
-    /// `excluded` model ids): of a live job that is not held, queued past its backoff or running past its lease, with
-    /// every earlier stage of its job done.
-    private static func runnable(excluding excluded: Int) -> String {
-        let models =
-            excluded == 0
-            ? "" : "AND j.model_id NOT IN (" + Array(repeating: "?", count: excluded).joined(separator: ", ") + ")"
-        return """
-            j.state IN ('queued', 'running') AND j.held = 0
-            AND ((t.state = 'queued' AND t.not_before_us <= ?) OR (t.state = 'running' AND t.lease_expires_us < ?))
-            AND NOT EXISTS (
-                SELECT 1 FROM tasks AS u WHERE u.job_id = t.job_id AND u.stage < t.stage AND u.state != 'done')
-            \(models)
-            """
-    }
-
-    /// Whether some task could be claimed now (a read, without the write lock).
-    ///
-    /// - Throws: ``StoreError``.
-    public func hasRunnableTask(excludingModels: Set<String> = []) throws -> Bool {
-        try sync { db in
-            let now = Timestamp.now().microseconds
-            let excluded = excludingModels.sorted()
-            return
-                !(try db.query(
-                    """
-                    SELECT 1 FROM tasks AS t JOIN jobs AS j ON j.id = t.job_id
-                    WHERE \(JobStore.runnable(excluding: excluded.count))
-                    LIMIT 1
-                    """, [.integer(now), .integer(now)] + excluded.map { .text($0) }
-                ).isEmpty)
-        }
-    }
-
-    /// The fence of every transition of a claimed task: this claim still holds it.
-    private static let heldByClaim = "job_id = ? AND seq = ? AND owner = ? AND attempts = ? AND state = 'running'"
-
-    private static func claimArguments(_ task: ClaimedTask) -> [SQLValue] {
-        [.text(task.jobID), .integer(Int64(task.sequence)), .text(task.owner), .integer(Int64(task.attempt))]
-    }
-
-    /// Extends a lease.
-    ///
-    /// - Returns: `false` when the claim was lost (another worker rescued the task, or its job ended).
-    /// - Throws: ``StoreError``.
-    public func renewLease(_ task: ClaimedTask, leaseSeconds: Double) throws -> Bool {
-        try sync { db in
-            try db.withImmediateTransaction {
-                let now = Timestamp.now().microseconds
-                try db.execute(
-                    "UPDATE tasks SET lease_expires_us = ? WHERE \(JobStore.heldByClaim) AND lease_expires_us >= ?",
-                    [.integer(now + Int64(leaseSeconds * 1e6))] + JobStore.claimArguments(task) + [.integer(now)])
-                return db.changes == 1
-            }
-        }
-    }
+    /// Extends a lease. Returns `false` when the claim was lost (another worker rescued the task, or its job ended).
+    func renewLease(_ task: ClaimedTask, leaseSeconds: Double) throws -> Bool
 
     /// Whether this claim still holds its task (its lease unexpired): checked before publishing.
-    ///
-    /// - Throws: ``StoreError``.
-    public func holdsLease(_ task: ClaimedTask) throws -> Bool {
-        try sync { db in
-            !(try db.query(
-                "SELECT 1 FROM tasks WHERE \(JobStore.heldByClaim) AND lease_expires_us >= ?",
-                JobStore.claimArguments(task) + [.integer(Timestamp.now().microseconds)]
-            ).isEmpty)
-        }
-    }
+    func holdsLease(_ task: ClaimedTask) throws -> Bool
 
     /// Marks a task done, only if the caller still holds its lease (checked in the same transaction), and the job
-    /// done when it was its last task.
-    ///
-    /// - Returns: `false` when the lease was lost: the caller must discard its result.
-    /// - Throws: ``StoreError``.
-    public func completeTask(
+    /// done when it was its last task. Returns `false` when the lease was lost: the caller must discard its result.
+    /// Called again by the same claim with the same result path (after an unanswered commit), it answers `true`.
+    func completeTask(
         _ task: ClaimedTask, customers: Int, scored: Int, rejectedRows: Int, resultPath: String
-    )
-        throws -> Bool
-    {
-        try sync { db in
-            try db.withImmediateTransaction {
-                let now = Timestamp.now().microseconds
-                try db.execute(
-                    """
-                    UPDATE tasks SET state = 'done', owner = NULL, result_path = ?, error = NULL
-                    WHERE \(JobStore.heldByClaim) AND lease_expires_us >= ?
-                    """,
-                    [.text(resultPath)] + JobStore.claimArguments(task) + [.integer(now)])
-                guard db.changes == 1 else { return false }
-                try event(
-                    db, job: task.jobID, task: task.sequence, kind: "task_done", detail: "attempt \(task.attempt)")
-                let counts = try db.query(
-                    """
-                    SELECT COALESCE(SUM(state = 'done'), 0) AS done, COALESCE(SUM(state != 'done'), 0) AS remaining
-                    FROM tasks WHERE job_id = ?
-                    """, [.text(task.jobID)])
-                try db.execute(
-                    "UPDATE jobs SET tasks_done = ?, updated_us = ? WHERE id = ?",
-                    [.integer(Int64(counts[0]["done"].int ?? 0)), .integer(now), .text(task.jobID)])
-                if counts[0]["remaining"].int == 0 {
-                    try db.execute(
-                        """
-                        UPDATE jobs SET state = 'done', finished_us = ?, customers = ?, scored = ?, rejected_rows = ?,
-                        result_path = ?, error = NULL WHERE id = ? AND state = 'running'
-                        """,
-                        [
-                            .integer(now), .integer(Int64(customers)), .integer(Int64(scored)),
-                            .integer(Int64(rejectedRows)), .text(resultPath), .text(task.jobID),
-                        ])
-                    guard db.changes == 1 else { throw StoreError(.sqlite, "a job ended under its last task") }
-                    try event(db, job: task.jobID, task: nil, kind: "done", detail: "\(scored) customers scored")
-                }
-                return true
-            }
-        }
-    }
+    ) throws
+        -> Bool
 
     /// Records a failed attempt: retried after `retryAfter` seconds, or, when `retryAfter` is `nil` (a permanent
     /// failure such as bad data) or this was attempt `maxAttempts`, the job fails with the reason and its other tasks
-    /// are cancelled. Only the lease holder may do this.
-    ///
-    /// - Returns: `false` when the lease was lost.
-    /// - Throws: ``StoreError``.
-    public func failTask(
-        _ task: ClaimedTask, reason: String, retryAfter: Double?, maxAttempts: Int = .max
-    ) throws -> Bool {
-        try sync { db in
-            try db.withImmediateTransaction {
-                let now = Timestamp.now().microseconds
-                let permanent = retryAfter == nil || task.attempt >= maxAttempts
-                let finalReason =
-                    retryAfter != nil && permanent
-                    ? "gave up after \(task.attempt) attempts; the last: \(reason)" : reason
-                try db.execute(
-                    """
-                    UPDATE tasks SET state = ?, owner = NULL, error = ?, not_before_us = ?
-                    WHERE \(JobStore.heldByClaim)
-                    """,
-                    [
-                        .text(permanent ? "failed" : "queued"), .text(finalReason),
-                        .integer(now + Int64((retryAfter ?? 0) * 1e6)),
-                    ] + JobStore.claimArguments(task))
-                guard db.changes == 1 else { return false }
-                if permanent {
-                    _ = try failJob(db, job: task.jobID, reason: finalReason, now: now)
-                } else {
-                    try requeueJob(db, job: task.jobID, error: reason, now: now)
-                    try event(db, job: task.jobID, task: task.sequence, kind: "retry", detail: reason)
-                }
-                return true
-            }
-        }
-    }
+    /// are cancelled. Only the lease holder may do this; returns `false` when the lease was lost.
+    func failTask(_ task: ClaimedTask, reason: String, retryAfter: Double?, maxAttempts: Int) throws -> Bool
 
     /// Hands a task back (a worker stopping, or one without the job's model): queued again at once, the attempt not
     /// counted.
-    ///
-    /// - Throws: ``StoreError``.
-    public func releaseTask(_ task: ClaimedTask, reason: String = "worker stopping") throws {
-        try sync { db in
-            try db.withImmediateTransaction {
-                try db.execute(
-                    """
-                    UPDATE tasks SET state = 'queued', owner = NULL, attempts = MAX(attempts - 1, 0), not_before_us = 0
-                    WHERE \(JobStore.heldByClaim)
-                    """, JobStore.claimArguments(task))
-                if db.changes == 1 {
-                    // The claim is not counted on the job either.
-                    try db.execute(
-                        "UPDATE jobs SET attempts = MAX(attempts - 1, 0) WHERE id = ?", [.text(task.jobID)])
-                    try requeueJob(db, job: task.jobID, error: nil, now: Timestamp.now().microseconds)
-                    try event(db, job: task.jobID, task: task.sequence, kind: "released", detail: reason)
-                }
-            }
-        }
-    }
+    func releaseTask(_ task: ClaimedTask, reason: String) throws
 
     /// Queues a failed job again (an operator's retry after fixing its cause): every task restarts with no attempts.
     /// The caller removes the job's work folders first (`vfl retry` does), so a split job partitions afresh.
     ///
     /// - Parameter shards: The shards resolved again (the operator may have replaced one), or `nil` to keep them.
     /// - Returns: `false` when the job does not exist or is not failed.
-    /// - Throws: ``StoreError``.
-    public func retryJob(_ id: String, shards: String? = nil) throws -> Bool {
-        try sync { db in
-            try db.withImmediateTransaction {
-                let now = Timestamp.now().microseconds
-                try db.execute(
-                    """
-                    UPDATE jobs SET state = 'queued', error = NULL, finished_us = NULL, attempts = 0, updated_us = ?,
-                    tasks_done = 0, shards = COALESCE(?, shards) WHERE id = ? AND state = 'failed'
-                    """, [.integer(now), shards.map { .text($0) } ?? .null, .text(id)])
-                guard db.changes == 1 else { return false }
-                try db.execute(
-                    """
-                    UPDATE tasks SET state = 'queued', owner = NULL, attempts = 0, not_before_us = 0, error = NULL,
-                    result_path = NULL WHERE job_id = ?
-                    """, [.text(id)])
-                try event(db, job: id, task: nil, kind: "retried", detail: "queued again by an operator")
-                return true
-            }
-        }
-    }
+    func retryJob(_ id: String, shards: String?) throws -> Bool
 
     /// The file of a model the store knows, for workers that load a job's model by id.
-    ///
-    /// - Throws: ``StoreError``.
-    public func modelPath(_ id: String) throws -> String? {
-        try sync { db in try db.query("SELECT path FROM models WHERE id = ?", [.text(id)]).first?["path"].string }
-    }
+    func modelPath(_ id: String) throws -> String?
 
     /// The owner tokens of tasks currently running (to tell live private result folders from abandoned ones).
-    ///
-    /// - Throws: ``StoreError``.
-    public func runningOwners() throws -> Set<String> {
-        try sync { db in
-            Set(
-                try db.query("SELECT owner FROM tasks WHERE state = 'running' AND owner IS NOT NULL").compactMap {
-                    $0["owner"].string
-                })
-        }
-    }
-
-    /// The states of a job's tasks, in task order (`queued`, `running`, `done`, `failed`, `cancelled`).
-    ///
-    /// - Throws: ``StoreError``.
-    public func taskStates(job: String) throws -> [String] {
-        try sync { db in
-            try db.query("SELECT state FROM tasks WHERE job_id = ? ORDER BY seq", [.text(job)]).compactMap {
-                $0["state"].string
-            }
-        }
-    }
-
-    /// How many tasks of `stage` a job has (a split job's bucket count).
-    ///
-    /// - Throws: ``StoreError``.
-    public func taskCount(job: String, stage: Int) throws -> Int {
-        try sync { db in
-            try db.query(
-                "SELECT COUNT(*) AS n FROM tasks WHERE job_id = ? AND stage = ?", [.text(job), .integer(Int64(stage))]
-            ).first?["n"].int ?? 0
-        }
-    }
-
-    /// Counts for `/metrics`: jobs and tasks by state, customers scored, rows rejected, live workers.
-    ///
-    /// - Throws: ``StoreError``.
-    public func metrics(
-        liveWithinSeconds: Double = 30
-    ) throws -> (
-        jobs: [String: Int], tasks: [String: Int], scored: Int, rejectedRows: Int, liveWorkers: Int
-    ) {
-        try sync { db in
-            var jobs: [String: Int] = [:]
-            for row in try db.query("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state") {
-                jobs[row["state"].string ?? ""] = row["n"].int ?? 0
-            }
-            var tasks: [String: Int] = [:]
-            for row in try db.query("SELECT state, COUNT(*) AS n FROM tasks GROUP BY state") {
-                tasks[row["state"].string ?? ""] = row["n"].int ?? 0
-            }
-            let totals = try db.query(
-                "SELECT COALESCE(SUM(scored), 0) AS s, COALESCE(SUM(rejected_rows), 0) AS r FROM jobs WHERE state = 'done'"
-            )
-            let since = Timestamp.now().microseconds - Int64(liveWithinSeconds * 1e6)
-            let live = try db.query("SELECT COUNT(*) AS n FROM workers WHERE seen_us >= ?", [.integer(since)])
-            return (jobs, tasks, totals[0]["s"].int ?? 0, totals[0]["r"].int ?? 0, live[0]["n"].int ?? 0)
-        }
-    }
+    func runningOwners() throws -> Set<String>
 
     /// Records a worker's heartbeat (for metrics: live workers).
-    ///
-    /// - Throws: ``StoreError``.
-    public func heartbeat(worker: String) throws {
-        try sync { db in
-            try db.execute(
-                "INSERT INTO workers(name, seen_us) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET seen_us = excluded.seen_us",
-                [.text(worker), .integer(Timestamp.now().microseconds)])
-        }
-    }
+    func heartbeat(worker: String) throws
+}
 
-    // MARK: - Reading
+/// The reads of the status API, metrics and operators' commands.
+public protocol JobCatalog: AnyObject, Sendable {
+    /// Jobs, newest first, at most `limit`.
+    func jobs(state: JobState?, limit: Int) throws -> [JobRecord]
 
-    /// Jobs, newest first.
+    /// Jobs newest first, one page at a time, by keyset (no offset): a page after a job starts right below that
+    /// job's position whatever its state now, so jobs recorded between two requests never shift or repeat the later
+    /// pages.
     ///
-    /// - Throws: ``StoreError``.
-    public func jobs(state: JobState? = nil, limit: Int = 100) throws -> [JobRecord] {
-        try sync { db in
-            let rows: [Row]
-            if let state {
-                rows = try db.query(
-                    "SELECT * FROM jobs WHERE state = ? ORDER BY created_us DESC, id LIMIT ?",
-                    [.text(state.rawValue), .integer(Int64(limit))])
-            } else {
-                rows = try db.query("SELECT * FROM jobs ORDER BY created_us DESC, id LIMIT ?", [.integer(Int64(limit))])
-            }
-            return rows.map(JobStore.record)
-        }
-    }
+    /// - Throws: ``StoreError`` of code `unknownCursor` when no job has the id `after`.
+    func jobs(state: JobState?, after: String?, limit: Int) throws -> JobPage
 
     /// One job, or `nil`.
-    ///
-    /// - Throws: ``StoreError``.
-    public func job(_ id: String) throws -> JobRecord? {
-        try sync { db in try db.query("SELECT * FROM jobs WHERE id = ?", [.text(id)]).first.map(JobStore.record) }
-    }
+    func job(_ id: String) throws -> JobRecord?
 
     /// A job's events, oldest first: when, which process, what and why.
-    ///
-    /// - Throws: ``StoreError``.
-    public func events(job: String) throws -> [(at: Int64, process: String, kind: String, detail: String)] {
-        try sync { db in
-            try db.query("SELECT at_us, process, kind, detail FROM events WHERE job_id = ? ORDER BY id", [.text(job)])
-                .map {
-                    (
-                        Int64($0["at_us"].int ?? 0), $0["process"].string ?? "", $0["kind"].string ?? "",
-                        $0["detail"].string ?? ""
-                    )
-                }
-        }
-    }
+    func events(job: String) throws -> [(at: Int64, process: String, kind: String, detail: String)]
+
+    /// The states of a job's tasks, in task order (`queued`, `running`, `done`, `failed`, `cancelled`).
+    func taskStates(job: String) throws -> [String]
+
+    /// How many tasks of `stage` a job has (a split job's bucket count).
+    func taskCount(job: String, stage: Int) throws -> Int
+
+    /// Counts for `/metrics`: jobs and tasks by state, customers scored, rows rejected, live workers.
+    func metrics(
+        liveWithinSeconds: Double
+    ) throws -> (
+        jobs: [String: Int], tasks: [String: Int], scored: Int, rejectedRows: Int, liveWorkers: Int
+    )
+
+    /// The durations of done jobs (seconds from ingest to results) as histogram buckets counted by the database:
+    /// a job counts in the first bucket whose upper bound is at least its duration.
+    func doneDurations(bounds: [Double]) throws -> HistogramCounts
 
     /// Done jobs and where their results were written, for publishing results a crash left unpublished.
+    func doneResultPaths() throws -> [(job: String, path: String)]
+}
+
+/// A job store: the queue and the catalog over one database, SQLite (``SQLiteStore``, one machine) or a server.
+public protocol JobStore: JobQueue, JobCatalog {
+    /// Where the store is, for logs and messages (never a password).
+    var location: String { get }
+
+    /// Whether the database this process opened is still the one at its location: a SQLite file can be deleted or
+    /// replaced under a running process; a server database is always `current`.
+    var fileState: DatabaseFileState { get }
+
+    /// Throws when ``fileState`` is not `current`, after logging an error to `logger`. A long-running process calls
+    /// it every iteration and exits when it throws: its supervisor starts it again on the database at the location.
     ///
-    /// - Throws: ``StoreError``.
-    public func doneResultPaths() throws -> [(job: String, path: String)] {
-        try sync { db in
-            try db.query("SELECT id, result_path FROM jobs WHERE state = 'done' AND result_path IS NOT NULL").map {
-                ($0["id"].string!, $0["result_path"].string!)
-            }
-        }
+    /// - Throws: ``StoreError`` of code `fileChanged`.
+    func checkFile(logger: Logger?) throws
+
+    /// Writes a consistent copy of the store to `path` while other processes keep writing, and says what it did.
+    func backup(to path: String) throws -> String
+}
+
+extension JobQueue {
+    /// Records a new job with one stage of `tasks` parts, not held.
+    public func createJob(id: String, parties: [String], modelID: String, modelName: String, tasks: Int) throws {
+        try createJob(
+            id: id, parties: parties, modelID: modelID, modelName: modelName,
+            tasks: (0..<tasks).map {
+                TaskSpec(stage: 0, part: $0)
+            })
     }
 
-    /// `PRAGMA integrity_check`'s answer (`ok` when healthy).
-    ///
-    /// - Throws: ``StoreError``.
-    public func integrityCheck() throws -> String {
-        try sync { db in try db.query("PRAGMA integrity_check").first?.values.first?.string ?? "" }
+    /// Records a new job and its staged tasks, with no model path or shards.
+    public func createJob(
+        id: String, parties: [String], modelID: String, modelName: String, held: Bool = false, tasks: [TaskSpec]
+    ) throws {
+        try createJob(
+            id: id, parties: parties, modelID: modelID, modelName: modelName, modelPath: nil, shards: nil, held: held,
+            tasks: tasks)
     }
 
-    /// Writes a consistent copy of the store to `path` (SQLite's online backup; other processes keep writing),
-    /// through a temporary file renamed into place, and checks the copy's integrity.
-    ///
-    /// - Throws: ``StoreError``.
-    public func backup(to path: String) throws {
-        let temporary = FileIO.temporaryName(for: path)
-        try sync { db in try db.backup(to: temporary) }
-        let check: String
-        do {
-            // The copy is one self-contained file (rollback journal mode), checked before it is published.
-            let copy = try Connection(path: temporary)
-            check = try copy.query("PRAGMA integrity_check").first?.values.first?.string ?? ""
-            try copy.execute("PRAGMA journal_mode=DELETE")
-        }
-        guard check == "ok" else { throw StoreError(.corrupt, "the backup failed its integrity check: \(check)") }
-        do { try FileIO.rename(temporary, to: path) } catch {
-            throw StoreError(.sqlite, "cannot move the backup into place: \(error)")
-        }
+    /// Claims the next runnable task of any model.
+    public func claimTask(owner: String, leaseSeconds: Double, maxAttempts: Int) throws -> ClaimedTask? {
+        try claimTask(owner: owner, leaseSeconds: leaseSeconds, maxAttempts: maxAttempts, excludingModels: [])
     }
 
-    static func record(_ row: Row) -> JobRecord {
-        JobRecord(
-            id: row["id"].string ?? "", state: JobState(rawValue: row["state"].string ?? "") ?? .queued,
-            parties: (row["parties"].string ?? "").split(separator: ",").map(String.init),
-            modelID: row["model_id"].string,
-            createdAt: Int64(row["created_us"].int ?? 0), startedAt: row["started_us"].int.map(Int64.init),
-            finishedAt: row["finished_us"].int.map(Int64.init), attempts: row["attempts"].int ?? 0,
-            error: row["error"].string, customers: row["customers"].int, scored: row["scored"].int,
-            rejectedRows: row["rejected_rows"].int, tasksTotal: row["tasks_total"].int ?? 0,
-            tasksDone: row["tasks_done"].int ?? 0, shards: row["shards"].string, held: (row["held"].int ?? 0) != 0)
+    /// Whether some task of any model could be claimed now.
+    public func hasRunnableTask() throws -> Bool { try hasRunnableTask(excludingModels: []) }
+
+    /// Records a failed attempt with no limit on attempts.
+    public func failTask(_ task: ClaimedTask, reason: String, retryAfter: Double?) throws -> Bool {
+        try failTask(task, reason: reason, retryAfter: retryAfter, maxAttempts: .max)
     }
+
+    /// Hands a task back because the worker stops.
+    public func releaseTask(_ task: ClaimedTask) throws { try releaseTask(task, reason: "worker stopping") }
+
+    /// Queues a failed job again with its shards as recorded.
+    public func retryJob(_ id: String) throws -> Bool { try retryJob(id, shards: nil) }
+}
+
+extension JobCatalog {
+    /// Jobs of every state, newest first: the latest 100 unless `limit` says otherwise.
+    public func jobs(limit: Int = 100) throws -> [JobRecord] { try jobs(state: nil, limit: limit) }
+
+    /// Counts for `/metrics`, with workers live when seen in the last 30 seconds.
+    public func metrics() throws -> (
+        jobs: [String: Int], tasks: [String: Int], scored: Int, rejectedRows: Int, liveWorkers: Int
+    ) { try metrics(liveWithinSeconds: 30) }
+}
+
+extension JobStore {
+    /// ``checkFile(logger:)`` with no logger.
+    public func checkFile() throws { try checkFile(logger: nil) }
 }

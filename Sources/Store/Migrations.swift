@@ -69,17 +69,9 @@ enum Migrations {
     /// - Throws: ``StoreError``.
     static func apply(to db: Connection) throws {
         try db.execute("CREATE TABLE IF NOT EXISTS migrations(name TEXT PRIMARY KEY, applied_us INTEGER NOT NULL)")
-        // A store migrated by a newer vfl is refused (a rolling upgrade must not run old code on a new schema).
-        let known = Set(all.map(\.name))
-        let unknown = try db.query("SELECT name FROM migrations").compactMap { $0["name"].string }.filter {
-            !known.contains($0)
-        }
-        guard unknown.isEmpty else {
-            throw StoreError(
-                .newerSchema,
-                "the job store has migrations this vfl does not know (\(unknown.sorted().joined(separator: ", "))): "
-                    + "it was upgraded by a newer vfl; run that version")
-        }
+        try SchemaHistory.refuseUnknown(
+            applied: try db.query("SELECT name FROM migrations").compactMap { $0["name"].string },
+            known: all.map(\.name))
         for migration in all {
             try db.withImmediateTransaction {
                 guard try db.query("SELECT 1 FROM migrations WHERE name = ?", [.text(migration.name)]).isEmpty else {
@@ -90,6 +82,22 @@ enum Migrations {
                     "INSERT INTO migrations(name, applied_us) VALUES (?, ?)",
                     [.text(migration.name), .integer(Timestamp.now().microseconds)])
             }
+        }
+    }
+}
+
+/// What both backends check of the migrations a store has recorded.
+public enum SchemaHistory {
+    /// Refuses a store migrated by a newer vfl (a rolling upgrade must not run old code on a new schema).
+    ///
+    /// - Throws: ``StoreError`` of code `newerSchema`, naming the migrations this binary does not know.
+    public static func refuseUnknown(applied: [String], known: [String]) throws {
+        let unknown = Set(applied).subtracting(known)
+        guard unknown.isEmpty else {
+            throw StoreError(
+                .newerSchema,
+                "the job store has migrations this vfl does not know (\(unknown.sorted().joined(separator: ", "))): "
+                    + "it was upgraded by a newer vfl; run that version")
         }
     }
 }

@@ -24,15 +24,22 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         public static let fileChanged = Code(rawValue: "file_changed")
         /// A row that should exist does not.
         public static let notFound = Code(rawValue: "not_found")
+        /// The database server cannot be reached (down, restarting, failing over, or the network is cut): retried
+        /// with backoff, then reported.
+        public static let unavailable = Code(rawValue: "unavailable")
+        /// Two transactions deadlocked or could not be serialized: the transaction is retried.
+        public static let conflict = Code(rawValue: "conflict")
+        /// Any other error a database server reported.
+        public static let server = Code(rawValue: "server")
         /// A paging cursor (`after`) names no job.
         public static let unknownCursor = Code(rawValue: "unknown_cursor")
     }
 
     /// What went wrong.
     public var code: Code
-    /// A sentence, with SQLite's message.
+    /// A sentence, with the database's message.
     public var message: String
-    /// The statement involved, if any (with `?` placeholders, never values).
+    /// The statement involved, if any (with placeholders, never values).
     public var sql: String?
 
     /// Creates an error.

@@ -9,12 +9,12 @@ import Synchronization
 /// A job is scored with its own model or not at all: a worker that cannot load a job's model hands the task back for a
 /// worker that can (``WorkerService``). The lookup by id is where a model registry plugs in.
 public final class ModelCatalog: Sendable {
-    private let store: JobStore
+    private let store: any JobStore
     private let loaded: Mutex<[(id: String, model: SplitModel)]>
     private let capacity: Int
 
     /// Creates a catalog holding `preloaded`, keeping at most `capacity` models loaded.
-    public init(store: JobStore, preloaded: SplitModel, capacity: Int = 4) {
+    public init(store: any JobStore, preloaded: SplitModel, capacity: Int = 4) {
         self.store = store
         self.loaded = Mutex([(preloaded.id, preloaded)])
         self.capacity = max(1, capacity)

@@ -128,15 +128,9 @@ final class PartyTable: @unchecked Sendable {
         }
         if tokenKeys {
             // An empty key (a row rejected as keyless) is all zeros, never sorted or shown.
-            var words: (UInt64, UInt32, UInt32) = (0, 0, 0)
-            if key.count == ConsortiumKey.tokenLength {
-                words = (
-                    PartyTable.hexValue(key, 0, 16), UInt32(PartyTable.hexValue(key, 16, 8)),
-                    UInt32(PartyTable.hexValue(key, 24, 8))
-                )
-            }
-            entries.append(KeyEntry(high: words.0, low: words.1, row: UInt32(row)))
-            tokenTails.append(words.2)
+            let bits = ConsortiumKey.tokenBits(key) ?? (0, 0)
+            entries.append(KeyEntry(high: bits.high, low: UInt32(truncatingIfNeeded: bits.low >> 32), row: UInt32(row)))
+            tokenTails.append(UInt32(truncatingIfNeeded: bits.low))
             rows += 1
             return
         }
@@ -160,17 +154,6 @@ final class PartyTable: @unchecked Sendable {
         rows += 1
     }
 
-    /// The value of `count` lowercase hex characters of `text` from `start`.
-    @inline(__always)
-    private static func hexValue(_ text: UnsafeBufferPointer<UInt8>, _ start: Int, _ count: Int) -> UInt64 {
-        var value: UInt64 = 0
-        for i in start..<start + count {
-            let c = text[i]
-            value = value << 4 | UInt64(c <= 0x39 ? c &- 0x30 : c &- 0x57)
-        }
-        return value
-    }
-
     /// Calls `body` with a token key's 32 characters (`tail`: its last 32 bits when the caller has them).
     @inline(__always)
     private func withTokenKey<R>(
@@ -183,15 +166,8 @@ final class PartyTable: @unchecked Sendable {
             return body(UnsafeBufferPointer(start: nil, count: 0))
         }
         return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: ConsortiumKey.tokenLength) { text in
-            func put(_ value: UInt64, _ start: Int, _ count: Int) {
-                for i in 0..<count {
-                    let nibble = UInt8(truncatingIfNeeded: value >> (4 * (count - 1 - i))) & 15
-                    text[start + i] = nibble < 10 ? 0x30 + nibble : 0x57 + nibble
-                }
-            }
-            put(entry.high, 0, 16)
-            put(UInt64(entry.low), 16, 8)
-            put(UInt64(tail ?? tokenTails[row]), 24, 8)
+            let low = UInt64(entry.low) << 32 | UInt64(tail ?? tokenTails[row])
+            ConsortiumKey.writeTokenText(high: entry.high, low: low, to: text.baseAddress!)
             return body(UnsafeBufferPointer(text))
         }
     }

@@ -55,7 +55,7 @@ public struct WorkerConfiguration: Sendable {
 public final class WorkerService: @unchecked Sendable {
     // `stopping` is atomic; everything else is used on the worker's own thread.
     private let configuration: WorkerConfiguration
-    private let store: JobStore
+    private let store: any JobStore
     private let models: ModelCatalog
     private let logger: Logger
     private let name: String
@@ -64,7 +64,7 @@ public final class WorkerService: @unchecked Sendable {
 
     /// Creates a worker named `name` (unique per process, e.g. `worker-<host>-<pid>`) that stops when `stop` is set.
     public init(
-        configuration: WorkerConfiguration, store: JobStore, model: SplitModel, name: String, logger: Logger,
+        configuration: WorkerConfiguration, store: any JobStore, model: SplitModel, name: String, logger: Logger,
         stop: Flag = Flag()
     ) {
         self.stopping = stop
@@ -151,7 +151,7 @@ public final class WorkerService: @unchecked Sendable {
             let task: ClaimedTask?
             // A read-only look first, so that idle workers do not take the write lock at every poll.
             if (try? store.hasRunnableTask(excludingModels: Set(unavailable.keys))) == false {
-                usleep(UInt32(configuration.pollSeconds * 1e6))
+                store.waitForWork(seconds: configuration.pollSeconds)
                 continue
             }
             do {
@@ -163,7 +163,7 @@ public final class WorkerService: @unchecked Sendable {
                 task = nil
             }
             guard let task else {
-                usleep(UInt32(configuration.pollSeconds * 1e6))
+                store.waitForWork(seconds: configuration.pollSeconds)
                 continue
             }
             do { try Failpoint.hit("worker.claimed") } catch {
@@ -449,7 +449,7 @@ struct JobInput {
 
     /// Loads the job's input from its record; only a job recorded without shards (by an older ingest) reads its
     /// manifest and resolves them now.
-    init(task: ClaimedTask, spool: Spool, store: JobStore) throws {
+    init(task: ClaimedTask, spool: Spool, store: any JobStore) throws {
         directory = spool.batch(task.jobID)
         do {
             if let recorded = task.shards {

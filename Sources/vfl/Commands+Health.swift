@@ -20,11 +20,11 @@ extension Commands {
             return 0
         }
         let settings = try pipelineSettings(options)
-        guard FileIO.exists(settings.database) else {
+        guard storeExists(settings) else {
             printError("no job store at \(settings.database)")
             return 1
         }
-        let store = try openStore(settings, process: "health-\(getpid())")
+        let store = try openStore(settings, process: "health-\(getpid())", options)
         _ = try store.jobs(limit: 1)
         print("ok")
         return 0
@@ -86,14 +86,14 @@ extension Commands {
             throw ParsedArguments.UsageError("--out FILE is required")
         }
         let settings = try pipelineSettings(options)
-        guard FileIO.exists(settings.database) else {
+        guard storeExists(settings) else {
             printError("no job store at \(settings.database)")
             return 1
         }
-        let store = try openStore(settings, process: "backup-\(getpid())")
+        let store = try openStore(settings, process: "backup-\(getpid())", options)
         let started = Timestamp.monotonicSeconds()
-        try store.backup(to: out)
-        say("backed up \(settings.database) to \(out) in \(Int((Timestamp.monotonicSeconds() - started) * 1000)) ms")
+        let what = try store.backup(to: out)
+        say("backed up to \(out) in \(Int((Timestamp.monotonicSeconds() - started) * 1000)) ms: \(what)")
         return 0
     }
 }

@@ -20,7 +20,7 @@ extension Commands {
 
     struct PipelineSettings {
         var spool: Spool
-        /// `--db`/`VFL_DB`, as given (default `<spool>/vfl.sqlite`): what ``openStore(_:process:)`` opens.
+        /// `--db`/`VFL_DB`, as given (default `<spool>/vfl.sqlite`): what ``openStore(_:process:_:)`` opens.
         var database: String
     }
 
@@ -56,13 +56,6 @@ extension Commands {
         var description: String
     }
 
-    /// Opens the job store that `--db`/`VFL_DB` names: the one place a command opens it.
-    ///
-    /// - Throws: `StoreError` when it cannot be opened.
-    static func openStore(_ settings: PipelineSettings, process: String) throws -> JobStore {
-        try JobStore(path: settings.database, process: process)
-    }
-
     static func ingest(_ options: ParsedArguments, _ environment: [String: String], _ logger: Logger) throws -> Int32 {
         try ParentWatch.arm(environment: environment, logger: logger)
         restrictNewFiles()
@@ -70,7 +63,7 @@ extension Commands {
         let modelPath = try modelPath(options)
         let model = try loadModel(modelPath)
         try createSpool(settings.spool)
-        let store = try openStore(settings, process: "ingest-\(getpid())")
+        let store = try openStore(settings, process: "ingest-\(getpid())", options)
         var configuration = IngestConfiguration(spool: settings.spool)
         configuration.modelPath = absolutePath(modelPath)
         configuration.requireTokens = try options.bool(.requireTokens)
@@ -95,7 +88,7 @@ extension Commands {
         try checkBLAS(logger)
         try createSpool(settings.spool)
         let name = "worker-\(hostName())-\(getpid())"
-        let store = try openStore(settings, process: name)
+        let store = try openStore(settings, process: name, options)
         let service = WorkerService(
             configuration: WorkerConfiguration(
                 spool: settings.spool, scoring: ScoringOptions(threads: threads), leaseSeconds: lease,
@@ -124,7 +117,7 @@ extension Commands {
             return 1
         }
         defer { lock.release() }
-        var store = try openStore(settings, process: "run-\(getpid())")
+        var store = try openStore(settings, process: "run-\(getpid())", options)
         // Worker threads x workers never above the cores.
         let threads = max(1, ScoringOptions.cores / workers)
         // The children read the same settings: the shared ones, and the flags given to vfl run that they take.
@@ -139,7 +132,8 @@ extension Commands {
         let tokenFile: String?
         do {
             let given = try APIToken.resolve(environment: environment.merging(["VFL_API_OPEN": "1"]) { $1 })
-            if given == nil && environment["VFL_API_OPEN"] != "1" {
+            let open = try options.string(.apiOpen) == "1"
+            if given == nil && !open {
                 tokenFile = absolutePath(settings.spool.apiTokenFile)
                 _ = try APIToken.loadOrCreate(at: settings.spool.apiTokenFile)
                 apiEnvironment["VFL_API_TOKEN_FILE"] = tokenFile
@@ -182,7 +176,7 @@ extension Commands {
             // The database file replaced (the children exit and come back on the new one): follow it. The old
             // connection is left open (Connection's deinit says why).
             if store.fileState == .replaced,
-                let reopened = try? openStore(settings, process: "run-\(getpid())")
+                let reopened = try? openStore(settings, process: "run-\(getpid())", options)
             {
                 logger.warning("database file replaced; reopened", metadata: [("db", settings.database)])
                 store = reopened
@@ -227,7 +221,7 @@ extension Commands {
         let loaded = try? loadModel(modelPath(options))
         let modelLoaded = loaded != nil
         try createSpool(settings.spool)
-        let store = try openStore(settings, process: "api-\(getpid())")
+        let store = try openStore(settings, process: "api-\(getpid())", options)
         let router = StatusRouter(
             store: store, spool: settings.spool, token: token, modelLoaded: modelLoaded,
             model: loaded.map { ($0.id, $0.reasons) }, minimumGroup: minimumGroup)
@@ -253,7 +247,7 @@ extension Commands {
     static func retry(_ options: ParsedArguments, _ environment: [String: String], _ logger: Logger) throws -> Int32 {
         guard options.positionals.count == 1 else { throw ParsedArguments.UsageError("give exactly one JOB_ID") }
         let settings = try pipelineSettings(options)
-        let store = try openStore(settings, process: "retry-\(getpid())")
+        let store = try openStore(settings, process: "retry-\(getpid())", options)
         // The operator may have fixed a shard: the batch's files are resolved and recorded again.
         let id = options.positionals[0]
         let folder = settings.spool.batch(id)

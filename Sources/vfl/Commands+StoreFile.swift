@@ -8,7 +8,7 @@ extension Commands {
     /// ``terminationRequested`` so that the process stops as on SIGTERM, and exits 1 for its supervisor to restart it.
     ///
     /// - Returns: A flag set once the file was found deleted or replaced (the process's exit status is then 1).
-    static func watchStoreFile(_ store: JobStore, logger: Logger) -> Flag {
+    static func watchStoreFile(_ store: any JobStore, logger: Logger) -> Flag {
         let changed = Flag()
         let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "vfl.store-file"))
         timer.schedule(deadline: .now() + 1, repeating: 1)

@@ -24,8 +24,14 @@ extension Setting {
         flag: "spool", variable: "VFL_SPOOL", placeholder: "DIR", default: "spool", commands: pipeline,
         help: "the spool: inbox, results and the system's folders")
     static let database = Setting(
-        flag: "db", variable: "VFL_DB", placeholder: "FILE", defaultNote: "<spool>/vfl.sqlite", commands: pipeline,
-        help: "the job store")
+        flag: "db", variable: "VFL_DB", placeholder: "FILE|URL", defaultNote: "<spool>/vfl.sqlite", commands: pipeline,
+        help: "the job store: a SQLite file, or postgres://user@host:port/db?... (docs/operations.md)")
+    static let databasePasswordFile = Setting(
+        flag: nil, variable: "VFL_DB_PASSWORD_FILE", placeholder: "FILE", commands: pipeline,
+        help: "a file holding the PostgreSQL password (else PGPASSWORD; never in the URL)")
+    static let databaseListen = Setting(
+        flag: nil, variable: "VFL_DB_LISTEN", kind: .choice(["0", "1"]), default: "1", commands: pipeline,
+        help: "PostgreSQL: 1 wakes idle workers by LISTEN/NOTIFY; 0 polls only (PgBouncer's transaction pooling)")
     static let model = Setting(
         flag: "model", variable: "VFL_MODEL", placeholder: "FILE", defaultNote: "the shipped model",
         commands: ["run", "ingest", "worker", "api", "score", "embed", "tokenize", "model"], help: "the model file")
@@ -222,7 +228,8 @@ extension Setting {
 
     /// Every setting, in the order of the docs.
     static let table: [Setting] = [
-        spool, database, model, workers, threads, lease, maxAttempts, memory, requireTokens,
+        spool, database, databasePasswordFile, databaseListen, model, workers, threads, lease, maxAttempts, memory,
+        requireTokens,
         port, host, maxConnections, maxConnectionsPerClient, headerTimeout, loops, minimumGroup, apiToken,
         apiTokenFile, apiOpen,
         scoresOut, maxRejectShare, decimals, noReasons, party, keyFile, map, normalize, keyColumn, newKey, stats,

@@ -53,10 +53,10 @@ import Testing
         ),
     ]
 
-    @Test(arguments: vectors.map(\.0))
-    func authenticate_matchesRFC4231(_ number: Int) {
+    @Test(arguments: vectors.map(\.0), [true, false])
+    func authenticate_matchesRFC4231(_ number: Int, hardware: Bool) {
         let (_, key, data, expected) = Self.vectors[number - 1]
-        let mac = HMACSHA256(key: key)
+        let mac = HMACSHA256(key: key, hardware: hardware)
         let full = Self.text(mac.authenticate(data))
         #expect(full.hasPrefix(expected), "RFC 4231 case \(number)")
         // The short-message path (two compressions) gives the same bytes, cut as asked.
@@ -72,9 +72,10 @@ import Testing
         }
     }
 
-    @Test func authenticate_everyMessageLengthAgreesWithTheGeneralPath() {
+    @Test(arguments: [true, false])
+    func authenticate_everyMessageLengthAgreesWithTheGeneralPath(hardware: Bool) {
         // Lengths around the one-block limit (55), the block (64) and two blocks, through both paths.
-        let mac = HMACSHA256(key: Array("consortium".utf8))
+        let mac = HMACSHA256(key: Array("consortium".utf8), hardware: hardware)
         let reference = HMACSHA256.Reference(key: Array("consortium".utf8))
         for n in 0...130 {
             let message = (0..<n).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
@@ -82,9 +83,10 @@ import Testing
         }
     }
 
-    @Test func authenticateLanes_equalsOneAtATimeForEveryShortLength() {
-        let mac = HMACSHA256(key: Array("lanes".utf8))
-        let key = ConsortiumKey(bytes: Array("lanes".utf8))
+    @Test(arguments: [true, false])
+    func authenticateLanes_equalsOneAtATimeForEveryShortLength(hardware: Bool) {
+        let mac = HMACSHA256(key: Array("lanes".utf8), hardware: hardware)
+        let key = ConsortiumKey(bytes: Array("lanes".utf8), hardware: !hardware)
         let lanes = HMACSHA256.lanes
         for first in 0...HMACSHA256.shortMessageLimit {
             let lengths = (0..<lanes).map { j in j % 2 == 0 ? (first + 11 * j) % 56 : 55 - (first + j) % 56 }
@@ -108,8 +110,10 @@ import Testing
                     key.writeTokens(lanes: b.baseAddress!, lengths: lengths, to: $0.baseAddress!)
                 }
             }
+            let reference = HMACSHA256.Reference(key: Array("lanes".utf8))
             for (j, message) in messages.enumerated() {
                 #expect(Array(out[32 * j..<32 * j + 32]) == mac.authenticate(message), "lengths \(lengths), lane \(j)")
+                #expect(Array(out[32 * j..<32 * j + 32]) == reference.authenticate(message))
                 #expect(String(decoding: hex[32 * j..<32 * j + 32], as: UTF8.self) == key.token(of: message))
             }
         }
@@ -187,5 +191,46 @@ extension HMACSHA256 {
             outer.update(block.map { $0 ^ 0x5c } + inner.finalize())
             return outer.finalize()
         }
+    }
+}
+
+/// Tokens' text and bits: the word-at-a-time decoder and encoder against plain per-character code.
+@Suite struct TokenTextTests {
+    static func bits(of text: String) -> (UInt64, UInt64)? {
+        Array(text.utf8).withUnsafeBufferPointer { ConsortiumKey.tokenBits($0) }.map { ($0.high, $0.low) }
+    }
+
+    @Test func tokenBits_roundTripsThroughWriteTokenText() {
+        var generator = SystemRandomNumberGenerator()
+        let digits = Array("0123456789abcdef".utf8)
+        for n in 0..<2_000 {
+            // Every digit in every place among the first 16 rounds, random ones after.
+            let text = (0..<32).map { i in n < 16 ? digits[(n + i) % 16] : digits[Int(generator.next() % 16)] }
+            let expected = (
+                UInt64(String(decoding: text[0..<16], as: UTF8.self), radix: 16)!,
+                UInt64(String(decoding: text[16..<32], as: UTF8.self), radix: 16)!
+            )
+            let got = text.withUnsafeBufferPointer { ConsortiumKey.tokenBits($0) }
+            #expect(got?.high == expected.0 && got?.low == expected.1)
+            var back = [UInt8](repeating: 0, count: 32)
+            back.withUnsafeMutableBufferPointer {
+                ConsortiumKey.writeTokenText(high: expected.0, low: expected.1, to: $0.baseAddress!)
+            }
+            #expect(back == text)
+        }
+    }
+
+    @Test func tokenBits_refusesEveryByteThatIsNotLowercaseHex() {
+        let valid = Set(Array("0123456789abcdef".utf8))
+        for byte in 0...255 {
+            for place in [0, 7, 8, 15, 23, 31] {
+                var text = Array("0123456789abcdef0123456789abcdef".utf8)
+                text[place] = UInt8(byte)
+                let token = text.withUnsafeBufferPointer { ConsortiumKey.isToken($0) }
+                #expect(token == valid.contains(UInt8(byte)), "byte \(byte) at \(place)")
+            }
+        }
+        #expect(Self.bits(of: String(repeating: "a", count: 31)) == nil)
+        #expect(Self.bits(of: String(repeating: "a", count: 33)) == nil)
     }
 }

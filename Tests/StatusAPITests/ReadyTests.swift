@@ -21,7 +21,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/vfl.sqlite"
         let router = StatusRouter(
-            store: try JobStore(path: path, process: "test"), spool: spool, token: nil, modelLoaded: true)
+            store: try SQLiteStore(path: path, process: "test"), spool: spool, token: nil, modelLoaded: true)
         let before = try ready(router)
         #expect(before.status == 200)
         #expect(before.body["database_file"]?.string == "current")
@@ -34,7 +34,7 @@ import Testing
         #expect(deleted.body["database_file"]?.string == "deleted")
         #expect(deleted.body["reason"]?.string == "the database file was deleted since this process opened it")
 
-        _ = try JobStore(path: path, process: "new")
+        _ = try SQLiteStore(path: path, process: "new")
         let replaced = try ready(router)
         #expect(replaced.status == 503)
         #expect(replaced.body["database_file"]?.string == "replaced")

@@ -77,10 +77,10 @@ import Testing
 @Suite struct StatusRouterTests {
     let directory = NSTemporaryDirectory() + "vfl-api-" + UUID().uuidString
 
-    func makeRouter(token: String? = nil) throws -> (StatusRouter, JobStore, Spool) {
+    func makeRouter(token: String? = nil) throws -> (StatusRouter, any JobStore, Spool) {
         let spool = Spool(root: directory)
         try spool.create()
-        let store = try JobStore(path: directory + "/vfl.sqlite", process: "test")
+        let store = try SQLiteStore(path: directory + "/vfl.sqlite", process: "test")
         return (
             StatusRouter(
                 store: store, spool: spool, token: token, modelLoaded: true,
@@ -99,7 +99,7 @@ import Testing
     }
 
     /// Records job `id` as done, with `csv` as its scores.csv.
-    func finishJob(_ id: String, csv: String, rows: Int, store: JobStore, spool: Spool) throws {
+    func finishJob(_ id: String, csv: String, rows: Int, store: any JobStore, spool: Spool) throws {
         try store.createJob(id: id, parties: ["a"], modelID: "m", modelName: "n", tasks: 1)
         let task = try #require(try store.claimTask(owner: "w", leaseSeconds: 30, maxAttempts: 3))
         try FileIO.makeDirectories(spool.results + "/" + id)

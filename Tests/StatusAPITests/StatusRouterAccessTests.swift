@@ -16,10 +16,10 @@ import Testing
     static let scores =
         header + "k1,700.00,a,C02,C01,,\nk2,650.50,a|b,C01,,,\nk3,812.25,b,,,,\n"
 
-    func makeRouter(token: String? = token) throws -> (StatusRouter, JobStore, Spool) {
+    func makeRouter(token: String? = token) throws -> (StatusRouter, any JobStore, Spool) {
         let spool = Spool(root: directory)
         try spool.create()
-        let store = try JobStore(path: directory + "/vfl.sqlite", process: "test")
+        let store = try SQLiteStore(path: directory + "/vfl.sqlite", process: "test")
         let router = StatusRouter(
             store: store, spool: spool, token: token, modelLoaded: true,
             model: ("m", ["C01": "Income is low", "C02": "Payment history score is low"]))
@@ -28,7 +28,7 @@ import Testing
 
     /// Records job `id` as done with `csv` as its scores.csv and, when given, `summary` as its summary.json.
     func finishJob(
-        _ id: String, csv: String = scores, summary: String? = nil, modelID: String = "m", store: JobStore,
+        _ id: String, csv: String = scores, summary: String? = nil, modelID: String = "m", store: any JobStore,
         spool: Spool
     ) throws {
         try store.createJob(id: id, parties: ["a", "b"], modelID: modelID, modelName: "n", tasks: 1)

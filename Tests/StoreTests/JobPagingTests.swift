@@ -9,13 +9,13 @@ import Testing
 @Suite struct JobPagingTests {
     let directory = NSTemporaryDirectory() + "vfl-paging-" + UUID().uuidString
 
-    func makeStore() throws -> JobStore {
+    func makeStore() throws -> SQLiteStore {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        return try JobStore(path: directory + "/vfl.sqlite", process: "test")
+        return try SQLiteStore(path: directory + "/vfl.sqlite", process: "test")
     }
 
     /// Every page after `after`, following `next` until it is `nil`.
-    func pages(_ store: JobStore, state: JobState?, limit: Int) throws -> [[String]] {
+    func pages(_ store: SQLiteStore, state: JobState?, limit: Int) throws -> [[String]] {
         var out: [[String]] = []
         var after: String?
         repeat {
@@ -27,7 +27,7 @@ import Testing
     }
 
     /// Inserts jobs with given creation times directly (ties included), in this order.
-    func insert(_ store: JobStore, _ jobs: [(id: String, created: Int64, state: String)]) throws {
+    func insert(_ store: SQLiteStore, _ jobs: [(id: String, created: Int64, state: String)]) throws {
         try store.sync { db in
             try db.withImmediateTransaction {
                 for job in jobs {

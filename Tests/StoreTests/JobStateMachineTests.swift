@@ -1,22 +1,20 @@
 import Core
+import Fixtures
 import Foundation
 import Store
 import Testing
 
 /// The job state machine's guarded transitions (docs/operations.md, "Job and task states").
 @Suite struct JobStateMachineTests {
-    let directory = NSTemporaryDirectory() + "vfl-states-" + UUID().uuidString
-
-    func makeStore() throws -> JobStore {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        return try JobStore(path: directory + "/vfl.sqlite", process: "test")
-    }
+    func makeStore(_ backend: Backend) throws -> any JobStore { try StorePlace(backend).open() }
 
     /// A split job's tasks: two partitions, two buckets, a merge.
     let split = TaskPlan.tasks(parties: 2, buckets: 2)
 
-    @Test func failTask_ofASplitJobFailsItAndCancelsItsOtherTasks() throws {
-        let store = try makeStore()
+    @Test(arguments: Backend.allCases) func failTask_ofASplitJobFailsItAndCancelsItsOtherTasks(
+        _ backend: Backend
+    ) throws {
+        let store = try makeStore(backend)
         try store.createJob(id: "s", parties: ["a", "b"], modelID: "m", modelName: "n", tasks: split)
         let first = try #require(try store.claimTask(owner: "w1", leaseSeconds: 60, maxAttempts: 5))
         let second = try #require(try store.claimTask(owner: "w2", leaseSeconds: 60, maxAttempts: 5))
@@ -30,8 +28,8 @@ import Testing
         #expect(try store.job("s")?.error == "duplicate key")
     }
 
-    @Test func retryJob_ofAFailedSplitJobRestartsEveryTask() throws {
-        let store = try makeStore()
+    @Test(arguments: Backend.allCases) func retryJob_ofAFailedSplitJobRestartsEveryTask(_ backend: Backend) throws {
+        let store = try makeStore(backend)
         try store.createJob(id: "s", parties: ["a", "b"], modelID: "m", modelName: "n", tasks: split)
         let first = try #require(try store.claimTask(owner: "w1", leaseSeconds: 60, maxAttempts: 5))
         #expect(try store.completeTask(first, customers: 0, scored: 0, rejectedRows: 0, resultPath: ""))
@@ -51,8 +49,8 @@ import Testing
         #expect(try store.retryJob("s") == false, "a done job is not retried")
     }
 
-    @Test func claimTask_isFirstInFirstOutAcrossJobs() throws {
-        let store = try makeStore()
+    @Test(arguments: Backend.allCases) func claimTask_isFirstInFirstOutAcrossJobs(_ backend: Backend) throws {
+        let store = try makeStore(backend)
         for id in ["zeta", "alpha", "mid"] {
             try store.createJob(id: id, parties: [], modelID: "m", modelName: "n", tasks: 1)
         }
@@ -63,19 +61,20 @@ import Testing
         #expect(order == ["zeta", "alpha", "mid"])
     }
 
-    @Test func claimTask_afterExpiredLeasesGivesUpWithThatCause() throws {
-        let store = try makeStore()
+    @Test(arguments: Backend.allCases) func claimTask_afterExpiredLeasesGivesUpWithThatCause(_ backend: Backend) throws
+    {
+        let store = try makeStore(backend)
         try store.createJob(id: "hang", parties: [], modelID: "m", modelName: "n", tasks: 1)
         _ = try #require(try store.claimTask(owner: "w1", leaseSeconds: 0.05, maxAttempts: 1))
         usleep(100_000)
         #expect(try store.claimTask(owner: "w2", leaseSeconds: 60, maxAttempts: 1) == nil)
         let job = try #require(try store.job("hang"))
         #expect(job.state == .failed)
-        #expect(job.error == "gave up after 1 attempts; the last: \(JobStore.leaseExpiredReason)")
+        #expect(job.error == "gave up after 1 attempts; the last: \(JobRules.leaseExpiredReason)")
     }
 
-    @Test func failTask_atTheLastAttemptKeepsItsRealCause() throws {
-        let store = try makeStore()
+    @Test(arguments: Backend.allCases) func failTask_atTheLastAttemptKeepsItsRealCause(_ backend: Backend) throws {
+        let store = try makeStore(backend)
         try store.createJob(id: "disk", parties: [], modelID: "m", modelName: "n", tasks: 1)
         let task = try #require(try store.claimTask(owner: "w", leaseSeconds: 60, maxAttempts: 1))
         #expect(try store.failTask(task, reason: "write x: No space left on device", retryAfter: 1, maxAttempts: 1))
@@ -83,8 +82,8 @@ import Testing
         #expect(try store.taskStates(job: "disk") == ["failed"])
     }
 
-    @Test func heldJob_isNotClaimedUntilReleased() throws {
-        let store = try makeStore()
+    @Test(arguments: Backend.allCases) func heldJob_isNotClaimedUntilReleased(_ backend: Backend) throws {
+        let store = try makeStore(backend)
         try store.createJob(
             id: "h", parties: [], modelID: "m", modelName: "n", held: true, tasks: [TaskSpec(stage: 0, part: 0)])
         #expect(try store.hasRunnableTask() == false)
@@ -94,8 +93,10 @@ import Testing
         #expect(try store.claimTask(owner: "w", leaseSeconds: 60, maxAttempts: 5)?.jobID == "h")
     }
 
-    @Test func claimTask_leavesJobsOfExcludedModelsToOtherWorkers() throws {
-        let store = try makeStore()
+    @Test(arguments: Backend.allCases) func claimTask_leavesJobsOfExcludedModelsToOtherWorkers(
+        _ backend: Backend
+    ) throws {
+        let store = try makeStore(backend)
         try store.createJob(id: "old", parties: [], modelID: "model-a", modelName: "n", tasks: 1)
         try store.createJob(id: "new", parties: [], modelID: "model-b", modelName: "n", tasks: 1)
         let task = try #require(
@@ -105,8 +106,10 @@ import Testing
         #expect(try store.job("old")?.state == .queued)
     }
 
-    @Test func releaseTask_countsNoAttemptOnTaskOrJobAndKeepsTheJobRunningWhileAnotherRuns() throws {
-        let store = try makeStore()
+    @Test(arguments: Backend.allCases) func releaseTask_countsNoAttemptOnTaskOrJobAndKeepsTheJobRunningWhileAnotherRuns(
+        _ backend: Backend
+    ) throws {
+        let store = try makeStore(backend)
         try store.createJob(id: "s", parties: ["a", "b"], modelID: "m", modelName: "n", tasks: split)
         let first = try #require(try store.claimTask(owner: "w1", leaseSeconds: 60, maxAttempts: 5))
         let second = try #require(try store.claimTask(owner: "w2", leaseSeconds: 60, maxAttempts: 5))
@@ -122,8 +125,8 @@ import Testing
             ])
     }
 
-    @Test func recordOrphan_isFailedAtOnceAndNeverClaimed() throws {
-        let store = try makeStore()
+    @Test(arguments: Backend.allCases) func recordOrphan_isFailedAtOnceAndNeverClaimed(_ backend: Backend) throws {
+        let store = try makeStore(backend)
         try store.recordOrphan(
             id: "o", parties: ["a"], modelID: "m", modelName: "n", shards: nil, tasks: [TaskSpec(stage: 0, part: 0)],
             reason: "found without job history")
@@ -135,22 +138,14 @@ import Testing
         #expect(try store.claimTask(owner: "w", leaseSeconds: 60, maxAttempts: 5)?.jobID == "o")
     }
 
-    @Test func open_refusesASchemaNewerThanItKnows() throws {
-        let store = try makeStore()
-        _ = store
-        let python = Process()
-        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        python.arguments = [
-            "python3", "-c",
-            "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); "
-                + "c.execute(\"INSERT INTO migrations VALUES ('v99-from-the-future', 0)\"); c.commit()",
-            directory + "/vfl.sqlite",
-        ]
-        try python.run()
-        python.waitUntilExit()
-        #expect(python.terminationStatus == 0)
+    @Test(arguments: Backend.allCases) func open_refusesASchemaNewerThanItKnows(_ backend: Backend) throws {
+        let place = try StorePlace(backend)
+        _ = try place.open()
+        try place.execute("INSERT INTO migrations VALUES ('v99-from-the-future', 0)")
         #expect {
-            try JobStore(path: directory + "/vfl.sqlite", process: "old")
-        } throws: { ($0 as? StoreError)?.code == .newerSchema }
+            try place.open("old")
+        } throws: { error in
+            (error as? StoreError)?.code == .newerSchema && "\(error)".contains("v99-from-the-future")
+        }
     }
 }

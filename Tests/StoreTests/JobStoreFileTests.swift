@@ -18,7 +18,7 @@ import Testing
 
     @Test func fileState_deletedThenReplacedByANewDatabase() throws {
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let store = try JobStore(path: path, process: "old")
+        let store = try SQLiteStore(path: path, process: "old")
         try store.createJob(id: "b1", parties: ["x"], modelID: "m", modelName: "n", tasks: 1)
         #expect(store.fileState == .current)
         try store.checkFile()
@@ -29,7 +29,7 @@ import Testing
         // The old connection still works, on the unlinked file: what the check is for.
         #expect(try store.jobExists("b1"))
 
-        let fresh = try JobStore(path: path, process: "new")
+        let fresh = try SQLiteStore(path: path, process: "new")
         #expect(fresh.fileState == .current)
         #expect(try !fresh.jobExists("b1"))
         #expect(store.fileState == .replaced)
@@ -38,17 +38,17 @@ import Testing
 
     @Test func fileState_replacedByRenameOverThePath() throws {
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let store = try JobStore(path: path, process: "old")
+        let store = try SQLiteStore(path: path, process: "old")
         // A restore the wrong way: another database renamed over the path while the store is open.
         let other = directory + "/restored.sqlite"
-        _ = try JobStore(path: other, process: "restore")
+        _ = try SQLiteStore(path: other, process: "restore")
         try FileIO.rename(other, to: path)
         #expect(store.fileState == .replaced)
         #expect { try store.checkFile() } throws: { ($0 as? StoreError)?.code == .fileChanged }
     }
 
     @Test func fileState_isAlwaysCurrentInMemory() throws {
-        let store = try JobStore(path: ":memory:", process: "memory")
+        let store = try SQLiteStore(path: ":memory:", process: "memory")
         #expect(store.fileState == .current)
         try store.checkFile()
     }

@@ -20,7 +20,7 @@ import Testing
         let temp = TemporaryDirectory()
         let spool = Spool(root: temp.file("spool"))
         try spool.create()
-        let store = try JobStore(path: spool.root + "/vfl.sqlite", process: "test")
+        let store = try SQLiteStore(path: spool.root + "/vfl.sqlite", process: "test")
         try store.createJob(id: "big", parties: ["a"], modelID: "m", modelName: "n", tasks: 1)
         let task = try #require(try store.claimTask(owner: "w", leaseSeconds: 30, maxAttempts: 3))
         // A 400 MB scores.csv.

@@ -67,7 +67,7 @@ extension PipelineTests {
         let ingestArguments = fault.stage == .split ? ["--memory-mb", "1"] : []
         let workerArguments = ["--lease", "2", "--max-attempts", "20"]
         let armed = ["VFL_FAILPOINTS": "\(fault.failpoint)=\(fault.action)@1"]
-        let store = try JobStore(path: spool.root + "/vfl.sqlite", process: "test")
+        let store = try SQLiteStore(path: spool.root + "/vfl.sqlite", process: "test")
         // Phase 1: the roles run with the failpoint armed, until the job ends or a process dies.
         let logs = [temp.file("ingest.log"), temp.file("worker.log")]
         var processes = [
@@ -96,7 +96,7 @@ extension PipelineTests {
     }
 
     /// The job's folders are in their final place: results published (or explained), no work left.
-    func settled(_ id: String, _ store: JobStore) throws -> Bool {
+    func settled(_ id: String, _ store: any JobStore) throws -> Bool {
         guard let job = try store.job(id) else { return false }
         let work = (try Spool.list(spool.work)).filter { Spool.jobOfWorkEntry($0) == id }
         switch job.state {
@@ -108,7 +108,7 @@ extension PipelineTests {
         }
     }
 
-    func checkInvariants(_ id: String, staging: String, store: JobStore, fault: FaultCase) throws {
+    func checkInvariants(_ id: String, staging: String, store: any JobStore, fault: FaultCase) throws {
         let label = Comment(rawValue: fault.testDescription)
         let job = try #require(try store.job(id), label)
         // The batch ends as it should: scored, or rejected for its manifest (never failed by a failpoint).

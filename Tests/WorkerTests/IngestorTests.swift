@@ -1,4 +1,5 @@
 import Core
+import Dispatch
 import Fixtures
 import Foundation
 import Ingest
@@ -16,7 +17,7 @@ import Testing
             bytes: Array(RandomModel.json(seed: 1, parties: RandomModel.fourParties, top: [4]).utf8))
         let spool = Spool(root: temp.file("spool"))
         try spool.create()
-        let store = try JobStore(path: spool.root + "/vfl.sqlite", process: "test")
+        let store = try SQLiteStore(path: spool.root + "/vfl.sqlite", process: "test")
         var configuration = IngestConfiguration(spool: spool, maxShardBytes: 2_000, settleSeconds: 0)
         configuration.memoryBound = 512_000_000
         let ingestor = Ingestor(configuration: configuration, store: store, model: model, logger: .disabled)
@@ -44,7 +45,7 @@ import Testing
         #expect(model.parties[0].inputColumns == ["a", "b"])
         let spool = Spool(root: temp.file("spool"))
         try spool.create()
-        let store = try JobStore(path: spool.root + "/vfl.sqlite", process: "test")
+        let store = try SQLiteStore(path: spool.root + "/vfl.sqlite", process: "test")
         let ingestor = Ingestor(
             configuration: IngestConfiguration(spool: spool, settleSeconds: 0), store: store, model: model,
             logger: .disabled)
@@ -54,5 +55,42 @@ import Testing
             toFile: spool.inbox + "/d/manifest.json", atomically: true, encoding: .utf8)
         #expect(try ingestor.scanOnce() == Ingestor.ScanOutcome(accepted: 1, rejected: 0))
         #expect(try store.job("d")?.state == .queued)
+    }
+
+    /// Two ingests on one spool and one store (two nodes mounting a shared spool): every batch is recorded once and
+    /// moved once, and none is taken for a duplicate of itself.
+    @Test(arguments: Backend.allCases)
+    func twoIngests_onOneSpoolAcceptEveryBatchOnce(_ backend: Backend) throws {
+        let model = try SplitModel(
+            bytes: Array(RandomModel.json(seed: 1, parties: RandomModel.fourParties, top: [4]).utf8))
+        let spool = Spool(root: temp.file("spool"))
+        try spool.create()
+        let place = try StorePlace(backend)
+        let ingestors = try (0..<2).map { i in
+            Ingestor(
+                configuration: IngestConfiguration(spool: spool, settleSeconds: 0),
+                store: try place.open("ingest-\(i)"),
+                model: model, logger: .disabled)
+        }
+        let ids = (0..<30).map { "b\($0)" }
+        for id in ids {
+            _ = try TestBatch.write(directory: spool.inbox + "/" + id, model: model, customers: 3, coverage: 1)
+            try Manifest(batch: id, parties: model.parties.map(\.name)).jsonText.write(
+                toFile: spool.inbox + "/" + id + "/manifest.json", atomically: true, encoding: .utf8)
+        }
+        let store = try place.open("check")
+        // Both scan at once until the inbox is empty (a generous bound on rounds, not on time).
+        for _ in 0..<50 where !(try Spool.list(spool.inbox)).isEmpty {
+            DispatchQueue.concurrentPerform(iterations: 2) { i in _ = try? ingestors[i].scanOnce() }
+        }
+        #expect(try Spool.list(spool.inbox).isEmpty)
+        #expect(try Spool.list(spool.rejected).isEmpty)
+        for id in ids {
+            #expect(try store.job(id)?.state == .queued, "\(id)")
+            #expect(try store.job(id)?.held == false)
+            let events = try store.events(job: id)
+            #expect(events.map(\.kind) == ["queued"], "\(events.map { "\($0.process) \($0.kind): \($0.detail)" })")
+            #expect(FileManager.default.fileExists(atPath: spool.batch(id) + "/manifest.json"))
+        }
     }
 }

@@ -17,7 +17,7 @@ extension PipelineTests {
         let ingest = try start("ingest")
         defer { if ingest.isRunning { ingest.terminate() } }
         let staging = try drop("pinned", customers: 300, seed: 31)
-        let store = try JobStore(path: spool.root + "/vfl.sqlite", process: "test")
+        let store = try SQLiteStore(path: spool.root + "/vfl.sqlite", process: "test")
         #expect(try waitUntil(seconds: 20) { try store.job("pinned") != nil })
         // The job's model file goes away (a rolling upgrade replaced it), and a worker starts with another model.
         let otherModel = temp.file("other.json")
@@ -60,9 +60,9 @@ extension PipelineTests {
         try #require(made == 0)
         let long = String(repeating: "x", count: 200)
         try FileManager.default.createDirectory(atPath: spool.inbox + "/" + long, withIntermediateDirectories: true)
-        let store = try JobStore(path: spool.root + "/vfl.sqlite", process: "test")
+        let store = try SQLiteStore(path: spool.root + "/vfl.sqlite", process: "test")
         #expect(try waitUntil(seconds: 20) { try Spool.list(spool.inbox).isEmpty })
-        let reasons = try store.jobs(state: .rejected).compactMap(\.error)
+        let reasons = try store.jobs(state: .rejected, limit: 100).compactMap(\.error)
         #expect(reasons.contains { $0.contains(#""b\xff\xfe1""#) && $0.contains("not UTF-8") }, "\(reasons)")
         #expect(reasons.contains { $0.contains("… (200 bytes)") && $0.contains("not a valid batch id") }, "\(reasons)")
         #expect(try Spool.list(spool.rejected).filter { $0.hasPrefix("invalid.") && !$0.hasSuffix(".json") }.count == 2)
@@ -72,7 +72,7 @@ extension PipelineTests {
         let ingest = try start("ingest")
         defer { if ingest.isRunning { ingest.terminate() } }
         try drop("grows", customers: 200, seed: 32)
-        let store = try JobStore(path: spool.root + "/vfl.sqlite", process: "test")
+        let store = try SQLiteStore(path: spool.root + "/vfl.sqlite", process: "test")
         #expect(try waitUntil(seconds: 20) { try store.job("grows") != nil && FileIO.exists(spool.batch("grows")) })
         // A writer that paused past the settle time carries on writing in place.
         let handle = try #require(FileHandle(forWritingAtPath: spool.batch("grows") + "/auto_loans.csv"))
@@ -110,7 +110,7 @@ extension PipelineTests {
             try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
         }
         _ = try drop(id, customers: 0, seed: 0, manifest: manifest.jsonText, from: staging)
-        let store = try JobStore(path: spool.root + "/vfl.sqlite", process: "test")
+        let store = try SQLiteStore(path: spool.root + "/vfl.sqlite", process: "test")
         #expect(try waitUntil(seconds: 60) { try store.job(id)?.state == .failed && settled(id, store) })
         let job = try #require(try store.job(id))
         #expect(job.tasksTotal > 3, "a split job")

@@ -49,7 +49,7 @@ extension PipelineTests {
         let ingest = try start("ingest", ["--db", database])
         defer { if ingest.isRunning { ingest.terminate() } }
         let staging = try drop("full", customers: 2000, seed: 21)
-        let store = try JobStore(path: database, process: "test")
+        let store = try SQLiteStore(path: database, process: "test")
         #expect(try waitUntil(seconds: 20) { try store.job("full") != nil && !FileIO.exists(spool.inbox + "/full") })
         let filler = fill(spool.work)
         let worker = try start("worker", ["--db", database, "--max-attempts", "2"])
@@ -77,7 +77,7 @@ extension PipelineTests {
         let ingest = try start("ingest", ["--db", database])
         let worker = try start("worker", ["--db", database])
         defer { for p in [ingest, worker] where p.isRunning { p.terminate() } }
-        let store = try JobStore(path: database, process: "test")
+        let store = try SQLiteStore(path: database, process: "test")
         // Warm: one batch through, so the database and its WAL exist.
         _ = try drop("before", customers: 50, seed: 1)
         #expect(try waitUntil(seconds: 20) { try store.job("before")?.state == .done })
@@ -96,7 +96,7 @@ extension PipelineTests {
 
     @Test func databaseLockedPastTheBusyTimeout_batchesWaitAndEndDone() throws {
         let database = spool.root + "/vfl.sqlite"
-        let store = try JobStore(path: database, process: "test")
+        let store = try SQLiteStore(path: database, process: "test")
         let ingest = try start("ingest")
         let worker = try start("worker")
         defer { for p in [ingest, worker] where p.isRunning { p.terminate() } }

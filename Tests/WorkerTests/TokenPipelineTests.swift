@@ -53,7 +53,7 @@ extension PipelineTests {
             "tok-mismatch", staging: mismatched, parties: model.parties.map(\.name),
             manifest: try String(contentsOfFile: mismatched + "/manifest.json", encoding: .utf8))
 
-        let store = try JobStore(path: spool.root + "/vfl.sqlite", process: "test")
+        let store = try SQLiteStore(path: spool.root + "/vfl.sqlite", process: "test")
         let ids = Array(stagings.keys) + ["tok-raw", "tok-mismatch"]
         #expect(try waitUntil(seconds: 60) { try terminal(store, ids) })
         for (id, staging) in stagings {

@@ -313,10 +313,10 @@ import Worker
 
     // MARK: - Ingest
 
-    func makeIngestor(requireTokens: Bool = false) throws -> (Ingestor, JobStore, Spool) {
+    func makeIngestor(requireTokens: Bool = false) throws -> (Ingestor, any JobStore, Spool) {
         let spool = Spool(root: temp.file("spool"))
         try spool.create()
-        let store = try JobStore(path: spool.root + "/vfl.sqlite", process: "test")
+        let store = try SQLiteStore(path: spool.root + "/vfl.sqlite", process: "test")
         var configuration = IngestConfiguration(spool: spool, settleSeconds: 0)
         configuration.requireTokens = requireTokens
         return (Ingestor(configuration: configuration, store: store, model: model, logger: .disabled), store, spool)

@@ -1,16 +1,6 @@
 public import Core
 
-/// Whether the database file a store has open is still the file at its path.
-public enum DatabaseFileState: String, Sendable {
-    /// The same file (always, for `:memory:`).
-    case current
-    /// Nothing at the path: the file was deleted (this process goes on using the unlinked file, seen by no one else).
-    case deleted
-    /// Another file at the path: restored over, recreated, moved in.
-    case replaced
-}
-
-extension JobStore {
+extension SQLiteStore {
     /// Whether the database file opened is still the file at its path: (st_dev, st_ino) of the path now, by stat(2),
     /// against those recorded when the store was opened. Cheap (no SQL, no lock), from any thread.
     public var fileState: DatabaseFileState { connection.fileState }
@@ -20,7 +10,7 @@ extension JobStore {
     /// Kubernetes, docker compose) starts it again on the file at the path, where every other process is.
     ///
     /// - Throws: ``StoreError`` of code `fileChanged`.
-    public func checkFile(logger: Logger? = nil) throws {
+    public func checkFile(logger: Logger?) throws {
         let state = fileState
         guard state != .current else { return }
         let error = StoreError(

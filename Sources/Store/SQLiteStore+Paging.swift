@@ -1,12 +1,4 @@
-/// One page of jobs, newest first, and the cursor of the next page.
-public struct JobPage: Sendable {
-    /// The jobs of the page, newest first.
-    public var jobs: [JobRecord]
-    /// The last job's id when more jobs follow (pass it as `after` for the next page), else `nil`.
-    public var next: String?
-}
-
-extension JobStore {
+extension SQLiteStore {
     /// Jobs newest first, one page at a time, by keyset: no offset, no scan of the jobs before the page.
     ///
     /// "Newest first" is the order jobs were recorded: `created_us` descending, ties (the same microsecond) by
@@ -46,7 +38,7 @@ extension JobStore {
             let rows = try db.query(
                 "SELECT * FROM jobs \(filter) ORDER BY created_us DESC, rowid DESC LIMIT ?",
                 arguments + [.integer(Int64(limit) + 1)])
-            let jobs = rows.prefix(limit).map(JobStore.record)
+            let jobs = rows.prefix(limit).map(JobRecord.init(row:))
             return JobPage(jobs: jobs, next: rows.count > limit ? jobs.last?.id : nil)
         }
     }

@@ -1,21 +1,4 @@
-/// Bucket counts of a histogram computed by the store: per bucket (not cumulative), the last one above every bound.
-public struct HistogramCounts: Sendable, Equatable {
-    /// Observations per bucket: `counts[i]` in `(bounds[i-1], bounds[i]]`, `counts[bounds.count]` above the last.
-    public var counts: [Int]
-    /// The sum of the observations.
-    public var sum: Double
-    /// The number of observations.
-    public var count: Int
-
-    /// Creates counts.
-    public init(counts: [Int], sum: Double, count: Int) {
-        self.counts = counts
-        self.sum = sum
-        self.count = count
-    }
-}
-
-extension JobStore {
+extension SQLiteStore {
     /// The durations of done jobs (seconds from ingest to results) as histogram buckets, counted in SQL: one row
     /// comes back whatever the number of jobs, so a scrape's memory does not grow with them.
     ///
@@ -36,16 +19,9 @@ extension JobStore {
             guard let row = try db.query(sql, bounds.map { .real($0) }).first else {
                 return HistogramCounts(counts: Array(repeating: 0, count: bounds.count + 1), sum: 0, count: 0)
             }
-            let count = row["n"].int ?? 0
-            var counts: [Int] = []
-            var below = 0
-            for i in bounds.indices {
-                let cumulative = row["le\(i)"].int ?? 0
-                counts.append(cumulative - below)
-                below = cumulative
-            }
-            counts.append(count - below)
-            return HistogramCounts(counts: counts, sum: row["total"].double ?? 0, count: count)
+            return HistogramCounts(
+                cumulative: bounds.indices.map { row["le\($0)"].int ?? 0 }, count: row["n"].int ?? 0,
+                sum: row["total"].double ?? 0)
         }
     }
 }

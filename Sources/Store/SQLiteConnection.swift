@@ -37,6 +37,12 @@ public struct Row: Sendable {
     /// Values, in select order.
     public var values: [SQLValue]
 
+    /// Creates a row.
+    public init(columns: [String], values: [SQLValue]) {
+        self.columns = columns
+        self.values = values
+    }
+
     /// The value of column `name` (`.null` when absent).
     public subscript(name: String) -> SQLValue {
         guard let i = columns.firstIndex(of: name) else { return .null }

@@ -1,0 +1,230 @@
+internal import CPostgres
+import Core
+import Store
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One libpq connection (`PGconn*`). Statements go through `PQexecParams` with text parameters, so values are never
+/// spliced into SQL.
+///
+/// Not `Sendable`: it is used only on its ``PostgresStore``'s queue (or its listener's) and never leaves it.
+final class PGConnection {
+    private var conn: OpaquePointer?
+    private let keywords: [String]
+    private let values: [String]
+
+    /// Connects: `url` is a libpq URI (`postgres://user@host:port/db?sslmode=...`), `password` the one read from
+    /// `VFL_DB_PASSWORD_FILE` (otherwise libpq reads `PGPASSWORD` or `~/.pgpass` itself).
+    ///
+    /// - Throws: ``StoreError`` of code `unavailable` when the server cannot be reached.
+    init(url: String, password: String?, application: String) throws {
+        // Over TCP, a cut network is noticed within about 30 s (keepalives, and unacknowledged data), instead of the
+        // kernel's retransmissions for many minutes; the URL may override each.
+        var keywords = [
+            "connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count",
+            "tcp_user_timeout", "application_name", "dbname",
+        ]
+        var values = ["10", "1", "10", "5", "3", "30000", application, url]
+        if let password {
+            keywords.append("password")
+            values.append(password)
+        }
+        self.keywords = keywords
+        self.values = values
+        try connect()
+    }
+
+    deinit { PQfinish(conn) }
+
+    /// Whether the connection is usable (not broken by a server restart or a cut network).
+    var isOK: Bool { conn != nil && PQstatus(conn) == CONNECTION_OK }
+
+    /// Opens the connection anew (after the server went away).
+    ///
+    /// - Throws: ``StoreError`` of code `unavailable`.
+    func connect() throws {
+        if conn != nil { PQfinish(conn) }
+        conn = withCStrings(keywords) { k in
+            withCStrings(values) { v in PQconnectdbParams(k, v, 1) }
+        }
+        guard isOK else {
+            let message = conn.map { String(cString: PQerrorMessage($0)) } ?? "out of memory"
+            throw StoreError(.unavailable, "cannot connect to the database: \(Self.firstLine(message))")
+        }
+        // Notices (such as "already exists, skipping") are not errors: keep them off stderr.
+        try execute("SET client_min_messages = warning")
+    }
+
+    /// Runs one statement (`$1`, `$2`... placeholders) and returns its rows.
+    ///
+    /// - Throws: ``StoreError``; the SQL is named, the arguments never are.
+    @discardableResult
+    func query(_ sql: String, _ arguments: [SQLValue] = []) throws -> [Row] {
+        let result = try run(sql, arguments)
+        defer { PQclear(result) }
+        let count = Int(PQntuples(result))
+        let fields = Int(PQnfields(result))
+        let columns = (0..<fields).map { String(cString: PQfname(result, Int32($0))) }
+        let types = (0..<fields).map { PQftype(result, Int32($0)) }
+        var rows: [Row] = []
+        rows.reserveCapacity(count)
+        for r in 0..<count {
+            var values: [SQLValue] = []
+            values.reserveCapacity(fields)
+            for c in 0..<fields {
+                if PQgetisnull(result, Int32(r), Int32(c)) == 1 {
+                    values.append(.null)
+                    continue
+                }
+                values.append(Self.value(String(cString: PQgetvalue(result, Int32(r), Int32(c))), type: types[c]))
+            }
+            rows.append(Row(columns: columns, values: values))
+        }
+        return rows
+    }
+
+    /// Runs one statement that returns no rows and gives the number of rows it changed.
+    ///
+    /// - Throws: ``StoreError``.
+    @discardableResult
+    func execute(_ sql: String, _ arguments: [SQLValue] = []) throws -> Int {
+        let result = try run(sql, arguments)
+        defer { PQclear(result) }
+        return Int(String(cString: PQcmdTuples(result))) ?? 0
+    }
+
+    /// Runs `body` between `BEGIN` and `COMMIT`; rolled back when it throws.
+    ///
+    /// - Throws: what `body` or the database throws.
+    func transaction<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN")
+        do {
+            let value = try body()
+            try execute("COMMIT")
+            return value
+        } catch {
+            if isOK { _ = try? execute("ROLLBACK") }
+            throw error
+        }
+    }
+
+    // MARK: - Notifications
+
+    /// Subscribes this connection to `channel`.
+    ///
+    /// - Throws: ``StoreError``.
+    func listen(_ channel: String) throws { try execute("LISTEN \(channel)") }
+
+    /// Waits up to `seconds` for a notification on the channels listened to, draining every one that came.
+    ///
+    /// - Returns: Whether one came; `false` on timeout.
+    /// - Throws: ``StoreError`` of code `unavailable` when the connection broke meanwhile.
+    func awaitNotification(seconds: Double) throws -> Bool {
+        if try drainNotifications() { return true }
+        let ready = vfl_wait_readable(PQsocket(conn), Int32(max(0, seconds) * 1000))
+        guard ready > 0 else { return false }
+        return try drainNotifications()
+    }
+
+    private func drainNotifications() throws -> Bool {
+        guard PQconsumeInput(conn) == 1 else {
+            throw StoreError(
+                .unavailable, "the database connection broke: \(Self.firstLine(String(cString: PQerrorMessage(conn))))")
+        }
+        var any = false
+        while let notification = PQnotifies(conn) {
+            any = true
+            PQfreemem(notification)
+        }
+        return any
+    }
+
+    // MARK: - Internals
+
+    private func run(_ sql: String, _ arguments: [SQLValue]) throws -> OpaquePointer {
+        guard isOK else { throw StoreError(.unavailable, "the database connection is broken", sql: sql) }
+        let texts: [String?] = arguments.map {
+            switch $0 {
+            case .null: return nil
+            case .integer(let v): return String(v)
+            case .real(let v): return "\(v)"
+            case .text(let v): return v
+            }
+        }
+        // int8, float8 and text; NULL is left to the server to type.
+        let types: [Oid] = arguments.map {
+            switch $0 {
+            case .null: return 0
+            case .integer: return 20
+            case .real: return 701
+            case .text: return 25
+            }
+        }
+        let result = withOptionalCStrings(texts) { pointers in
+            PQexecParams(conn, sql, Int32(arguments.count), types, pointers, nil, nil, 0)
+        }
+        guard let result else {
+            throw StoreError(.unavailable, "the database did not answer: \(Self.firstLine(errorMessage))", sql: sql)
+        }
+        let status = PQresultStatus(result)
+        guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else {
+            let error = self.error(result, sql: sql)
+            PQclear(result)
+            throw error
+        }
+        return result
+    }
+
+    private var errorMessage: String { conn.map { String(cString: PQerrorMessage($0)) } ?? "no connection" }
+
+    /// The error of a failed result: its SQLSTATE decides the code; the message is the primary one only (a detail can
+    /// quote row values).
+    private func error(_ result: OpaquePointer, sql: String) -> StoreError {
+        let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) } ?? ""
+        let primary =
+            PQresultErrorField(result, Int32(UInt8(ascii: "M"))).map { String(cString: $0) }
+            ?? Self.firstLine(errorMessage)
+        let code: StoreError.Code
+        switch state {
+        case "23505": code = .constraint
+        case "40001", "40P01": code = .conflict
+        case "53100": code = .full
+        case _ where state.hasPrefix("08") || state.hasPrefix("57P") || !isOK: code = .unavailable
+        default: code = .server
+        }
+        return StoreError(code, "postgres error \(state.isEmpty ? "(none)" : state): \(primary)", sql: sql)
+    }
+
+    private static func value(_ text: String, type: Oid) -> SQLValue {
+        switch type {
+        case 20, 21, 23: return Int64(text).map { .integer($0) } ?? .text(text)
+        case 16: return .integer(text == "t" ? 1 : 0)
+        case 700, 701: return Double(text).map { .real($0) } ?? .text(text)
+        case 1700: return Int64(text).map { .integer($0) } ?? Double(text).map { .real($0) } ?? .text(text)
+        default: return .text(text)
+        }
+    }
+
+    static func firstLine(_ message: String) -> String {
+        message.split(separator: "\n", omittingEmptySubsequences: true).first.map(String.init) ?? message
+    }
+}
+
+/// Calls `body` with a NULL-terminated array of C strings for `strings`.
+private func withCStrings<T>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> T) -> T {
+    let duplicates = strings.map { strdup($0) }
+    defer { duplicates.forEach { free($0) } }
+    var pointers: [UnsafePointer<CChar>?] = duplicates.map { UnsafePointer($0) } + [nil]
+    return pointers.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
+}
+
+/// Calls `body` with an array of C strings, `nil` where a string is `nil` (a SQL NULL).
+private func withOptionalCStrings<T>(_ strings: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> T) -> T {
+    let duplicates = strings.map { $0.map { strdup($0) } ?? nil }
+    defer { duplicates.forEach { free($0) } }
+    var pointers: [UnsafePointer<CChar>?] = duplicates.map { $0.map { UnsafePointer($0) } }
+    if pointers.isEmpty { return body(nil) }
+    return pointers.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
+}

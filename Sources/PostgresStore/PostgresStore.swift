@@ -1,0 +1,692 @@
+public import Core
+import Dispatch
+import Foundation
+public import Store
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The PostgreSQL job store, for pipelines on many machines: the same jobs, tasks, models and events as
+/// ``SQLiteStore``, claimed with `FOR UPDATE SKIP LOCKED`, every later transition fenced by the claim (owner and
+/// attempt), every time taken from the database's clock, idle workers woken by `LISTEN`/`NOTIFY`.
+///
+/// One connection for statements, used only on the store's serial queue, and one for notifications. A statement that
+/// finds the server gone (a restart, a failover, a cut network) reconnects with backoff and runs its transaction
+/// again, for up to ``Options/reconnectSeconds``; transactions are written so that running one again after an
+/// unanswered `COMMIT` neither loses nor duplicates a transition. Lock order, everywhere: a job's task rows (by
+/// `seq`), then its job row; so transitions of one job never deadlock.
+public final class PostgresStore: JobStore, @unchecked Sendable {
+    /// How the store connects and waits.
+    public struct Options: Sendable {
+        /// The password (from `VFL_DB_PASSWORD_FILE`); `nil` lets libpq read `PGPASSWORD` or `~/.pgpass`.
+        public var password: String?
+        /// Wake idle workers with `LISTEN`/`NOTIFY`; `false` polls only (behind PgBouncer's transaction pooling).
+        public var listen = true
+        /// The longest an idle worker waits before it looks again without a notification (lease expiries and backoffs
+        /// are never notified), with ±20% jitter.
+        public var idlePollSeconds = 2.0
+        /// An idle worker's poll interval when ``listen`` is off, with ±20% jitter.
+        public var pollOnlySeconds = 1.0
+        /// How long a statement keeps reconnecting before it reports the database unavailable.
+        public var reconnectSeconds = 60.0
+
+        /// Creates options.
+        public init(password: String? = nil, listen: Bool = true) {
+            self.password = password
+            self.listen = listen
+        }
+    }
+
+    /// The channel notified when work may have become claimable.
+    static let channel = "vfl_work"
+
+    private let queue = DispatchQueue(label: "vfl.postgres")
+    private let connection: PGConnection
+    private let url: String
+    private let options: Options
+    private let listenerLock = DispatchQueue(label: "vfl.postgres.listen")
+    nonisolated(unsafe) private var listener: PGConnection?
+    /// Who writes events (for example `worker-12345`).
+    public let process: String
+    /// The URL (which never holds a password: ``PostgresURL`` refuses one).
+    public var location: String { url }
+    /// Always current: a server database cannot be replaced under a process.
+    public var fileState: DatabaseFileState { .current }
+
+    /// Connects and applies migrations.
+    ///
+    /// - Parameters:
+    ///   - url: A libpq URI checked by ``PostgresURL``.
+    ///   - process: The name written in events.
+    /// - Throws: ``StoreError``: `unavailable` when the server cannot be reached, `newerSchema` when a newer vfl
+    ///   migrated the database.
+    public init(url: String, process: String, options: Options = Options()) throws {
+        self.url = url
+        self.process = process
+        self.options = options
+        connection = try PGConnection(url: url, password: options.password, application: "vfl \(process)")
+        try PostgresMigrations.apply(to: connection)
+    }
+
+    /// Never throws: see ``fileState``.
+    public func checkFile(logger: Logger?) throws {}
+
+    // MARK: - Running statements
+
+    /// Runs `body` on the queue, in a transaction when `transaction`, again after a reconnection when the server went
+    /// away or after a deadlock, until ``Options/reconnectSeconds`` pass.
+    private func perform<T>(transaction: Bool = true, _ body: (PGConnection) throws -> T) throws -> T {
+        try queue.sync {
+            let deadline = Timestamp.monotonicSeconds() + options.reconnectSeconds
+            var delay = 0.05
+            while true {
+                do {
+                    if !connection.isOK { try connection.connect() }
+                    return transaction ? try connection.transaction { try body(connection) } : try body(connection)
+                } catch let error as StoreError where error.code == .unavailable || error.code == .conflict {
+                    guard Timestamp.monotonicSeconds() < deadline else { throw error }
+                    usleep(UInt32(delay * Double.random(in: 0.5...1.5) * 1e6))
+                    delay = min(delay * 2, 2)
+                }
+            }
+        }
+    }
+
+    private func read<T>(_ body: (PGConnection) throws -> T) throws -> T { try perform(transaction: false, body) }
+
+    private func event(_ db: PGConnection, job: String, task: Int?, kind: String, detail: String) throws {
+        try db.execute(
+            """
+            INSERT INTO events(at_us, job_id, task_seq, process, kind, detail)
+            VALUES (vfl_now_us(), $1, $2, $3, $4, $5)
+            """,
+            [.text(job), task.map { .integer(Int64($0)) } ?? .null, .text(process), .text(kind), .text(detail)])
+    }
+
+    /// Wakes idle workers when the transaction commits.
+    private func notifyWork(_ db: PGConnection) throws {
+        try db.execute("SELECT pg_notify('\(Self.channel)', '')")
+    }
+
+    // MARK: - Ingest
+
+    /// Whether a job with this id exists.
+    public func jobExists(_ id: String) throws -> Bool {
+        try read { db in !(try db.query("SELECT 1 FROM jobs WHERE id = $1", [.text(id)]).isEmpty) }
+    }
+
+    /// Records a new job and its staged tasks in one transaction (see ``JobQueue``).
+    public func createJob(
+        id: String, parties: [String], modelID: String, modelName: String, modelPath: String?, shards: String?,
+        held: Bool, tasks: [TaskSpec]
+    ) throws {
+        try perform { db in
+            try insertJob(
+                db, id: id, parties: parties, modelID: modelID, modelName: modelName, modelPath: modelPath,
+                shards: shards, held: held, tasks: tasks)
+            if !held { try notifyWork(db) }
+        }
+    }
+
+    private func insertJob(
+        _ db: PGConnection, id: String, parties: [String], modelID: String, modelName: String, modelPath: String?,
+        shards: String?, held: Bool, tasks: [TaskSpec]
+    ) throws {
+        try db.execute(
+            "INSERT INTO models(id, name, first_seen_us) VALUES ($1, $2, vfl_now_us()) ON CONFLICT (id) DO NOTHING",
+            [.text(modelID), .text(modelName)])
+        if let modelPath {
+            try db.execute("UPDATE models SET path = $1 WHERE id = $2", [.text(modelPath), .text(modelID)])
+        }
+        let inserted = try db.query(
+            """
+            INSERT INTO jobs(id, state, parties, model_id, created_us, updated_us, tasks_total, held, shards)
+            VALUES ($1, 'queued', $2, $3, vfl_now_us(), vfl_now_us(), $4, $5, $6) RETURNING seq
+            """,
+            [
+                .text(id), .text(parties.joined(separator: ",")), .text(modelID), .integer(Int64(tasks.count)),
+                .integer(held ? 1 : 0), shards.map { .text($0) } ?? .null,
+            ])
+        guard let jobSeq = inserted.first?["seq"].int else { throw StoreError(.server, "the job was not inserted") }
+        if !tasks.isEmpty {
+            // One statement for every task: (seq, stage, part) triples after the job's id and order.
+            let rows = tasks.indices.map { i in "($1, $2, $\(3 + 3 * i), $\(4 + 3 * i), $\(5 + 3 * i), 'queued')" }
+            try db.execute(
+                "INSERT INTO tasks(job_id, job_seq, seq, stage, part, state) VALUES \(rows.joined(separator: ", "))",
+                [.text(id), .integer(Int64(jobSeq))]
+                    + tasks.enumerated().flatMap { seq, task in
+                        [SQLValue.integer(Int64(seq)), .integer(Int64(task.stage)), .integer(Int64(task.part))]
+                    })
+        }
+        try event(db, job: id, task: nil, kind: "queued", detail: "batch accepted with \(tasks.count) task(s)")
+    }
+
+    /// Releases a held job: its tasks become claimable.
+    @discardableResult
+    public func releaseHeldJob(_ id: String) throws -> Bool {
+        try perform { db in
+            let released = try db.execute("UPDATE jobs SET held = 0 WHERE id = $1 AND held = 1", [.text(id)]) == 1
+            if released { try notifyWork(db) }
+            return released
+        }
+    }
+
+    /// The ids of held jobs, oldest first.
+    public func heldJobs() throws -> [String] {
+        try read { db in
+            try db.query("SELECT id FROM jobs WHERE held = 1 ORDER BY seq").compactMap { $0["id"].string }
+        }
+    }
+
+    /// Fails a job that has not ended, cancelling its tasks.
+    @discardableResult
+    public func failJob(_ id: String, reason: String) throws -> Bool {
+        try perform { db in try failJob(db, job: id, reason: reason) }
+    }
+
+    /// Records an event on a job.
+    public func recordEvent(job: String, kind: String, detail: String) throws {
+        try perform { db in try event(db, job: job, task: nil, kind: kind, detail: detail) }
+    }
+
+    /// Records a job found without history, failed at once.
+    public func recordOrphan(
+        id: String, parties: [String], modelID: String, modelName: String, shards: String?, tasks: [TaskSpec],
+        reason: String
+    ) throws {
+        try perform { db in
+            try insertJob(
+                db, id: id, parties: parties, modelID: modelID, modelName: modelName, modelPath: nil, shards: shards,
+                held: false, tasks: tasks)
+            try event(db, job: id, task: nil, kind: "orphan", detail: reason)
+            _ = try failJob(db, job: id, reason: reason)
+        }
+    }
+
+    /// Records a batch refused at ingest, or an event on the existing job for a duplicate drop.
+    public func recordRejected(id: String, parties: [String], reason: String) throws {
+        try perform { db in
+            let inserted = try db.execute(
+                """
+                INSERT INTO jobs(id, state, parties, created_us, updated_us, finished_us, error, tasks_total)
+                VALUES ($1, 'rejected', $2, vfl_now_us(), vfl_now_us(), vfl_now_us(), $3, 0)
+                ON CONFLICT (id) DO NOTHING
+                """, [.text(id), .text(parties.joined(separator: ",")), .text(reason)])
+            try event(
+                db, job: id, task: nil, kind: inserted == 1 ? "rejected" : "duplicate_rejected", detail: reason)
+        }
+    }
+
+    // MARK: - Workers
+
+    /// The condition on `tasks AS t JOIN jobs AS j` of a task claimable now (arguments from `$first`: the excluded
+    /// model ids).
+    private static func runnable(excluding excluded: Int, first: Int) -> String {
+        let models =
+            excluded == 0
+            ? ""
+            : "AND j.model_id NOT IN (" + (0..<excluded).map { "$\(first + $0)" }.joined(separator: ", ") + ")"
+        return """
+            t.state IN ('queued', 'running') AND j.state IN ('queued', 'running') AND j.held = 0
+            AND ((t.state = 'queued' AND t.not_before_us <= vfl_now_us())
+                 OR (t.state = 'running' AND t.lease_expires_us < vfl_now_us()))
+            AND NOT EXISTS (
+                SELECT 1 FROM tasks AS u WHERE u.job_id = t.job_id AND u.stage < t.stage AND u.state <> 'done')
+            \(models)
+            """
+    }
+
+    /// Claims the next runnable task (see ``JobQueue``) in one statement: the oldest runnable task not locked by
+    /// another claim, taken with `FOR UPDATE SKIP LOCKED`, its lease from the database's clock.
+    public func claimTask(
+        owner: String, leaseSeconds: Double, maxAttempts: Int, excludingModels: Set<String>
+    ) throws -> ClaimedTask? {
+        let excluded = excludingModels.sorted()
+        let claim = """
+            WITH candidate AS (
+                SELECT t.job_id, t.seq, t.state AS was, t.attempts AS tries, t.error AS last_error
+                FROM tasks AS t JOIN jobs AS j ON j.id = t.job_id
+                WHERE \(Self.runnable(excluding: excluded.count, first: 4))
+                ORDER BY t.job_seq, t.seq LIMIT 1
+                FOR UPDATE OF t SKIP LOCKED)
+            UPDATE tasks AS t SET state = 'running', owner = $1, lease_expires_us = vfl_now_us() + $2,
+                attempts = t.attempts + 1, error = CASE WHEN c.was = 'running' THEN $3 ELSE t.error END
+            FROM candidate AS c WHERE t.job_id = c.job_id AND t.seq = c.seq
+            RETURNING t.job_id, t.seq, c.was, c.tries, c.last_error, t.stage, t.part
+            """
+        let arguments: [SQLValue] =
+            [.text(owner), .integer(Int64(leaseSeconds * 1e6)), .text(JobRules.leaseExpiredReason)]
+            + excluded.map { .text($0) }
+        return try perform { db in
+            while true {
+                guard let row = try db.query(claim, arguments).first, let job = row["job_id"].string,
+                    let seq = row["seq"].int
+                else { return nil }
+                let tries = row["tries"].int ?? 0
+                var lastError = row["last_error"].string
+                if row["was"].string == "running" {
+                    lastError = JobRules.leaseExpiredReason
+                    try event(db, job: job, task: seq, kind: "lease_expired", detail: "task rescued")
+                }
+                if tries >= maxAttempts {
+                    let reason = JobRules.gaveUp(attempts: tries, last: lastError)
+                    try db.execute(
+                        """
+                        UPDATE tasks SET state = 'failed', owner = NULL, error = $1, attempts = $2
+                        WHERE job_id = $3 AND seq = $4
+                        """, [.text(reason), .integer(Int64(tries)), .text(job), .integer(Int64(seq))])
+                    _ = try failJob(db, job: job, reason: reason)
+                    continue
+                }
+                let jobRow = try db.query(
+                    """
+                    UPDATE jobs SET state = 'running', started_us = COALESCE(started_us, vfl_now_us()),
+                    updated_us = vfl_now_us(), attempts = attempts + 1 WHERE id = $1 RETURNING model_id, shards
+                    """, [.text(job)]
+                ).first
+                try event(db, job: job, task: seq, kind: "claimed", detail: "attempt \(tries + 1)")
+                return ClaimedTask(
+                    jobID: job, sequence: seq, owner: owner, attempt: tries + 1, stage: row["stage"].int ?? 0,
+                    part: row["part"].int ?? 0, modelID: jobRow?["model_id"].string ?? "",
+                    shards: jobRow?["shards"].string)
+            }
+        }
+    }
+
+    /// Ends a job that has not ended as failed and cancels its other tasks, in the caller's transaction: its live
+    /// tasks are locked first, then the job (the store's lock order).
+    private func failJob(_ db: PGConnection, job: String, reason: String) throws -> Bool {
+        try db.query(
+            "SELECT seq FROM tasks WHERE job_id = $1 AND state IN ('queued', 'running') ORDER BY seq FOR UPDATE",
+            [.text(job)])
+        let failed = try db.execute(
+            """
+            UPDATE jobs SET state = 'failed', error = $1, finished_us = vfl_now_us(), updated_us = vfl_now_us()
+            WHERE id = $2 AND state IN ('queued', 'running')
+            """, [.text(reason), .text(job)])
+        guard failed == 1 else { return false }
+        try db.execute(
+            "UPDATE tasks SET state = 'cancelled', owner = NULL WHERE job_id = $1 AND state IN ('queued', 'running')",
+            [.text(job)])
+        try event(db, job: job, task: nil, kind: "failed", detail: reason)
+        return true
+    }
+
+    /// The job's state after one of its tasks went back to the queue: running while another task runs.
+    private func requeueJob(_ db: PGConnection, job: String, error: String?) throws {
+        try db.execute(
+            """
+            UPDATE jobs SET updated_us = vfl_now_us(), error = COALESCE($1::text, error),
+            state = CASE WHEN EXISTS (SELECT 1 FROM tasks WHERE job_id = $2 AND state = 'running') THEN 'running'
+                         ELSE 'queued' END
+            WHERE id = $2 AND state IN ('queued', 'running')
+            """, [error.map { .text($0) } ?? .null, .text(job)])
+    }
+
+    /// Whether some task could be claimed now.
+    public func hasRunnableTask(excludingModels: Set<String>) throws -> Bool {
+        let excluded = excludingModels.sorted()
+        return try read { db in
+            !(try db.query(
+                """
+                SELECT 1 FROM tasks AS t JOIN jobs AS j ON j.id = t.job_id
+                WHERE \(Self.runnable(excluding: excluded.count, first: 1)) LIMIT 1
+                """, excluded.map { .text($0) }
+            ).isEmpty)
+        }
+    }
+
+    /// Waits for a notification on ``channel`` up to ``Options/idlePollSeconds`` (jittered), or, without
+    /// notifications, sleeps ``Options/pollOnlySeconds`` (jittered). `seconds` is the least it waits without one.
+    public func waitForWork(seconds: Double) {
+        let jitter = Double.random(in: 0.8...1.2)
+        guard options.listen else {
+            usleep(UInt32(max(seconds, options.pollOnlySeconds) * jitter * 1e6))
+            return
+        }
+        let waited: Bool = listenerLock.sync {
+            do {
+                if listener == nil || listener?.isOK == false {
+                    let fresh = try PGConnection(
+                        url: url, password: options.password, application: "vfl \(process) listener")
+                    try fresh.listen(Self.channel)
+                    listener = fresh
+                }
+                _ = try listener?.awaitNotification(seconds: max(seconds, options.idlePollSeconds) * jitter)
+                return true
+            } catch {
+                listener = nil
+                return false
+            }
+        }
+        // No listener (the server is away): wait as a poller would.
+        if !waited { usleep(UInt32(max(seconds, options.pollOnlySeconds) * jitter * 1e6)) }
+    }
+
+    /// The fence of every transition of a claimed task (arguments from `$first`): this claim still holds it.
+    private static func heldByClaim(first: Int) -> String {
+        "job_id = $\(first) AND seq = $\(first + 1) AND owner = $\(first + 2) AND attempts = $\(first + 3) "
+            + "AND state = 'running'"
+    }
+
+    private static func claimArguments(_ task: ClaimedTask) -> [SQLValue] {
+        [.text(task.jobID), .integer(Int64(task.sequence)), .text(task.owner), .integer(Int64(task.attempt))]
+    }
+
+    /// Extends a lease, from the database's clock.
+    public func renewLease(_ task: ClaimedTask, leaseSeconds: Double) throws -> Bool {
+        try read { db in
+            try db.execute(
+                """
+                UPDATE tasks SET lease_expires_us = vfl_now_us() + $1
+                WHERE \(Self.heldByClaim(first: 2)) AND lease_expires_us >= vfl_now_us()
+                """, [.integer(Int64(leaseSeconds * 1e6))] + Self.claimArguments(task)) == 1
+        }
+    }
+
+    /// Whether this claim still holds its task.
+    public func holdsLease(_ task: ClaimedTask) throws -> Bool {
+        try read { db in
+            !(try db.query(
+                "SELECT 1 FROM tasks WHERE \(Self.heldByClaim(first: 1)) AND lease_expires_us >= vfl_now_us()",
+                Self.claimArguments(task)
+            ).isEmpty)
+        }
+    }
+
+    /// Marks a task done under its lease, and the job done when it was its last task. Run again after an unanswered
+    /// `COMMIT`, it finds its own completion (the same attempt and result path) and answers `true` again.
+    public func completeTask(
+        _ task: ClaimedTask, customers: Int, scored: Int, rejectedRows: Int, resultPath: String
+    ) throws -> Bool {
+        try perform { db in
+            let done = try db.execute(
+                """
+                UPDATE tasks SET state = 'done', owner = NULL, result_path = $1, error = NULL
+                WHERE \(Self.heldByClaim(first: 2)) AND lease_expires_us >= vfl_now_us()
+                """, [.text(resultPath)] + Self.claimArguments(task))
+            guard done == 1 else {
+                return
+                    !(try db.query(
+                        "SELECT 1 FROM tasks WHERE job_id = $1 AND seq = $2 AND state = 'done' AND attempts = $3 "
+                            + "AND result_path = $4",
+                        [
+                            .text(task.jobID), .integer(Int64(task.sequence)), .integer(Int64(task.attempt)),
+                            .text(resultPath),
+                        ]
+                    ).isEmpty)
+            }
+            try event(db, job: task.jobID, task: task.sequence, kind: "task_done", detail: "attempt \(task.attempt)")
+            // The job's row is locked before its tasks are counted, so that two last completions see each other.
+            try db.query("SELECT 1 FROM jobs WHERE id = $1 FOR UPDATE", [.text(task.jobID)])
+            let counts = try db.query(
+                """
+                SELECT COUNT(*) FILTER (WHERE state = 'done') AS done, COUNT(*) FILTER (WHERE state <> 'done') AS remaining
+                FROM tasks WHERE job_id = $1
+                """, [.text(task.jobID)])
+            try db.execute(
+                "UPDATE jobs SET tasks_done = $1, updated_us = vfl_now_us() WHERE id = $2",
+                [.integer(Int64(counts[0]["done"].int ?? 0)), .text(task.jobID)])
+            guard counts[0]["remaining"].int == 0 else {
+                try notifyWork(db)  // a later stage may have become runnable
+                return true
+            }
+            let ended = try db.execute(
+                """
+                UPDATE jobs SET state = 'done', finished_us = vfl_now_us(), customers = $1, scored = $2,
+                rejected_rows = $3, result_path = $4, error = NULL WHERE id = $5 AND state = 'running'
+                """,
+                [
+                    .integer(Int64(customers)), .integer(Int64(scored)), .integer(Int64(rejectedRows)),
+                    .text(resultPath), .text(task.jobID),
+                ])
+            guard ended == 1 else { throw StoreError(.server, "a job ended under its last task") }
+            try event(db, job: task.jobID, task: nil, kind: "done", detail: "\(scored) customers scored")
+            return true
+        }
+    }
+
+    /// Records a failed attempt (see ``JobQueue``); the backoff is from the database's clock.
+    public func failTask(_ task: ClaimedTask, reason: String, retryAfter: Double?, maxAttempts: Int) throws -> Bool {
+        let permanent = retryAfter == nil || task.attempt >= maxAttempts
+        let finalReason =
+            retryAfter != nil && permanent ? JobRules.gaveUp(attempts: task.attempt, last: reason) : reason
+        return try perform { db in
+            let changed = try db.execute(
+                """
+                UPDATE tasks SET state = $1, owner = NULL, error = $2, not_before_us = vfl_now_us() + $3
+                WHERE \(Self.heldByClaim(first: 4))
+                """,
+                [
+                    .text(permanent ? "failed" : "queued"), .text(finalReason),
+                    .integer(Int64((retryAfter ?? 0) * 1e6)),
+                ] + Self.claimArguments(task))
+            guard changed == 1 else { return false }
+            if permanent {
+                _ = try failJob(db, job: task.jobID, reason: finalReason)
+            } else {
+                try requeueJob(db, job: task.jobID, error: reason)
+                try event(db, job: task.jobID, task: task.sequence, kind: "retry", detail: reason)
+            }
+            return true
+        }
+    }
+
+    /// Hands a task back, the attempt not counted.
+    public func releaseTask(_ task: ClaimedTask, reason: String) throws {
+        try perform { db in
+            let released = try db.execute(
+                """
+                UPDATE tasks SET state = 'queued', owner = NULL, attempts = GREATEST(attempts - 1, 0), not_before_us = 0
+                WHERE \(Self.heldByClaim(first: 1))
+                """, Self.claimArguments(task))
+            guard released == 1 else { return }
+            try db.execute("UPDATE jobs SET attempts = GREATEST(attempts - 1, 0) WHERE id = $1", [.text(task.jobID)])
+            try requeueJob(db, job: task.jobID, error: nil)
+            try event(db, job: task.jobID, task: task.sequence, kind: "released", detail: reason)
+            try notifyWork(db)
+        }
+    }
+
+    /// Queues a failed job again.
+    public func retryJob(_ id: String, shards: String?) throws -> Bool {
+        try perform { db in
+            let queued = try db.execute(
+                """
+                UPDATE jobs SET state = 'queued', error = NULL, finished_us = NULL, attempts = 0,
+                updated_us = vfl_now_us(), tasks_done = 0, shards = COALESCE($1::text, shards)
+                WHERE id = $2 AND state = 'failed'
+                """, [shards.map { .text($0) } ?? .null, .text(id)])
+            guard queued == 1 else { return false }
+            try db.execute(
+                """
+                UPDATE tasks SET state = 'queued', owner = NULL, attempts = 0, not_before_us = 0, error = NULL,
+                result_path = NULL WHERE job_id = $1
+                """, [.text(id)])
+            try event(db, job: id, task: nil, kind: "retried", detail: "queued again by an operator")
+            try notifyWork(db)
+            return true
+        }
+    }
+
+    /// The file of a model the store knows.
+    public func modelPath(_ id: String) throws -> String? {
+        try read { db in try db.query("SELECT path FROM models WHERE id = $1", [.text(id)]).first?["path"].string }
+    }
+
+    /// The owner tokens of running tasks.
+    public func runningOwners() throws -> Set<String> {
+        try read { db in
+            Set(
+                try db.query("SELECT owner FROM tasks WHERE state = 'running' AND owner IS NOT NULL").compactMap {
+                    $0["owner"].string
+                })
+        }
+    }
+
+    /// Records a worker's heartbeat, at the database's time.
+    public func heartbeat(worker: String) throws {
+        _ = try read { db in
+            try db.execute(
+                """
+                INSERT INTO workers(name, seen_us) VALUES ($1, vfl_now_us())
+                ON CONFLICT (name) DO UPDATE SET seen_us = EXCLUDED.seen_us
+                """, [.text(worker)])
+        }
+    }
+
+    // MARK: - Reading
+
+    /// The states of a job's tasks, in task order.
+    public func taskStates(job: String) throws -> [String] {
+        try read { db in
+            try db.query("SELECT state FROM tasks WHERE job_id = $1 ORDER BY seq", [.text(job)]).compactMap {
+                $0["state"].string
+            }
+        }
+    }
+
+    /// How many tasks of `stage` a job has.
+    public func taskCount(job: String, stage: Int) throws -> Int {
+        try read { db in
+            try db.query(
+                "SELECT COUNT(*) AS n FROM tasks WHERE job_id = $1 AND stage = $2",
+                [.text(job), .integer(Int64(stage))]
+            ).first?["n"].int ?? 0
+        }
+    }
+
+    /// Counts for `/metrics`.
+    public func metrics(
+        liveWithinSeconds: Double
+    ) throws -> (
+        jobs: [String: Int], tasks: [String: Int], scored: Int, rejectedRows: Int, liveWorkers: Int
+    ) {
+        try read { db in
+            var jobs: [String: Int] = [:]
+            for row in try db.query("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state") {
+                jobs[row["state"].string ?? ""] = row["n"].int ?? 0
+            }
+            var tasks: [String: Int] = [:]
+            for row in try db.query("SELECT state, COUNT(*) AS n FROM tasks GROUP BY state") {
+                tasks[row["state"].string ?? ""] = row["n"].int ?? 0
+            }
+            let totals = try db.query(
+                "SELECT COALESCE(SUM(scored), 0) AS s, COALESCE(SUM(rejected_rows), 0) AS r FROM jobs WHERE state = 'done'"
+            )
+            let live = try db.query(
+                "SELECT COUNT(*) AS n FROM workers WHERE seen_us >= vfl_now_us() - $1",
+                [.integer(Int64(liveWithinSeconds * 1e6))])
+            return (jobs, tasks, totals[0]["s"].int ?? 0, totals[0]["r"].int ?? 0, live[0]["n"].int ?? 0)
+        }
+    }
+
+    /// Jobs, newest first.
+    public func jobs(state: JobState?, limit: Int) throws -> [JobRecord] {
+        try read { db in
+            let rows: [Row]
+            if let state {
+                rows = try db.query(
+                    "SELECT * FROM jobs WHERE state = $1 ORDER BY created_us DESC, id LIMIT $2",
+                    [.text(state.rawValue), .integer(Int64(limit))])
+            } else {
+                rows = try db.query(
+                    "SELECT * FROM jobs ORDER BY created_us DESC, id LIMIT $1", [.integer(Int64(limit))])
+            }
+            return rows.map(JobRecord.init(row:))
+        }
+    }
+
+    /// Jobs newest first, by keyset on (`created_us`, `seq`), served by `jobs_by_created` or `jobs_by_state`.
+    public func jobs(state: JobState?, after: String?, limit: Int) throws -> JobPage {
+        let limit = max(limit, 1)
+        return try read { db in
+            var conditions: [String] = []
+            var arguments: [SQLValue] = []
+            if let state {
+                arguments.append(.text(state.rawValue))
+                conditions.append("state = $\(arguments.count)")
+            }
+            if let after {
+                guard
+                    let cursor = try db.query("SELECT created_us, seq FROM jobs WHERE id = $1", [.text(after)]).first,
+                    let created = cursor["created_us"].int, let seq = cursor["seq"].int
+                else { throw StoreError(.unknownCursor, "the paging cursor names no job") }
+                arguments += [.integer(Int64(created)), .integer(Int64(seq))]
+                conditions.append("(created_us, seq) < ($\(arguments.count - 1), $\(arguments.count))")
+            }
+            arguments.append(.integer(Int64(limit) + 1))
+            let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            let rows = try db.query(
+                "SELECT * FROM jobs \(filter) ORDER BY created_us DESC, seq DESC LIMIT $\(arguments.count)", arguments)
+            let jobs = rows.prefix(limit).map(JobRecord.init(row:))
+            return JobPage(jobs: jobs, next: rows.count > limit ? jobs.last?.id : nil)
+        }
+    }
+
+    /// One job, or `nil`.
+    public func job(_ id: String) throws -> JobRecord? {
+        try read { db in try db.query("SELECT * FROM jobs WHERE id = $1", [.text(id)]).first.map(JobRecord.init(row:)) }
+    }
+
+    /// A job's events, oldest first.
+    public func events(job: String) throws -> [(at: Int64, process: String, kind: String, detail: String)] {
+        try read { db in
+            try db.query(
+                "SELECT at_us, process, kind, detail FROM events WHERE job_id = $1 ORDER BY id", [.text(job)]
+            ).map {
+                (
+                    Int64($0["at_us"].int ?? 0), $0["process"].string ?? "", $0["kind"].string ?? "",
+                    $0["detail"].string ?? ""
+                )
+            }
+        }
+    }
+
+    /// The durations of done jobs as histogram buckets, counted by the database.
+    public func doneDurations(bounds: [Double]) throws -> HistogramCounts {
+        precondition(zip(bounds, bounds.dropFirst()).allSatisfy { $0 < $1 }, "bounds must ascend")
+        let cumulative = bounds.indices.map { "COUNT(*) FILTER (WHERE d <= $\($0 + 1)) AS le\($0)" }
+        let sql = """
+            SELECT \((cumulative + ["COUNT(*) AS n", "COALESCE(SUM(d), 0)::float8 AS total"]).joined(separator: ", "))
+            FROM (SELECT (finished_us - created_us) / 1e6 AS d FROM jobs WHERE state = 'done' AND finished_us IS NOT NULL)
+            AS durations
+            """
+        return try read { db in
+            let row = try db.query(sql, bounds.map { .real($0) }).first
+            return HistogramCounts(
+                cumulative: bounds.indices.map { row?["le\($0)"].int ?? 0 }, count: row?["n"].int ?? 0,
+                sum: row?["total"].double ?? 0)
+        }
+    }
+
+    /// Done jobs and where their results were written.
+    public func doneResultPaths() throws -> [(job: String, path: String)] {
+        try read { db in
+            try db.query("SELECT id, result_path FROM jobs WHERE state = 'done' AND result_path IS NOT NULL").map {
+                ($0["id"].string ?? "", $0["result_path"].string ?? "")
+            }
+        }
+    }
+
+    /// Dumps the database with `pg_dump` (custom format, one consistent snapshot while the pipeline writes) to a
+    /// temporary file renamed into place: restore with `pg_restore`.
+    ///
+    /// - Throws: ``StoreError`` when `pg_dump` is missing or fails.
+    @discardableResult
+    public func backup(to path: String) throws -> String {
+        let temporary = FileIO.temporaryName(for: path)
+        var environment = ProcessInfo.processInfo.environment
+        if let password = options.password { environment["PGPASSWORD"] = password }
+        let status = try PGDump.run(url: url, to: temporary, environment: environment)
+        guard status == 0 else {
+            unlink(temporary)
+            throw StoreError(.server, "pg_dump failed (exit status \(status)); its messages are above")
+        }
+        do { try FileIO.rename(temporary, to: path) } catch {
+            throw StoreError(.server, "cannot move the dump into place: \(error)")
+        }
+        return "dumped \(url) with pg_dump --format=custom (one snapshot); restore it with pg_restore"
+    }
+}

@@ -1,0 +1,142 @@
+import Core
+import Dispatch
+import Fixtures
+import Foundation
+import PostgresStore
+import Store
+import Synchronization
+import Testing
+
+/// What many workers on many connections may do at once, on every backend: no task is lost, none runs twice to
+/// completion, and the job ends exactly once.
+@Suite struct StoreContractTests {
+    @Test(arguments: Backend.allCases)
+    func lastCompletions_atOnceEndTheJobOnce(_ backend: Backend) throws {
+        let place = try StorePlace(backend)
+        let stores = try (0..<4).map { try place.open("w\($0)") }
+        for round in 0..<10 {
+            let id = "j\(round)"
+            try stores[0].createJob(id: id, parties: [], modelID: "m", modelName: "n", tasks: 4)
+            let tasks = try stores.enumerated().map { i, store in
+                try #require(try store.claimTask(owner: "w\(i)-\(round)", leaseSeconds: 60, maxAttempts: 3))
+            }
+            let completed = Atomic<Int>(0)
+            DispatchQueue.concurrentPerform(iterations: 4) { i in
+                if (try? stores[i].completeTask(tasks[i], customers: 4, scored: 4, rejectedRows: 0, resultPath: "/r"))
+                    == true
+                {
+                    completed.add(1, ordering: .relaxed)
+                }
+            }
+            let count = completed.load(ordering: .relaxed)
+            #expect(count == 4)
+            let job = try #require(try stores[0].job(id))
+            #expect(job.state == .done)
+            #expect(job.tasksDone == 4)
+            #expect(try stores[0].events(job: id).filter { $0.kind == "done" }.count == 1)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func completeTask_againBySameClaimAnswersTrueAndRecordsOnce(_ backend: Backend) throws {
+        let store = try StorePlace(backend).open()
+        try store.createJob(id: "j", parties: [], modelID: "m", modelName: "n", tasks: 1)
+        let task = try #require(try store.claimTask(owner: "w", leaseSeconds: 60, maxAttempts: 3))
+        #expect(try store.completeTask(task, customers: 1, scored: 1, rejectedRows: 0, resultPath: "/r/w"))
+        #expect(try store.completeTask(task, customers: 1, scored: 1, rejectedRows: 0, resultPath: "/r/w"))
+        #expect(try store.completeTask(task, customers: 1, scored: 1, rejectedRows: 0, resultPath: "/r/other") == false)
+        #expect(try store.events(job: "j").filter { $0.kind == "task_done" }.count == 1)
+    }
+
+    /// Workers on their own connections drain split jobs while some fail and some hand tasks back: every task ends
+    /// done by exactly one completion.
+    @Test(arguments: Backend.allCases)
+    func manyWorkers_drainSplitJobsWithFailuresAndNothingIsDoneTwice(_ backend: Backend) throws {
+        let place = try StorePlace(backend)
+        let setup = try place.open("ingest")
+        let plan = TaskPlan.tasks(parties: 2, buckets: 3)
+        for i in 0..<12 {
+            try setup.createJob(id: "s\(i)", parties: ["a", "b"], modelID: "m", modelName: "n", tasks: plan)
+        }
+        let stores = try (0..<4).map { try place.open("w\($0)") }
+        DispatchQueue.concurrentPerform(iterations: 4) { i in
+            let store = stores[i]
+            var random = SplitMix64(state: UInt64(i + 1))
+            var idle = 0
+            while idle < 50 {
+                guard
+                    let task = try? store.claimTask(owner: "w\(i)-\(random.next())", leaseSeconds: 60, maxAttempts: 100)
+                else {
+                    idle += 1
+                    usleep(2_000)
+                    continue
+                }
+                idle = 0
+                switch random.next() % 6 {
+                case 0: _ = try? store.failTask(task, reason: "transient", retryAfter: 0, maxAttempts: 100)
+                case 1: try? store.releaseTask(task, reason: "stopping")
+                default:
+                    _ = try? store.completeTask(
+                        task, customers: 1, scored: 1, rejectedRows: 0, resultPath: "/r/\(task.owner)")
+                }
+            }
+        }
+        for i in 0..<12 {
+            let id = "s\(i)"
+            #expect(try setup.job(id)?.state == .done, "\(id)")
+            #expect(try setup.taskStates(job: id) == Array(repeating: "done", count: plan.count))
+            let done = try setup.events(job: id).filter { $0.kind == "task_done" }.count
+            #expect(done == plan.count, "one completion per task of \(id)")
+        }
+    }
+}
+
+/// What only a server database does: reconnect, notify, keep passwords out of URLs.
+@Suite struct PostgresStoreTests {
+    @Test func statement_afterTheServerDroppedTheConnectionReconnects() throws {
+        let place = try StorePlace(.postgres)
+        let store = try place.open("victim")
+        try store.createJob(id: "before", parties: [], modelID: "m", modelName: "n", tasks: 1)
+        try PostgresTestServer.psql(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'vfl victim'")
+        try store.createJob(id: "after", parties: [], modelID: "m", modelName: "n", tasks: 1)
+        #expect(try store.jobs(limit: 10).map(\.id).sorted() == ["after", "before"])
+    }
+
+    @Test func waitForWork_returnsWhenAnotherProcessQueuesAJob() throws {
+        let place = try StorePlace(.postgres)
+        var options = PostgresStore.Options()
+        options.idlePollSeconds = 600
+        let worker = try place.open("idle", options: options)
+        worker.waitForWork(seconds: 0.01)  // subscribes (and waits out whatever came before)
+        let woke = Atomic<Bool>(false)
+        let thread = Thread {
+            worker.waitForWork(seconds: 0.01)
+            woke.store(true, ordering: .relaxed)
+        }
+        thread.start()
+        let ingest = try place.open("ingest")
+        // Until the waiting thread wakes (a generous bound: it would otherwise sleep ten minutes).
+        var jobs = 0
+        let deadline = Date().addingTimeInterval(60)
+        while !woke.load(ordering: .relaxed) && Date() < deadline {
+            try ingest.createJob(id: "j\(jobs)", parties: [], modelID: "m", modelName: "n", tasks: 1)
+            jobs += 1
+            usleep(200_000)
+        }
+        let wokeUp = woke.load(ordering: .relaxed)
+        #expect(wokeUp)
+    }
+
+    @Test func url_withAPasswordIsRefusedWithoutShowingIt() throws {
+        for url in ["postgres://vfl:hunter2@db/vfl", "postgresql://db/vfl?sslmode=require&password=hunter2"] {
+            #expect {
+                try PostgresURL.check(url)
+            } throws: { error in
+                "\(error)".contains("PGPASSWORD") && !"\(error)".contains("hunter2")
+            }
+        }
+        try PostgresURL.check("postgres://vfl@db:5432/vfl?sslmode=verify-full")
+        try PostgresURL.check("postgres://vfl@/vfl?host=/run/postgresql")
+    }
+}
