@@ -6,7 +6,7 @@
 # No `# syntax=` line: BuildKit would fetch that frontend from Docker Hub, which breaks offline and mirror-only builds.
 
 # Build: the official Swift image, a release build with the Swift standard library and Foundation linked statically,
-# stripped (75 MB with debug info, 59 MB without). libpq-dev: the PostgreSQL job store's client library.
+# stripped (75 MB with debug info, 60 MB without). libpq-dev: the PostgreSQL job store's client library.
 FROM swift:6.3-bookworm AS build
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libopenblas-dev libsqlite3-dev libpq-dev pkg-config \
