@@ -6,11 +6,13 @@
 # No `# syntax=` line: BuildKit would fetch that frontend from Docker Hub, which breaks offline and mirror-only builds.
 
 # Build: the official Swift image, a release build with the Swift standard library and Foundation linked statically,
-# stripped (75 MB with debug info, 60 MB without). libpq-dev: the PostgreSQL job store's client library.
+# stripped (79 MB with debug info, 60 MB without). libpq-dev: the PostgreSQL job store's client library.
 FROM swift:6.3-bookworm AS build
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libopenblas-dev libsqlite3-dev libpq-dev pkg-config \
     && rm -rf /var/lib/apt/lists/*
+# Marks this stage's images from here on, so that scripts/container-test removes its own superseded ones only.
+LABEL vfl.stage=build
 WORKDIR /src
 COPY Package.swift ./
 COPY Sources ./Sources
@@ -32,6 +34,7 @@ RUN apt-get update \
     && mkdir -p /data/spool/inbox \
     && chown -R 10001:10001 /data \
     && chmod 1777 /data
+LABEL vfl.stage=runtime
 COPY --from=build /out/ /
 # VFL_HOST=*: inside a container the API listens on every address; the port mapping decides what the host exposes.
 ENV VFL_HOME=/usr/share/vfl \
