@@ -12,20 +12,17 @@ extension Commands {
         name: "bench-lookup", summary: "time lookups of random keys in a scores.csv (scripts/bench-lookup)",
         usage: """
             vfl bench-lookup SCORES.csv --keys-file FILE [--keys N] [--runs R] [--seed S]
-              --keys-file FILE  keys present in SCORES.csv, one a line (a random sample of its keys)
-              --keys N          keys per request, half present and half absent (default 1000)
-              --runs R          requests timed (default 200)
-            """, valued: ["keys-file", "keys", "runs", "seed"], run: runBenchLookup)
+            """, run: runBenchLookup)
 
     static func runBenchLookup(
         _ options: ParsedArguments, _ environment: [String: String], _ logger: Logger
     ) throws -> Int32 {
-        guard let path = options.positionals.first, let keysFile = options.options["keys-file"] else {
+        guard let path = options.positionals.first, let keysFile = try options.string(.keysFile) else {
             throw ParsedArguments.UsageError("a scores file and --keys-file are required")
         }
-        let perRequest = try options.int("keys", environment: environment, default: 1000, range: 2...1_000_000)
-        let runs = try options.int("runs", environment: environment, default: 200, range: 1...100_000)
-        var random = BenchRandom(seed: UInt64(try options.int("seed", environment: environment, default: 1)))
+        let perRequest = try options.int(.keys)
+        let runs = try options.int(.runs)
+        var random = BenchRandom(seed: UInt64(try options.int(.seed)))
         let present = try String(contentsOfFile: keysFile, encoding: .utf8).split(separator: "\n").map(String.init)
         guard !present.isEmpty else { throw ParsedArguments.UsageError("--keys-file holds no keys") }
         func request() -> [String] {

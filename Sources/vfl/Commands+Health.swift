@@ -9,8 +9,8 @@ import Glibc
 /// `/health`); without, the job store must open and answer a query (ingest and workers).
 extension Commands {
     static func health(_ options: ParsedArguments, _ environment: [String: String], _ logger: Logger) throws -> Int32 {
-        let timeout = try options.double("timeout", environment: environment, default: 3, range: 0.1...60)
-        if let url = options.options["url"] {
+        let timeout = try options.double(.timeout)
+        if let url = try options.string(.url) {
             let status = try httpStatus(url: url, timeout: timeout)
             guard status == 200 else {
                 printError("\(url) answered \(status)")
@@ -19,12 +19,12 @@ extension Commands {
             print("ok")
             return 0
         }
-        let settings = try pipelineSettings(options, environment)
+        let settings = try pipelineSettings(options)
         guard storeExists(settings) else {
             printError("no job store at \(settings.database)")
             return 1
         }
-        let store = try openStore(settings, process: "health-\(getpid())", environment)
+        let store = try openStore(settings, process: "health-\(getpid())", options)
         _ = try store.jobs(limit: 1)
         print("ok")
         return 0
@@ -82,13 +82,15 @@ extension Commands {
 /// `vfl backup`: a consistent copy of the job store while the pipeline runs.
 extension Commands {
     static func backup(_ options: ParsedArguments, _ environment: [String: String], _ logger: Logger) throws -> Int32 {
-        guard let out = options.options["out"] else { throw ParsedArguments.UsageError("--out FILE is required") }
-        let settings = try pipelineSettings(options, environment)
+        guard let out = try options.string(.scoresOut) else {
+            throw ParsedArguments.UsageError("--out FILE is required")
+        }
+        let settings = try pipelineSettings(options)
         guard storeExists(settings) else {
             printError("no job store at \(settings.database)")
             return 1
         }
-        let store = try openStore(settings, process: "backup-\(getpid())", environment)
+        let store = try openStore(settings, process: "backup-\(getpid())", options)
         let started = Timestamp.monotonicSeconds()
         let what = try store.backup(to: out)
         say("backed up to \(out) in \(Int((Timestamp.monotonicSeconds() - started) * 1000)) ms: \(what)")

@@ -14,43 +14,60 @@ import Glibc
 
 /// The pipeline's roles: `vfl ingest`, `vfl worker`, and the all-in-one `vfl run`.
 extension Commands {
-    static let pipelineOptions: Set<String> = [
-        "spool", "db", "model", "threads", "workers", "port", "host", "lease", "max-attempts", "memory-mb",
-        "max-connections", "max-connections-per-client", "min-group", "loops", "header-timeout",
-    ]
-
     /// The pipeline's files (results, the store, work folders) readable by their user and group only, never by
     /// every local user: umask 027.
     static func restrictNewFiles() { umask(0o027) }
 
     struct PipelineSettings {
         var spool: Spool
+        /// `--db`/`VFL_DB`, as given (default `<spool>/vfl.sqlite`): what ``openStore(_:process:_:)`` opens.
         var database: String
-        var modelPath: String
     }
 
-    static func pipelineSettings(_ options: ParsedArguments, _ environment: [String: String]) throws -> PipelineSettings
-    {
-        let spool = Spool(root: options.value("spool", environment: environment, variable: "VFL_SPOOL") ?? "spool")
-        let database = options.value("db", environment: environment, variable: "VFL_DB") ?? spool.root + "/vfl.sqlite"
-        return PipelineSettings(spool: spool, database: database, modelPath: modelPath(options, environment))
+    static func pipelineSettings(_ options: ParsedArguments) throws -> PipelineSettings {
+        let spool = Spool(root: try options.string(.spool)!)
+        let database = try options.string(.database) ?? spool.root + "/vfl.sqlite"
+        return PipelineSettings(spool: spool, database: database)
+    }
+
+    /// Creates the spool's folders. When that is refused, the error says which user tried and who owns the spool, and
+    /// how to fix it (a bind-mounted `./spool` owned by another uid is the usual cause in containers).
+    ///
+    /// - Throws: ``SpoolAccessError`` when permission is refused; `SystemError` otherwise.
+    static func createSpool(_ spool: Spool) throws {
+        do { try spool.create() } catch let error as SystemError
+            where error.errno == EACCES || error.errno == EPERM || error.errno == EROFS
+        {
+            var info = stat()
+            let owner =
+                stat(spool.root, &info) == 0
+                ? "it is owned by uid \(info.st_uid) gid \(info.st_gid), mode \(String(info.st_mode & 0o7777, radix: 8))"
+                : "it does not exist and cannot be made there"
+            throw SpoolAccessError(
+                description:
+                    "cannot create the spool's folders in \(spool.root) as uid \(getuid()) gid \(getgid()): \(owner) "
+                    + "(\(error)). Run vfl as the spool's owner (docker compose: VFL_UID and VFL_GID in .env, from "
+                    + "`id -u` and `id -g`) or give uid \(getuid()) write access to it")
+        }
+    }
+
+    /// The spool's folders cannot be created for want of permission.
+    struct SpoolAccessError: Error, CustomStringConvertible {
+        var description: String
     }
 
     static func ingest(_ options: ParsedArguments, _ environment: [String: String], _ logger: Logger) throws -> Int32 {
         try ParentWatch.arm(environment: environment, logger: logger)
         restrictNewFiles()
-        let settings = try pipelineSettings(options, environment)
-        let model = try loadModel(settings.modelPath)
-        try settings.spool.create()
-        let store = try openStore(settings, process: "ingest-\(getpid())", environment)
+        let settings = try pipelineSettings(options)
+        let modelPath = try modelPath(options)
+        let model = try loadModel(modelPath)
+        try createSpool(settings.spool)
+        let store = try openStore(settings, process: "ingest-\(getpid())", options)
         var configuration = IngestConfiguration(spool: settings.spool)
-        configuration.modelPath = absolutePath(settings.modelPath)
-        configuration.requireTokens = try requireTokens(environment)
-        configuration.memoryBound =
-            try options.int(
-                "memory-mb", environment: environment, variable: "VFL_WORKER_MEMORY_MB", default: 512,
-                range: 1...1_000_000)
-            * 1_000_000
+        configuration.modelPath = absolutePath(modelPath)
+        configuration.requireTokens = try options.bool(.requireTokens)
+        configuration.memoryBound = try options.int(.memory) * 1_000_000
         let ingestor = Ingestor(
             configuration: configuration, store: store, model: model,
             logger: logger.with("role", "ingest"))
@@ -63,18 +80,15 @@ extension Commands {
     static func worker(_ options: ParsedArguments, _ environment: [String: String], _ logger: Logger) throws -> Int32 {
         try ParentWatch.arm(environment: environment, logger: logger)
         restrictNewFiles()
-        let settings = try pipelineSettings(options, environment)
-        let threads = try options.int(
-            "threads", environment: environment, variable: "VFL_THREADS", default: ScoringOptions.cores, range: 1...256)
-        let lease = try options.double(
-            "lease", environment: environment, variable: "VFL_LEASE_SECONDS", default: 30, range: 1...3600)
-        let attempts = try options.int(
-            "max-attempts", environment: environment, variable: "VFL_MAX_ATTEMPTS", default: 5, range: 1...100)
-        let model = try loadModel(settings.modelPath)
+        let settings = try pipelineSettings(options)
+        let threads = try options.int(.threads) { ScoringOptions.cores }
+        let lease = try options.double(.lease)
+        let attempts = try options.int(.maxAttempts)
+        let model = try loadModel(modelPath(options))
         try checkBLAS(logger)
-        try settings.spool.create()
+        try createSpool(settings.spool)
         let name = "worker-\(hostName())-\(getpid())"
-        let store = try openStore(settings, process: name, environment)
+        let store = try openStore(settings, process: name, options)
         let service = WorkerService(
             configuration: WorkerConfiguration(
                 spool: settings.spool, scoring: ScoringOptions(threads: threads), leaseSeconds: lease,
@@ -89,11 +103,13 @@ extension Commands {
 
     static func runAll(_ options: ParsedArguments, _ environment: [String: String], _ logger: Logger) throws -> Int32 {
         restrictNewFiles()
-        let settings = try pipelineSettings(options, environment)
-        let workers = try options.int(
-            "workers", environment: environment, variable: "VFL_WORKERS", default: 2, range: 1...64)
-        _ = try loadModel(settings.modelPath)  // fail fast on a bad model
-        try settings.spool.create()
+        let settings = try pipelineSettings(options)
+        let modelPath = try modelPath(options)
+        let workers = try options.int(.workers)
+        let port = try options.int(.port)
+        let host = try options.string(.host)!
+        _ = try loadModel(modelPath)  // fail fast on a bad model
+        try createSpool(settings.spool)
         // One `vfl run` per spool: held until this process and every child it started are gone (LockFile).
         let lock: LockFile
         do { lock = try LockFile(path: settings.spool.root + "/.vfl-run.lock") } catch let held as LockFile.Held {
@@ -101,24 +117,23 @@ extension Commands {
             return 1
         }
         defer { lock.release() }
-        var store = try openStore(settings, process: "run-\(getpid())", environment)
+        var store = try openStore(settings, process: "run-\(getpid())", options)
         // Worker threads x workers never above the cores.
         let threads = max(1, ScoringOptions.cores / workers)
-        let shared = ["VFL_SPOOL": settings.spool.root, "VFL_DB": settings.database, "VFL_MODEL": settings.modelPath]
+        // The children read the same settings: the shared ones, and the flags given to vfl run that they take.
+        let shared = ["VFL_SPOOL": settings.spool.root, "VFL_DB": settings.database, "VFL_MODEL": modelPath]
         var children = [
             Supervisor.Child(
-                name: "ingest",
-                arguments: ["ingest"] + (options.options["memory-mb"].map { ["--memory-mb", $0] } ?? []),
-                environment: shared)
+                name: "ingest", arguments: ["ingest"],
+                environment: shared.merging(options.forwarded([.memory])) { $1 })
         ]
-        let port = options.value("port", environment: environment, variable: "VFL_PORT") ?? "5001"
-        let host = options.value("host", environment: environment, variable: "VFL_HOST") ?? "127.0.0.1"
         // The API's token: the operator's, or one made for this spool and kept in a file only this user reads.
         var apiEnvironment = shared
         let tokenFile: String?
         do {
             let given = try APIToken.resolve(environment: environment.merging(["VFL_API_OPEN": "1"]) { $1 })
-            if given == nil && environment["VFL_API_OPEN"] != "1" {
+            let open = try options.string(.apiOpen) == "1"
+            if given == nil && !open {
                 tokenFile = absolutePath(settings.spool.apiTokenFile)
                 _ = try APIToken.loadOrCreate(at: settings.spool.apiTokenFile)
                 apiEnvironment["VFL_API_TOKEN_FILE"] = tokenFile
@@ -131,12 +146,13 @@ extension Commands {
         }
         children.append(
             Supervisor.Child(
-                name: "api", arguments: ["api", "--port", port, "--host", host], environment: apiEnvironment))
+                name: "api", arguments: ["api", "--port", "\(port)", "--host", host], environment: apiEnvironment))
         for i in 1...workers {
             children.append(
                 Supervisor.Child(
                     name: "worker-\(i)", arguments: ["worker"],
-                    environment: shared.merging(["VFL_THREADS": "\(threads)"]) { $1 }))
+                    environment: shared.merging(options.forwarded([.lease, .maxAttempts])) { $1 }
+                        .merging(["VFL_THREADS": "\(threads)"]) { $1 }))
         }
         let supervisor = Supervisor(logger: logger.with("role", "run"))
         try supervisor.start(children)
@@ -160,7 +176,7 @@ extension Commands {
             // The database file replaced (the children exit and come back on the new one): follow it. The old
             // connection is left open (Connection's deinit says why).
             if store.fileState == .replaced,
-                let reopened = try? openStore(settings, process: "run-\(getpid())", environment)
+                let reopened = try? openStore(settings, process: "run-\(getpid())", options)
             {
                 logger.warning("database file replaced; reopened", metadata: [("db", settings.database)])
                 store = reopened
@@ -189,31 +205,23 @@ extension Commands {
     static func api(_ options: ParsedArguments, _ environment: [String: String], _ logger: Logger) throws -> Int32 {
         try ParentWatch.arm(environment: environment, logger: logger)
         restrictNewFiles()
-        let settings = try pipelineSettings(options, environment)
-        let port = try options.int(
-            "port", environment: environment, variable: "VFL_PORT", default: 5001, range: 0...65535)
-        let host = options.value("host", environment: environment, variable: "VFL_HOST") ?? "127.0.0.1"
-        let maxConnections = try options.int(
-            "max-connections", environment: environment, variable: "VFL_API_MAX_CONNECTIONS", default: 16384,
-            range: 1...1_000_000)
-        let perClient = try options.int(
-            "max-connections-per-client", environment: environment, variable: "VFL_API_MAX_CONNECTIONS_PER_CLIENT",
-            default: 1024, range: 1...1_000_000)
-        let headerTimeout = try options.double(
-            "header-timeout", environment: environment, variable: "VFL_API_HEADER_TIMEOUT", default: 10, range: 1...300)
-        let loops = try options.int(
-            "loops", environment: environment, variable: "VFL_API_LOOPS", default: 2, range: 1...64)
+        let settings = try pipelineSettings(options)
+        let port = try options.int(.port)
+        let host = try options.string(.host)!
+        let maxConnections = try options.int(.maxConnections)
+        let perClient = try options.int(.maxConnectionsPerClient)
+        let headerTimeout = try options.double(.headerTimeout)
+        let loops = try options.int(.loops)
+        let minimumGroup = try options.int(.minimumGroup)
         let token: String?
         do { token = try APIToken.resolve(environment: environment) } catch let refusal as APIToken.Refusal {
             printError("\(refusal)")
             return 1
         }
-        let loaded = try? loadModel(settings.modelPath)
+        let loaded = try? loadModel(modelPath(options))
         let modelLoaded = loaded != nil
-        try settings.spool.create()
-        let store = try openStore(settings, process: "api-\(getpid())", environment)
-        let minimumGroup = try options.int(
-            "min-group", environment: environment, variable: "VFL_API_MIN_GROUP", default: 50, range: 1...1_000_000)
+        try createSpool(settings.spool)
+        let store = try openStore(settings, process: "api-\(getpid())", options)
         let router = StatusRouter(
             store: store, spool: settings.spool, token: token, modelLoaded: modelLoaded,
             model: loaded.map { ($0.id, $0.reasons) }, minimumGroup: minimumGroup)
@@ -238,8 +246,8 @@ extension Commands {
 
     static func retry(_ options: ParsedArguments, _ environment: [String: String], _ logger: Logger) throws -> Int32 {
         guard options.positionals.count == 1 else { throw ParsedArguments.UsageError("give exactly one JOB_ID") }
-        let settings = try pipelineSettings(options, environment)
-        let store = try openStore(settings, process: "retry-\(getpid())", environment)
+        let settings = try pipelineSettings(options)
+        let store = try openStore(settings, process: "retry-\(getpid())", options)
         // The operator may have fixed a shard: the batch's files are resolved and recorded again.
         let id = options.positionals[0]
         let folder = settings.spool.batch(id)

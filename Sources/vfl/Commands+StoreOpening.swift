@@ -10,7 +10,7 @@ extension Commands {
     ///
     /// - Throws: ``StoreError``.
     static func openStore(
-        _ settings: PipelineSettings, process: String, _ environment: [String: String]
+        _ settings: PipelineSettings, process: String, _ arguments: ParsedArguments
     ) throws
         -> any JobStore
     {
@@ -18,19 +18,15 @@ extension Commands {
             return try SQLiteStore(path: settings.database, process: process)
         }
         try PostgresURL.check(settings.database)
-        var options = PostgresStore.Options()
-        if let file = environment["VFL_DB_PASSWORD_FILE"], !file.isEmpty {
+        var store = PostgresStore.Options()
+        if let file = try arguments.string(.databasePasswordFile) {
             guard let bytes = try? FileIO.readFile(file, limit: 4096) else {
                 throw StoreError(.server, "cannot read VFL_DB_PASSWORD_FILE (\(file))")
             }
-            options.password = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .newlines)
+            store.password = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .newlines)
         }
-        switch environment["VFL_DB_LISTEN"] ?? "1" {
-        case "1": options.listen = true
-        case "0": options.listen = false
-        default: throw ParsedArguments.UsageError("VFL_DB_LISTEN must be 0 (poll only) or 1 (LISTEN/NOTIFY)")
-        }
-        return try PostgresStore(url: settings.database, process: process, options: options)
+        store.listen = try arguments.string(.databaseListen) == "1"
+        return try PostgresStore(url: settings.database, process: process, options: store)
     }
 
     /// Whether the job store `settings.database` names can be opened without creating it: a SQLite file that exists,

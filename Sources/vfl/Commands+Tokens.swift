@@ -16,14 +16,7 @@ extension Commands {
                 Replaces the key column by HMAC-SHA256(K, normalize(key)) cut to 128 bits (32 lowercase hex); every
                 other column stays as it was, and one empty column vfl-key:FORM:NORMALIZATION:KEY_ID declares how.
                 Prints the party's manifest entry for "keys" ({"form": ..., "normalize": ..., "key_id": ...}).
-                  --key-file K      the consortium's key file (mode 0600; the scoring service never gets it)
-                  --map MAP         also write this bank's token,key table (mode 0600; it stays with the bank)
-                  --normalize N     trim (default: leading and trailing ASCII whitespace) or digits (only digits)
-                  --key-column C    the key column (default: the model's key, tax_id for the shipped model)
-                  --new-key K       write a new random 256-bit key to K (which must not exist), owner-only, and
-                                    print its key id
-                """, valued: ["key-file", "out", "map", "normalize", "key-column", "model", "new-key"],
-            run: tokenize)
+                """, run: tokenize)
 
     static let detokenizeCommand =
         Command(
@@ -32,14 +25,11 @@ extension Commands {
                 vfl detokenize RESULTS.csv --map MAP --out FILE
                 Writes the rows of RESULTS.csv (scores.csv, or rejects.csv) whose token MAP holds, with the bank's own
                 keys, sorted by key (mode 0600); rows of customers the bank does not know are dropped and counted.
-                """, valued: ["map", "out"], run: detokenize)
-
-    /// The options `vfl embed` shares with `vfl tokenize`.
-    static let embedTokenOptions: Set<String> = ["key-file", "map", "normalize"]
+                """, run: detokenize)
 
     static func tokenize(_ options: ParsedArguments, _ environment: [String: String], _ logger: Logger) throws -> Int32
     {
-        if let path = options.options["new-key"] {
+        if let path = try options.string(.newKey) {
             guard options.positionals.isEmpty, options.options.count == 1 else {
                 throw ParsedArguments.UsageError("--new-key K takes no other arguments")
             }
@@ -49,15 +39,15 @@ extension Commands {
             return 0
         }
         guard options.positionals.count == 1 else { throw ParsedArguments.UsageError("give exactly one SHARD.csv") }
-        guard let out = options.options["out"] else { throw ParsedArguments.UsageError("--out FILE is required") }
-        guard let tokenizer = try tokenizer(options, keyColumn: { try keyColumn(options, environment) }) else {
+        guard let out = try options.string(.scoresOut) else {
+            throw ParsedArguments.UsageError("--out FILE is required")
+        }
+        guard let tokenizer = try tokenizer(options, keyColumn: { try keyColumn(options) }) else {
             throw ParsedArguments.UsageError("--key-file K is required (vfl tokenize --new-key K makes one)")
         }
-        for path in [out] + (options.options["map"].map { [$0] } ?? []) {
-            try FileIO.makeDirectories(FileIO.directory(of: path))
-        }
-        let outcome = try tokenizer.tokenize(
-            shardPath: options.positionals[0], outputPath: out, mapPath: options.options["map"])
+        let map = try options.string(.map)
+        for path in [out] + (map.map { [$0] } ?? []) { try FileIO.makeDirectories(FileIO.directory(of: path)) }
+        let outcome = try tokenizer.tokenize(shardPath: options.positionals[0], outputPath: out, mapPath: map)
         print(tokenizer.scheme.json.text)
         logger.info(
             "shard tokenized",
@@ -74,8 +64,10 @@ extension Commands {
         -> Int32
     {
         guard options.positionals.count == 1 else { throw ParsedArguments.UsageError("give exactly one RESULTS.csv") }
-        guard let map = options.options["map"] else { throw ParsedArguments.UsageError("--map MAP is required") }
-        guard let out = options.options["out"] else { throw ParsedArguments.UsageError("--out FILE is required") }
+        guard let map = try options.string(.map) else { throw ParsedArguments.UsageError("--map MAP is required") }
+        guard let out = try options.string(.scoresOut) else {
+            throw ParsedArguments.UsageError("--out FILE is required")
+        }
         try FileIO.makeDirectories(FileIO.directory(of: out))
         let outcome = try Detokenizer.detokenize(resultsPath: options.positionals[0], mapPath: map, outputPath: out)
         logger.info(
@@ -88,12 +80,12 @@ extension Commands {
     /// - Throws: ``ParsedArguments/UsageError`` for a bad normalization or options without a key file;
     ///   ``ConsortiumKey/Error`` for a key file that cannot be used.
     static func tokenizer(_ options: ParsedArguments, keyColumn: () throws -> String) throws -> Tokenizer? {
-        let normalize = options.options["normalize"] ?? KeyNormalization.trim.rawValue
+        let normalize = try options.string(.normalize) ?? KeyNormalization.trim.rawValue
         guard let normalization = KeyNormalization(rawValue: normalize) else {
             throw ParsedArguments.UsageError("--normalize must be trim or digits")
         }
-        guard let path = options.options["key-file"] else {
-            if options.options["map"] != nil || options.options["normalize"] != nil {
+        guard let path = try options.string(.keyFile) else {
+            if options.given(.map) || options.given(.normalize) {
                 throw ParsedArguments.UsageError("--map and --normalize need --key-file K")
             }
             return nil
@@ -101,19 +93,8 @@ extension Commands {
         return Tokenizer(key: try ConsortiumKey(file: path), normalization: normalization, keyColumn: try keyColumn())
     }
 
-    private static func keyColumn(_ options: ParsedArguments, _ environment: [String: String]) throws -> String {
-        if let name = options.options["key-column"] { return name }
-        return try loadModel(modelPath(options, environment)).key
-    }
-
-    /// `VFL_REQUIRE_TOKENS`: `1`/`true`/`yes` or `0`/`false`/`no` (default: unset, off).
-    ///
-    /// - Throws: ``ParsedArguments/UsageError`` for any other value.
-    static func requireTokens(_ environment: [String: String]) throws -> Bool {
-        switch (environment["VFL_REQUIRE_TOKENS"] ?? "").lowercased() {
-        case "", "0", "false", "no": return false
-        case "1", "true", "yes": return true
-        default: throw ParsedArguments.UsageError("VFL_REQUIRE_TOKENS must be 1 or 0 (true or false)")
-        }
+    private static func keyColumn(_ options: ParsedArguments) throws -> String {
+        if let name = try options.string(.keyColumn) { return name }
+        return try loadModel(modelPath(options)).key
     }
 }

@@ -6,22 +6,24 @@ import Worker
 /// `vfl gen` and `vfl train`.
 extension Commands {
     static func gen(_ options: ParsedArguments, _ environment: [String: String], _ logger: Logger) throws -> Int32 {
-        let customers = try options.int("customers", environment: environment, default: -1, range: 1...1_000_000_000)
-        guard customers > 0 else { throw ParsedArguments.UsageError("--customers N is required") }
-        guard let out = options.options["out"] else { throw ParsedArguments.UsageError("--out DIR is required") }
+        guard let customers = try options.optionalInt(.customers) else {
+            throw ParsedArguments.UsageError("--customers N is required")
+        }
+        guard let out = try options.string(.folderOut) else {
+            throw ParsedArguments.UsageError("--out DIR is required")
+        }
         var settings = Generator.Options(customers: customers)
-        settings.seed = UInt64(try options.int("seed", environment: environment, default: 1, range: 0...Int.max))
-        settings.labels = options.options["labels"] != nil
-        settings.scoreColumn = options.options["score-column"] != nil
-        settings.threads = try options.int(
-            "threads", environment: environment, variable: "VFL_THREADS", default: ScoringOptions.cores, range: 1...256)
-        settings.shift = try options.double("shift", environment: environment, default: 0, range: -1...1)
-        settings.emptyShare = try options.double("empty-share", environment: environment, default: 0.005, range: 0...1)
-        settings.batch = options.options["batch"]
+        settings.seed = UInt64(try options.int(.seed))
+        settings.labels = try options.bool(.labels)
+        settings.scoreColumn = try options.bool(.scoreColumn)
+        settings.threads = try options.int(.threads) { ScoringOptions.cores }
+        settings.shift = try options.double(.shift)
+        settings.emptyShare = try options.double(.emptyShare)
+        settings.batch = try options.string(.batch)
         if let batch = settings.batch, !BatchID.isValid(batch) {
             throw ParsedArguments.UsageError("--batch must be 1 to 128 of A-Z a-z 0-9 . _ - (not starting with .)")
         }
-        if let list = options.options["parties"] {
+        if let list = try options.string(.parties) {
             let parties = list.split(separator: ",").map(String.init)
             for party in parties where !Generator.parties.contains(party) {
                 throw ParsedArguments.UsageError(
@@ -42,32 +44,30 @@ extension Commands {
 
 extension Commands {
     static func train(_ options: ParsedArguments, _ environment: [String: String], _ logger: Logger) throws -> Int32 {
-        guard let data = options.options["data"] else { throw ParsedArguments.UsageError("--data DIR is required") }
-        guard let out = options.options["out"] else { throw ParsedArguments.UsageError("--out FILE is required") }
+        guard let data = try options.string(.data) else { throw ParsedArguments.UsageError("--data DIR is required") }
+        guard let out = try options.string(.scoresOut) else {
+            throw ParsedArguments.UsageError("--out FILE is required")
+        }
         var settings = Trainer.Options()
-        settings.seed = UInt64(try options.int("seed", environment: environment, default: 1, range: 0...Int.max))
-        settings.epochs = try options.int("epochs", environment: environment, default: settings.epochs, range: 1...1000)
-        settings.representation = try options.int(
-            "representation", environment: environment, default: settings.representation, range: 1...256)
-        settings.batchSize = try options.int(
-            "batch-size", environment: environment, default: settings.batchSize, range: 8...65536)
-        settings.learningRate = Float(
-            try options.double(
-                "learning-rate", environment: environment, default: Double(settings.learningRate), range: 1e-6...1))
-        settings.holdout = try options.double("holdout", environment: environment, default: 0.2, range: 0.01...0.9)
-        settings.compareLinear = options.options["no-linear"] == nil
-        if let name = options.options["name"] { settings.name = name }
-        func widths(_ option: String, _ fallback: [Int]) throws -> [Int] {
-            guard let text = options.options[option] else { return fallback }
+        settings.seed = UInt64(try options.int(.seed))
+        settings.epochs = try options.int(.epochs)
+        settings.representation = try options.int(.representation)
+        settings.batchSize = try options.int(.batchSize)
+        settings.learningRate = Float(try options.double(.learningRate))
+        settings.holdout = try options.double(.holdout)
+        settings.compareLinear = !(try options.bool(.noLinear))
+        settings.name = try options.string(.modelName)!
+        func widths(_ setting: Setting) throws -> [Int] {
+            let text = try options.string(setting)!
             if text.isEmpty { return [] }
             let values = text.split(separator: ",").map { Int($0) }
             guard values.allSatisfy({ ($0 ?? 0) >= 1 && ($0 ?? 0) <= 4096 }) else {
-                throw ParsedArguments.UsageError("--\(option) takes comma-separated widths, e.g. 32,16")
+                throw ParsedArguments.UsageError("\(setting.name) takes comma-separated widths, e.g. 32,16")
             }
             return values.map { $0! }
         }
-        settings.hidden = try widths("hidden", settings.hidden)
-        settings.topHidden = try widths("top-hidden", settings.topHidden)
+        settings.hidden = try widths(.hidden)
+        settings.topHidden = try widths(.topHidden)
         BLAS.configure(threads: 1)
         let trainer = Trainer(options: settings) { line in say(line) }
         let report: Trainer.Report

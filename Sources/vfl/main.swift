@@ -14,7 +14,8 @@ signal(SIGPIPE, SIG_IGN)
 
 let environment = Environment.current
 let logger = Logger(
-    label: "vfl", level: Logger.Level(name: environment["VFL_LOG_LEVEL"] ?? "info") ?? .info, sink: StderrJSONSink())
+    label: "vfl", level: Logger.Level(name: environment[Setting.logLevel.variable!] ?? "") ?? .info,
+    sink: StderrJSONSink())
 let arguments = Array(CommandLine.arguments.dropFirst())
 let status = Commands.run(arguments, environment: environment, logger: logger)
 exit(status)

@@ -123,3 +123,35 @@ import Testing
         #expect(info["parties"]?.array?.count == 4)
     }
 }
+
+extension CommandLineTests {
+    @Test func commands_refuseOptionsTheyDoNotTake() throws {
+        let retry = try vfl(["retry", "X", "--workers", "3"])
+        #expect(retry.status == 2)
+        #expect(retry.stderr.contains("unknown option --workers"))
+        #expect(try vfl(["ingest", "--threads", "2", "--check-args"]).status == 2)
+        #expect(try vfl(["score", "b", "--out", "s.csv", "--lease", "3", "--check-args"]).status == 2)
+        #expect(try vfl(["worker", "--threads", "2", "--lease", "3", "--check-args"]).status == 0)
+    }
+
+    @Test func checkArgs_validatesFlagsAndTheEnvironmentOfTheCommand() throws {
+        let bad = try vfl(["worker", "--check-args"], environment: ["VFL_LEASE_SECONDS": "0"])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("VFL_LEASE_SECONDS must be a number from 1 to 3600"))
+        #expect(try vfl(["run", "--check-args"], environment: ["VFL_REQUIRE_TOKENS": "maybe"]).status == 2)
+        // A variable of another command's setting is not this command's business (containers share settings).
+        #expect(try vfl(["ingest", "--check-args"], environment: ["VFL_LEASE_SECONDS": "0"]).status == 0)
+    }
+
+    @Test func help_listsEachSettingOfTheCommandOnce() throws {
+        let help = try vfl(["worker", "--help"]).stdout
+        for name in ["--spool DIR", "--db FILE", "--lease S", "VFL_LEASE_SECONDS", "default 30", "--max-attempts N"] {
+            #expect(help.contains(name), "\(name)")
+        }
+        #expect(!help.contains("--workers"))
+        let table = try vfl(["settings", "--markdown"])
+        #expect(table.status == 0)
+        #expect(
+            table.stdout.contains("| `--lease S` | `VFL_LEASE_SECONDS` | number | 1 to 3600 | `30` | run, worker |"))
+    }
+}
