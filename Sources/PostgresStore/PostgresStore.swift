@@ -583,11 +583,13 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
         try read { db in try StoreReads.runningOwners(db) }
     }
 
-    /// Records a worker's heartbeat, at the database's time.
+    /// Records a worker's heartbeat, at the database's time, and forgets workers unseen for a day.
     public func heartbeat(worker: String) throws {
         _ = try read { db in
+            // Workers unseen for a day are forgotten in the same statement (pods come and go under new names).
             try db.execute(
                 """
+                WITH forgotten AS (DELETE FROM workers WHERE seen_us < vfl_now_us() - 86400000000)
                 INSERT INTO workers(name, seen_us) VALUES ($1, vfl_now_us())
                 ON CONFLICT (name) DO UPDATE SET seen_us = EXCLUDED.seen_us
                 """, [.text(worker)])
