@@ -106,17 +106,22 @@ public func runCommand(_ arguments: String...) throws { _ = try captureCommand(a
 public func captureCommand(_ arguments: String...) throws -> String { try captureCommand(arguments) }
 
 private func captureCommand(_ arguments: [String]) throws -> String {
+    // Output to a file, not a pipe: a server the command starts in the background (pg_ctl's postmaster) may inherit
+    // a pipe's write end and hold it open for ever; the command's own exit is what is waited for.
+    let output = NSTemporaryDirectory() + "vfl-command-" + UUID().uuidString
+    _ = FileManager.default.createFile(atPath: output, contents: nil)
+    defer { try? FileManager.default.removeItem(atPath: output) }
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
+    process.standardOutput = handle
     try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
+    try handle.close()
     guard process.terminationStatus == 0 else {
         throw CommandFailed(
             description: "\(arguments.prefix(2).joined(separator: " ")) exited \(process.terminationStatus)")
     }
-    return String(decoding: data, as: UTF8.self)
+    return (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
 }
