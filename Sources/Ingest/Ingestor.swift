@@ -123,10 +123,13 @@ public final class Ingestor: @unchecked Sendable {
     private func recoverHeldJobs() throws {
         let spool = configuration.spool
         for id in try store.heldJobs() {
-            if FileIO.exists(spool.batch(id)) {
+            // The inbox first, then batches/: a batch only moves from the one to the other (another ingest may be
+            // moving it now), so absent from both, in that order, means gone.
+            if FileIO.exists(spool.inbox + "/" + id) {
+                // Not over a folder already moved (a new drop under the same name waits as a duplicate).
+                if !FileIO.exists(spool.batch(id)) { try spool.accept(id) }
                 try store.releaseHeldJob(id)
-            } else if FileIO.exists(spool.inbox + "/" + id) {
-                try spool.accept(id)
+            } else if FileIO.exists(spool.batch(id)) {
                 try store.releaseHeldJob(id)
             } else {
                 try store.failJob(id, reason: "the batch's files disappeared between its acceptance and its move")
@@ -223,7 +226,12 @@ public final class Ingestor: @unchecked Sendable {
         if let existing = try store.job(name), existing.state == .rejected,
             !FileIO.exists(configuration.spool.rejected + "/" + name)
         {
-            let moved = try configuration.spool.moveToRejected(entry: name, as: name)
+            let moved: String
+            do { moved = try configuration.spool.moveToRejected(entry: name, as: name) } catch let error as SystemError
+                where error.errno == ENOENT
+            {
+                return .notReady  // another ingest sharing the spool finished this refusal first
+            }
             writeError(
                 for: moved, id: name, reason: existing.error ?? "rejected", stamp: Timestamp.now().microseconds)
             logger.info("batch rejected", metadata: [("job.id", name), ("reason", existing.error ?? "rejected")])

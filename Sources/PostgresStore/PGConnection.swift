@@ -14,12 +14,13 @@ final class PGConnection {
     private var conn: OpaquePointer?
     private let keywords: [String]
     private let values: [String]
+    private let synchronousCommit: Bool
 
     /// Connects: `url` is a libpq URI (`postgres://user@host:port/db?sslmode=...`), `password` the one read from
     /// `VFL_DB_PASSWORD_FILE` (otherwise libpq reads `PGPASSWORD` or `~/.pgpass` itself).
     ///
     /// - Throws: ``StoreError`` of code `unavailable` when the server cannot be reached.
-    init(url: String, password: String?, application: String) throws {
+    init(url: String, password: String?, application: String, synchronousCommit: Bool) throws {
         // Over TCP, a cut network is noticed within about 30 s (keepalives, and unacknowledged data), instead of the
         // kernel's retransmissions for many minutes; the URL may override each.
         var keywords = [
@@ -33,6 +34,7 @@ final class PGConnection {
         }
         self.keywords = keywords
         self.values = values
+        self.synchronousCommit = synchronousCommit
         try connect()
     }
 
@@ -53,8 +55,10 @@ final class PGConnection {
             let message = conn.map { String(cString: PQerrorMessage($0)) } ?? "out of memory"
             throw StoreError(.unavailable, "cannot connect to the database: \(Self.firstLine(message))")
         }
-        // Notices (such as "already exists, skipping") are not errors: keep them off stderr.
+        // Notices (such as "already exists, skipping") are not errors: keep them off stderr. Commits wait for the
+        // disk only where the store asks (PostgresStore's `perform`).
         try execute("SET client_min_messages = warning")
+        if !synchronousCommit { try execute("SET synchronous_commit = off") }
     }
 
     /// Runs one statement (`$1`, `$2`... placeholders) and returns its rows.

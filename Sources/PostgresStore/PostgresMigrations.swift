@@ -50,12 +50,13 @@ enum PostgresMigrations {
         )
     ]
 
-    /// Applies the migrations not yet recorded, each in its own transaction, under an advisory lock.
+    /// Applies the migrations not yet recorded, in one durable transaction, under an advisory lock.
     ///
     /// - Throws: ``StoreError``.
     static func apply(to db: PGConnection) throws {
         try db.transaction {
             // One process at a time migrates; the others wait here and then find nothing to do.
+            try db.execute("SET LOCAL synchronous_commit = on")
             try db.execute("SELECT pg_advisory_xact_lock(7451001)")
             try db.execute("CREATE TABLE IF NOT EXISTS migrations(name text PRIMARY KEY, applied_us bigint NOT NULL)")
             let applied = try db.query("SELECT name FROM migrations").compactMap { $0["name"].string }

@@ -14,8 +14,10 @@ import Glibc
 /// One connection for statements, used only on the store's serial queue, and one for notifications. A statement that
 /// finds the server gone (a restart, a failover, a cut network) reconnects with backoff and runs its transaction
 /// again, for up to ``Options/reconnectSeconds``; transactions are written so that running one again after an
-/// unanswered `COMMIT` neither loses nor duplicates a transition. Lock order, everywhere: a job's task rows (by
-/// `seq`), then its job row; so transitions of one job never deadlock.
+/// unanswered `COMMIT` neither loses nor duplicates a transition. Lock order: a job's task rows (by `seq`), then its
+/// job row. One exception can deadlock, and PostgreSQL breaks it within `deadlock_timeout` (1 s) and the transaction
+/// runs again: two claims at once each rescuing a task of the same job past its last attempt (each holds its task
+/// when it locks the job's others to fail the job).
 public final class PostgresStore: JobStore, @unchecked Sendable {
     /// How the store connects and waits.
     public struct Options: Sendable {
@@ -30,6 +32,9 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
         public var pollOnlySeconds = 1.0
         /// How long a statement keeps reconnecting before it reports the database unavailable.
         public var reconnectSeconds = 60.0
+        /// Every transaction waits for its commit to reach the disk, not only the ones nothing could repair (see
+        /// `perform`): `VFL_DB_SYNCHRONOUS_COMMIT=1`.
+        public var synchronousCommits = false
 
         /// Creates options.
         public init(password: String? = nil, listen: Bool = true) {
@@ -65,7 +70,9 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
         self.url = url
         self.process = process
         self.options = options
-        connection = try PGConnection(url: url, password: options.password, application: "vfl \(process)")
+        connection = try PGConnection(
+            url: url, password: options.password, application: "vfl \(process)",
+            synchronousCommit: options.synchronousCommits)
         try PostgresMigrations.apply(to: connection)
     }
 
@@ -76,14 +83,34 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
 
     /// Runs `body` on the queue, in a transaction when `transaction`, again after a reconnection when the server went
     /// away or after a deadlock, until ``Options/reconnectSeconds`` pass.
-    private func perform<T>(transaction: Bool = true, _ body: (PGConnection) throws -> T) throws -> T {
+    ///
+    /// A `durable` transaction waits for its commit to reach the disk (`synchronous_commit = on`): one whose loss in
+    /// a crash of the database server nothing could repair, the record of a job (its batch is moved next), of a
+    /// rejection, an operator's decision, and every transaction that ends a job (done or failed: its work folders
+    /// are removed once it has ended). A durable commit also makes every earlier commit durable (the WAL is one
+    /// sequence). The others, the hot path of claims, renewals, task completions, retries and hand-backs within a
+    /// live job, commit without waiting (the session's `synchronous_commit = off`; never a corrupt database, at most
+    /// the last few hundred milliseconds lost in a server crash): each lost one is repaired by the state machine,
+    /// since a lost claim leaves the task to another claim (the first worker's fence then fails), a lost task
+    /// completion lets the task run again after its lease from the job's intact work folders (deterministic
+    /// results), a lost release is redone by ingest's recovery. ``Options/synchronousCommits`` makes every
+    /// transaction durable.
+    private func perform<T>(
+        transaction: Bool = true, durable: Bool = false, _ body: (PGConnection) throws -> T
+    )
+        throws -> T
+    {
         try queue.sync {
             let deadline = Timestamp.monotonicSeconds() + options.reconnectSeconds
             var delay = 0.05
             while true {
                 do {
                     if !connection.isOK { try connection.connect() }
-                    return transaction ? try connection.transaction { try body(connection) } : try body(connection)
+                    guard transaction else { return try body(connection) }
+                    return try connection.transaction {
+                        if durable { try makeDurable(connection) }
+                        return try body(connection)
+                    }
                 } catch let error as StoreError where error.code == .unavailable || error.code == .conflict {
                     guard Timestamp.monotonicSeconds() < deadline else { throw error }
                     usleep(UInt32(delay * Double.random(in: 0.5...1.5) * 1e6))
@@ -94,6 +121,11 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
     }
 
     private func read<T>(_ body: (PGConnection) throws -> T) throws -> T { try perform(transaction: false, body) }
+
+    /// Makes the caller's transaction wait for its commit to reach the disk.
+    private func makeDurable(_ db: PGConnection) throws {
+        if !options.synchronousCommits { try db.execute("SET LOCAL synchronous_commit = on") }
+    }
 
     private func event(_ db: PGConnection, job: String, task: Int?, kind: String, detail: String) throws {
         try db.execute(
@@ -121,7 +153,7 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
         id: String, parties: [String], modelID: String, modelName: String, modelPath: String?, shards: String?,
         held: Bool, tasks: [TaskSpec]
     ) throws {
-        try perform { db in
+        try perform(durable: true) { db in
             try insertJob(
                 db, id: id, parties: parties, modelID: modelID, modelName: modelName, modelPath: modelPath,
                 shards: shards, held: held, tasks: tasks)
@@ -182,12 +214,12 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
     /// Fails a job that has not ended, cancelling its tasks.
     @discardableResult
     public func failJob(_ id: String, reason: String) throws -> Bool {
-        try perform { db in try failJob(db, job: id, reason: reason) }
+        try perform(durable: true) { db in try failJob(db, job: id, reason: reason) }
     }
 
     /// Records an event on a job.
     public func recordEvent(job: String, kind: String, detail: String) throws {
-        try perform { db in try event(db, job: job, task: nil, kind: kind, detail: detail) }
+        try perform(durable: true) { db in try event(db, job: job, task: nil, kind: kind, detail: detail) }
     }
 
     /// Records a job found without history, failed at once.
@@ -195,7 +227,7 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
         id: String, parties: [String], modelID: String, modelName: String, shards: String?, tasks: [TaskSpec],
         reason: String
     ) throws {
-        try perform { db in
+        try perform(durable: true) { db in
             try insertJob(
                 db, id: id, parties: parties, modelID: modelID, modelName: modelName, modelPath: nil, shards: shards,
                 held: false, tasks: tasks)
@@ -206,7 +238,7 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
 
     /// Records a batch refused at ingest, or an event on the existing job for a duplicate drop.
     public func recordRejected(id: String, parties: [String], reason: String) throws {
-        try perform { db in
+        try perform(durable: true) { db in
             let inserted = try db.execute(
                 """
                 INSERT INTO jobs(id, state, parties, created_us, updated_us, finished_us, error, tasks_total)
@@ -258,7 +290,12 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
         let arguments: [SQLValue] =
             [.text(owner), .integer(Int64(leaseSeconds * 1e6)), .text(JobRules.leaseExpiredReason)]
             + excluded.map { .text($0) }
+        var runs = 0
         return try perform { db in
+            runs += 1
+            // Run again after an unanswered COMMIT: the first run's claim may have been made; this claim's owner is
+            // unique, so it is found by it instead of being left to lapse (and to cost the task an attempt).
+            if runs > 1, let made = try claimMadeBy(db, owner: owner) { return made }
             while true {
                 guard let row = try db.query(claim, arguments).first, let job = row["job_id"].string,
                     let seq = row["seq"].int
@@ -294,9 +331,25 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
         }
     }
 
+    /// The running task claimed by `owner`, if any (a claim made by a run whose COMMIT went unanswered).
+    private func claimMadeBy(_ db: PGConnection, owner: String) throws -> ClaimedTask? {
+        guard
+            let row = try db.query(
+                """
+                SELECT t.job_id, t.seq, t.attempts, t.stage, t.part, j.model_id, j.shards
+                FROM tasks AS t JOIN jobs AS j ON j.id = t.job_id WHERE t.owner = $1 AND t.state = 'running'
+                """, [.text(owner)]
+            ).first, let job = row["job_id"].string, let seq = row["seq"].int
+        else { return nil }
+        return ClaimedTask(
+            jobID: job, sequence: seq, owner: owner, attempt: row["attempts"].int ?? 1, stage: row["stage"].int ?? 0,
+            part: row["part"].int ?? 0, modelID: row["model_id"].string ?? "", shards: row["shards"].string)
+    }
+
     /// Ends a job that has not ended as failed and cancels its other tasks, in the caller's transaction: its live
     /// tasks are locked first, then the job (the store's lock order).
     private func failJob(_ db: PGConnection, job: String, reason: String) throws -> Bool {
+        try makeDurable(db)  // as a job's end is: its work folders are removed once it has ended
         try db.query(
             "SELECT seq FROM tasks WHERE job_id = $1 AND state IN ('queued', 'running') ORDER BY seq FOR UPDATE",
             [.text(job)])
@@ -349,7 +402,8 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
             do {
                 if listener == nil || listener?.isOK == false {
                     let fresh = try PGConnection(
-                        url: url, password: options.password, application: "vfl \(process) listener")
+                        url: url, password: options.password, application: "vfl \(process) listener",
+                        synchronousCommit: options.synchronousCommits)
                     try fresh.listen(Self.channel)
                     listener = fresh
                 }
@@ -432,6 +486,9 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
                 try notifyWork(db)  // a later stage may have become runnable
                 return true
             }
+            // The job's end is durable (and with it every earlier commit): workers remove a job's work folders once
+            // it has ended, so a lost end could not be repaired by running its last task again.
+            try makeDurable(db)
             let ended = try db.execute(
                 """
                 UPDATE jobs SET state = 'done', finished_us = vfl_now_us(), customers = $1, scored = $2,
@@ -453,6 +510,12 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
         let finalReason =
             retryAfter != nil && permanent ? JobRules.gaveUp(attempts: task.attempt, last: reason) : reason
         return try perform { db in
+            if permanent {
+                // The job's live tasks, this one among them, in the store's lock order before failJob takes the rest.
+                try db.query(
+                    "SELECT seq FROM tasks WHERE job_id = $1 AND state IN ('queued', 'running') ORDER BY seq FOR UPDATE",
+                    [.text(task.jobID)])
+            }
             let changed = try db.execute(
                 """
                 UPDATE tasks SET state = $1, owner = NULL, error = $2, not_before_us = vfl_now_us() + $3
@@ -491,7 +554,7 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
 
     /// Queues a failed job again.
     public func retryJob(_ id: String, shards: String?) throws -> Bool {
-        try perform { db in
+        try perform(durable: true) { db in
             let queued = try db.execute(
                 """
                 UPDATE jobs SET state = 'queued', error = NULL, finished_us = NULL, attempts = 0,

@@ -1,3 +1,4 @@
+import Foundation
 import Store
 
 /// The rules of a PostgreSQL job store's location (`--db`/`VFL_DB`): a libpq URI, with the password kept out of it.
@@ -15,7 +16,8 @@ public enum PostgresURL {
     public static func check(_ url: String) throws {
         guard isPostgres(url) else { throw StoreError(.server, "a PostgreSQL URL starts with postgres://") }
         let rest = url.drop { $0 != "/" }.dropFirst(2)
-        let authority = rest.prefix { $0 != "/" && $0 != "?" }
+        // libpq reads the user information up to the first "/" (a "?" in a password included).
+        let authority = rest.prefix { $0 != "/" }
         if let at = authority.lastIndex(of: "@"), authority[..<at].contains(":") {
             throw StoreError(
                 .server,
@@ -23,7 +25,12 @@ public enum PostgresURL {
                     + "VFL_DB_PASSWORD_FILE")
         }
         let query = rest.drop { $0 != "?" }.dropFirst()
-        for parameter in query.split(separator: "&") where parameter.lowercased().hasPrefix("password=") {
+        // libpq decodes the keys: `%70assword=` is a password too.
+        let keys = query.split(separator: "&").map { parameter in
+            let key = parameter.prefix { $0 != "=" }
+            return (String(key).removingPercentEncoding ?? String(key)).lowercased()
+        }
+        for key in keys where key == "password" {
             throw StoreError(
                 .server,
                 "the database URL holds a password parameter: remove it, and put it in PGPASSWORD or in a file "

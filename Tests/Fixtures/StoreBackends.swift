@@ -75,6 +75,18 @@ public enum PostgresTestServer {
         return output?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "postgres://unavailable"
     }()
 
+    /// A store URL for a new role that must give its password (a member of `vfl_passworded`, which
+    /// scripts/postgres-cluster's pg_hba.conf does not trust), with a schema of its own, and the password.
+    public static func passwordRole() throws -> (url: String, password: String) {
+        let password = "pw-" + UUID().uuidString
+        let name = "p_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        try psql("CREATE ROLE \(name) LOGIN PASSWORD '\(password)' IN ROLE vfl_passworded")
+        try psql("CREATE SCHEMA \(name)")
+        try psql("GRANT ALL ON SCHEMA \(name) TO \(name)")
+        let url = url.replacingOccurrences(of: "postgres://vfl@", with: "postgres://\(name)@")
+        return (url + "&options=-csearch_path%3D\(name)", password)
+    }
+
     /// Runs SQL on the server's `vfl` database.
     public static func psql(_ sql: String) throws {
         try runCommand("psql", "-q", "-v", "ON_ERROR_STOP=1", url, "-c", sql)

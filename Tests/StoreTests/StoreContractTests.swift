@@ -128,8 +128,23 @@ import Testing
         #expect(wokeUp)
     }
 
+    @Test func password_fromTheOptionsOpensARoleThatNeedsOne() throws {
+        let (url, password) = try PostgresTestServer.passwordRole()
+        #expect {
+            try PostgresStore(url: url, process: "no-password")
+        } throws: { error in
+            (error as? StoreError)?.code == .unavailable && !"\(error)".contains(password)
+        }
+        let store = try PostgresStore(url: url, process: "with-password", options: .init(password: password))
+        try store.createJob(id: "j", parties: [], modelID: "m", modelName: "n", tasks: 1)
+        #expect(try store.job("j")?.state == .queued)
+    }
+
     @Test func url_withAPasswordIsRefusedWithoutShowingIt() throws {
-        for url in ["postgres://vfl:hunter2@db/vfl", "postgresql://db/vfl?sslmode=require&password=hunter2"] {
+        for url in [
+            "postgres://vfl:hunter2@db/vfl", "postgresql://db/vfl?sslmode=require&password=hunter2",
+            "postgres://vfl:hunter2?x@db/vfl", "postgres://db/vfl?%70assword=hunter2",
+        ] {
             #expect {
                 try PostgresURL.check(url)
             } throws: { error in

@@ -40,6 +40,23 @@ import Testing
             stderr: String(decoding: stderr, as: UTF8.self))
     }
 
+    /// `VFL_DB_PASSWORD_FILE` gives the PostgreSQL store its password; a URL holding one is refused, and neither
+    /// the password nor the file's content reaches the output.
+    @Test func health_onPostgreSQLTakesThePasswordFromItsFile() throws {
+        let temp = TemporaryDirectory()
+        let (url, password) = try PostgresTestServer.passwordRole()
+        try (password + "\n").write(toFile: temp.file("password"), atomically: true, encoding: .utf8)
+        let ok = try vfl(["health"], environment: ["VFL_DB": url, "VFL_DB_PASSWORD_FILE": temp.file("password")])
+        #expect(ok.status == 0, "\(ok.stderr)")
+        let refused = try vfl(["health"], environment: ["VFL_DB": url])
+        #expect(refused.status != 0)
+        let inURL = url.replacingOccurrences(of: "@/", with: ":\(password)@/")
+        let leaked = try vfl(["health"], environment: ["VFL_DB": inURL])
+        #expect(leaked.status != 0)
+        for run in [ok, refused, leaked] { #expect(!(run.stdout + run.stderr).contains(password)) }
+        #expect(leaked.stderr.contains("VFL_DB_PASSWORD_FILE"))
+    }
+
     @Test func score_writesResultsAndLogsJSONWithoutKeys() throws {
         let temp = TemporaryDirectory()
         let text = RandomModel.json(seed: 3, parties: RandomModel.fourParties, top: [6])

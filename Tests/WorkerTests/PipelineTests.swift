@@ -324,7 +324,7 @@ extension PipelineTests {
             let job = try store.job(id)
             #expect(job?.state == .done, "\(id): \(job?.error ?? "")")
             // A worker killed between recording the job done and publishing leaves the publish to recovery.
-            #expect(try waitUntil(seconds: 120) { spool.hasPublishedScores(id) }, "\(id) published")
+            #expect(waitUntil(seconds: 120) { spool.hasPublishedScores(id) }, "\(id) published")
             for file in ["scores.csv", "rejects.csv"] {
                 let published = try Data(contentsOf: URL(fileURLWithPath: spool.results + "/\(id)/\(file)"))
                 #expect(published == (try expected(staging, file)), "\(id) \(file)")
