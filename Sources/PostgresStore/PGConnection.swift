@@ -232,3 +232,25 @@ private func withOptionalCStrings<T>(_ strings: [String?], _ body: (UnsafePointe
     if pointers.isEmpty { return body(nil) }
     return pointers.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
 }
+
+extension PGConnection: SQLSelecting {
+    /// Runs `sql`, its `?` placeholders numbered `$1`, `$2`... (none may stand inside a quoted literal).
+    func select(_ sql: String, _ arguments: [SQLValue]) throws -> [Row] {
+        var numbered = ""
+        var n = 0
+        var quoted = false
+        for character in sql {
+            if character == "'" { quoted.toggle() }
+            if character == "?" && !quoted {
+                n += 1
+                numbered += "$\(n)"
+            } else {
+                numbered.append(character)
+            }
+        }
+        return try query(numbered, arguments)
+    }
+
+    /// The store's function of the database's clock (PostgresMigrations).
+    var nowMicroseconds: String { "vfl_now_us()" }
+}

@@ -145,7 +145,7 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
 
     /// Whether a job with this id exists.
     public func jobExists(_ id: String) throws -> Bool {
-        try read { db in !(try db.query("SELECT 1 FROM jobs WHERE id = $1", [.text(id)]).isEmpty) }
+        try read { db in try StoreReads.jobExists(db, id) }
     }
 
     /// Records a new job and its staged tasks in one transaction (see ``JobQueue``).
@@ -575,24 +575,21 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
 
     /// The file of a model the store knows.
     public func modelPath(_ id: String) throws -> String? {
-        try read { db in try db.query("SELECT path FROM models WHERE id = $1", [.text(id)]).first?["path"].string }
+        try read { db in try StoreReads.modelPath(db, id) }
     }
 
     /// The owner tokens of running tasks.
     public func runningOwners() throws -> Set<String> {
-        try read { db in
-            Set(
-                try db.query("SELECT owner FROM tasks WHERE state = 'running' AND owner IS NOT NULL").compactMap {
-                    $0["owner"].string
-                })
-        }
+        try read { db in try StoreReads.runningOwners(db) }
     }
 
-    /// Records a worker's heartbeat, at the database's time.
+    /// Records a worker's heartbeat, at the database's time, and forgets workers unseen for a day.
     public func heartbeat(worker: String) throws {
         _ = try read { db in
+            // Workers unseen for a day are forgotten in the same statement (pods come and go under new names).
             try db.execute(
                 """
+                WITH forgotten AS (DELETE FROM workers WHERE seen_us < vfl_now_us() - 86400000000)
                 INSERT INTO workers(name, seen_us) VALUES ($1, vfl_now_us())
                 ON CONFLICT (name) DO UPDATE SET seen_us = EXCLUDED.seen_us
                 """, [.text(worker)])
@@ -603,21 +600,12 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
 
     /// The states of a job's tasks, in task order.
     public func taskStates(job: String) throws -> [String] {
-        try read { db in
-            try db.query("SELECT state FROM tasks WHERE job_id = $1 ORDER BY seq", [.text(job)]).compactMap {
-                $0["state"].string
-            }
-        }
+        try read { db in try StoreReads.taskStates(db, job: job) }
     }
 
     /// How many tasks of `stage` a job has.
     public func taskCount(job: String, stage: Int) throws -> Int {
-        try read { db in
-            try db.query(
-                "SELECT COUNT(*) AS n FROM tasks WHERE job_id = $1 AND stage = $2",
-                [.text(job), .integer(Int64(stage))]
-            ).first?["n"].int ?? 0
-        }
+        try read { db in try StoreReads.taskCount(db, job: job, stage: stage) }
     }
 
     /// Counts for `/metrics`.
@@ -626,39 +614,12 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
     ) throws -> (
         jobs: [String: Int], tasks: [String: Int], scored: Int, rejectedRows: Int, liveWorkers: Int
     ) {
-        try read { db in
-            var jobs: [String: Int] = [:]
-            for row in try db.query("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state") {
-                jobs[row["state"].string ?? ""] = row["n"].int ?? 0
-            }
-            var tasks: [String: Int] = [:]
-            for row in try db.query("SELECT state, COUNT(*) AS n FROM tasks GROUP BY state") {
-                tasks[row["state"].string ?? ""] = row["n"].int ?? 0
-            }
-            let totals = try db.query(
-                "SELECT COALESCE(SUM(scored), 0) AS s, COALESCE(SUM(rejected_rows), 0) AS r FROM jobs WHERE state = 'done'"
-            )
-            let live = try db.query(
-                "SELECT COUNT(*) AS n FROM workers WHERE seen_us >= vfl_now_us() - $1",
-                [.integer(Int64(liveWithinSeconds * 1e6))])
-            return (jobs, tasks, totals[0]["s"].int ?? 0, totals[0]["r"].int ?? 0, live[0]["n"].int ?? 0)
-        }
+        try read { db in try StoreReads.metrics(db, liveWithinSeconds: liveWithinSeconds) }
     }
 
     /// Jobs, newest first.
     public func jobs(state: JobState?, limit: Int) throws -> [JobRecord] {
-        try read { db in
-            let rows: [Row]
-            if let state {
-                rows = try db.query(
-                    "SELECT * FROM jobs WHERE state = $1 ORDER BY created_us DESC, id LIMIT $2",
-                    [.text(state.rawValue), .integer(Int64(limit))])
-            } else {
-                rows = try db.query(
-                    "SELECT * FROM jobs ORDER BY created_us DESC, id LIMIT $1", [.integer(Int64(limit))])
-            }
-            return rows.map(JobRecord.init(row:))
-        }
+        try read { db in try StoreReads.jobs(db, state: state, limit: limit) }
     }
 
     /// Jobs newest first, by keyset on (`created_us`, `seq`), served by `jobs_by_created` or `jobs_by_state`.
@@ -690,47 +651,22 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
 
     /// One job, or `nil`.
     public func job(_ id: String) throws -> JobRecord? {
-        try read { db in try db.query("SELECT * FROM jobs WHERE id = $1", [.text(id)]).first.map(JobRecord.init(row:)) }
+        try read { db in try StoreReads.job(db, id) }
     }
 
     /// A job's events, oldest first.
     public func events(job: String) throws -> [(at: Int64, process: String, kind: String, detail: String)] {
-        try read { db in
-            try db.query(
-                "SELECT at_us, process, kind, detail FROM events WHERE job_id = $1 ORDER BY id", [.text(job)]
-            ).map {
-                (
-                    Int64($0["at_us"].int ?? 0), $0["process"].string ?? "", $0["kind"].string ?? "",
-                    $0["detail"].string ?? ""
-                )
-            }
-        }
+        try read { db in try StoreReads.events(db, job: job) }
     }
 
     /// The durations of done jobs as histogram buckets, counted by the database.
     public func doneDurations(bounds: [Double]) throws -> HistogramCounts {
-        precondition(zip(bounds, bounds.dropFirst()).allSatisfy { $0 < $1 }, "bounds must ascend")
-        let cumulative = bounds.indices.map { "COUNT(*) FILTER (WHERE d <= $\($0 + 1)) AS le\($0)" }
-        let sql = """
-            SELECT \((cumulative + ["COUNT(*) AS n", "COALESCE(SUM(d), 0)::float8 AS total"]).joined(separator: ", "))
-            FROM (SELECT (finished_us - created_us) / 1e6 AS d FROM jobs WHERE state = 'done' AND finished_us IS NOT NULL)
-            AS durations
-            """
-        return try read { db in
-            let row = try db.query(sql, bounds.map { .real($0) }).first
-            return HistogramCounts(
-                cumulative: bounds.indices.map { row?["le\($0)"].int ?? 0 }, count: row?["n"].int ?? 0,
-                sum: row?["total"].double ?? 0)
-        }
+        try read { db in try StoreReads.doneDurations(db, bounds: bounds) }
     }
 
     /// Done jobs and where their results were written.
     public func doneResultPaths() throws -> [(job: String, path: String)] {
-        try read { db in
-            try db.query("SELECT id, result_path FROM jobs WHERE state = 'done' AND result_path IS NOT NULL").map {
-                ($0["id"].string ?? "", $0["result_path"].string ?? "")
-            }
-        }
+        try read { db in try StoreReads.doneResultPaths(db) }
     }
 
     /// Dumps the database with `pg_dump` (custom format, one consistent snapshot while the pipeline writes) to a

@@ -54,7 +54,7 @@ public final class SQLiteStore: JobStore, @unchecked Sendable {
     ///
     /// - Throws: ``StoreError``.
     public func jobExists(_ id: String) throws -> Bool {
-        try sync { db in !(try db.query("SELECT 1 FROM jobs WHERE id = ?", [.text(id)]).isEmpty) }
+        try sync { db in try StoreReads.jobExists(db, id) }
     }
 
     /// Records a new job and its staged tasks in one transaction.
@@ -514,41 +514,28 @@ public final class SQLiteStore: JobStore, @unchecked Sendable {
     ///
     /// - Throws: ``StoreError``.
     public func modelPath(_ id: String) throws -> String? {
-        try sync { db in try db.query("SELECT path FROM models WHERE id = ?", [.text(id)]).first?["path"].string }
+        try sync { db in try StoreReads.modelPath(db, id) }
     }
 
     /// The owner tokens of tasks currently running (to tell live private result folders from abandoned ones).
     ///
     /// - Throws: ``StoreError``.
     public func runningOwners() throws -> Set<String> {
-        try sync { db in
-            Set(
-                try db.query("SELECT owner FROM tasks WHERE state = 'running' AND owner IS NOT NULL").compactMap {
-                    $0["owner"].string
-                })
-        }
+        try sync { db in try StoreReads.runningOwners(db) }
     }
 
     /// The states of a job's tasks, in task order (`queued`, `running`, `done`, `failed`, `cancelled`).
     ///
     /// - Throws: ``StoreError``.
     public func taskStates(job: String) throws -> [String] {
-        try sync { db in
-            try db.query("SELECT state FROM tasks WHERE job_id = ? ORDER BY seq", [.text(job)]).compactMap {
-                $0["state"].string
-            }
-        }
+        try sync { db in try StoreReads.taskStates(db, job: job) }
     }
 
     /// How many tasks of `stage` a job has (a split job's bucket count).
     ///
     /// - Throws: ``StoreError``.
     public func taskCount(job: String, stage: Int) throws -> Int {
-        try sync { db in
-            try db.query(
-                "SELECT COUNT(*) AS n FROM tasks WHERE job_id = ? AND stage = ?", [.text(job), .integer(Int64(stage))]
-            ).first?["n"].int ?? 0
-        }
+        try sync { db in try StoreReads.taskCount(db, job: job, stage: stage) }
     }
 
     /// Counts for `/metrics`: jobs and tasks by state, customers scored, rows rejected, live workers.
@@ -559,22 +546,7 @@ public final class SQLiteStore: JobStore, @unchecked Sendable {
     ) throws -> (
         jobs: [String: Int], tasks: [String: Int], scored: Int, rejectedRows: Int, liveWorkers: Int
     ) {
-        try sync { db in
-            var jobs: [String: Int] = [:]
-            for row in try db.query("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state") {
-                jobs[row["state"].string ?? ""] = row["n"].int ?? 0
-            }
-            var tasks: [String: Int] = [:]
-            for row in try db.query("SELECT state, COUNT(*) AS n FROM tasks GROUP BY state") {
-                tasks[row["state"].string ?? ""] = row["n"].int ?? 0
-            }
-            let totals = try db.query(
-                "SELECT COALESCE(SUM(scored), 0) AS s, COALESCE(SUM(rejected_rows), 0) AS r FROM jobs WHERE state = 'done'"
-            )
-            let since = Timestamp.now().microseconds - Int64(liveWithinSeconds * 1e6)
-            let live = try db.query("SELECT COUNT(*) AS n FROM workers WHERE seen_us >= ?", [.integer(since)])
-            return (jobs, tasks, totals[0]["s"].int ?? 0, totals[0]["r"].int ?? 0, live[0]["n"].int ?? 0)
-        }
+        try sync { db in try StoreReads.metrics(db, liveWithinSeconds: liveWithinSeconds) }
     }
 
     /// Records a worker's heartbeat (for metrics: live workers).
@@ -594,50 +566,28 @@ public final class SQLiteStore: JobStore, @unchecked Sendable {
     ///
     /// - Throws: ``StoreError``.
     public func jobs(state: JobState?, limit: Int) throws -> [JobRecord] {
-        try sync { db in
-            let rows: [Row]
-            if let state {
-                rows = try db.query(
-                    "SELECT * FROM jobs WHERE state = ? ORDER BY created_us DESC, id LIMIT ?",
-                    [.text(state.rawValue), .integer(Int64(limit))])
-            } else {
-                rows = try db.query("SELECT * FROM jobs ORDER BY created_us DESC, id LIMIT ?", [.integer(Int64(limit))])
-            }
-            return rows.map(JobRecord.init(row:))
-        }
+        try sync { db in try StoreReads.jobs(db, state: state, limit: limit) }
     }
 
     /// One job, or `nil`.
     ///
     /// - Throws: ``StoreError``.
     public func job(_ id: String) throws -> JobRecord? {
-        try sync { db in try db.query("SELECT * FROM jobs WHERE id = ?", [.text(id)]).first.map(JobRecord.init(row:)) }
+        try sync { db in try StoreReads.job(db, id) }
     }
 
     /// A job's events, oldest first: when, which process, what and why.
     ///
     /// - Throws: ``StoreError``.
     public func events(job: String) throws -> [(at: Int64, process: String, kind: String, detail: String)] {
-        try sync { db in
-            try db.query("SELECT at_us, process, kind, detail FROM events WHERE job_id = ? ORDER BY id", [.text(job)])
-                .map {
-                    (
-                        Int64($0["at_us"].int ?? 0), $0["process"].string ?? "", $0["kind"].string ?? "",
-                        $0["detail"].string ?? ""
-                    )
-                }
-        }
+        try sync { db in try StoreReads.events(db, job: job) }
     }
 
     /// Done jobs and where their results were written, for publishing results a crash left unpublished.
     ///
     /// - Throws: ``StoreError``.
     public func doneResultPaths() throws -> [(job: String, path: String)] {
-        try sync { db in
-            try db.query("SELECT id, result_path FROM jobs WHERE state = 'done' AND result_path IS NOT NULL").map {
-                ($0["id"].string!, $0["result_path"].string!)
-            }
-        }
+        try sync { db in try StoreReads.doneResultPaths(db) }
     }
 
     /// `PRAGMA integrity_check`'s answer (`ok` when healthy).

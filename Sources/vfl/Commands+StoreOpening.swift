@@ -6,7 +6,8 @@ import Store
 extension Commands {
     /// Opens the job store `settings.database` names: a `postgres://` URL opens the PostgreSQL store (its password
     /// from `PGPASSWORD` or the file named by `VFL_DB_PASSWORD_FILE`; `VFL_DB_LISTEN=0` polls instead of listening,
-    /// for PgBouncer's transaction pooling), anything else is a SQLite file.
+    /// for PgBouncer's transaction pooling; `VFL_DB_SYNCHRONOUS_COMMIT=1` makes every commit durable), anything else
+    /// is a SQLite file.
     ///
     /// - Throws: ``StoreError``.
     static func openStore(
@@ -26,6 +27,7 @@ extension Commands {
             store.password = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .newlines)
         }
         store.listen = try arguments.string(.databaseListen) == "1"
+        store.synchronousCommits = try arguments.bool(.databaseSynchronousCommit)
         return try PostgresStore(url: settings.database, process: process, options: store)
     }
 

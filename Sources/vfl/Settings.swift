@@ -32,6 +32,10 @@ extension Setting {
     static let databaseListen = Setting(
         flag: nil, variable: "VFL_DB_LISTEN", kind: .choice(["0", "1"]), default: "1", commands: pipeline,
         help: "PostgreSQL: 1 wakes idle workers by LISTEN/NOTIFY; 0 polls only (PgBouncer's transaction pooling)")
+    static let databaseSynchronousCommit = Setting(
+        flag: nil, variable: "VFL_DB_SYNCHRONOUS_COMMIT", kind: .boolean, default: "0", commands: pipeline,
+        help: "PostgreSQL: 1 makes every commit wait for the disk, not only a job's record and end (docs/operations.md)"
+    )
     static let model = Setting(
         flag: "model", variable: "VFL_MODEL", placeholder: "FILE", defaultNote: "the shipped model",
         commands: ["run", "ingest", "worker", "api", "score", "embed", "tokenize", "model"], help: "the model file")
@@ -228,7 +232,8 @@ extension Setting {
 
     /// Every setting, in the order of the docs.
     static let table: [Setting] = [
-        spool, database, databasePasswordFile, databaseListen, model, workers, threads, lease, maxAttempts, memory,
+        spool, database, databasePasswordFile, databaseListen, databaseSynchronousCommit, model, workers, threads,
+        lease, maxAttempts, memory,
         requireTokens,
         port, host, maxConnections, maxConnectionsPerClient, headerTimeout, loops, minimumGroup, apiToken,
         apiTokenFile, apiOpen,

@@ -38,6 +38,26 @@ import Testing
     }
 
     @Test(arguments: Backend.allCases)
+    func metricsAndDurations_countWhatTheStoreHolds(_ backend: Backend) throws {
+        let store = try StorePlace(backend).open()
+        for i in 0..<3 { try store.createJob(id: "j\(i)", parties: [], modelID: "m", modelName: "n", tasks: 1) }
+        try store.recordRejected(id: "r", parties: [], reason: "bad")
+        for i in 0..<2 {
+            let task = try #require(try store.claimTask(owner: "w\(i)", leaseSeconds: 60, maxAttempts: 3))
+            #expect(try store.completeTask(task, customers: 10, scored: 9, rejectedRows: 1, resultPath: "/r\(i)"))
+        }
+        try store.heartbeat(worker: "w")
+        let m = try store.metrics()
+        #expect(m.jobs == ["done": 2, "queued": 1, "rejected": 1])
+        #expect(m.tasks == ["done": 2, "queued": 1])
+        #expect(m.scored == 18 && m.rejectedRows == 2 && m.liveWorkers == 1)
+        let durations = try store.doneDurations(bounds: [0.000_001, 3600])
+        #expect(durations.count == 2 && durations.counts.reduce(0, +) == 2 && durations.counts[2] == 0)
+        #expect(try store.doneResultPaths().map(\.path).sorted() == ["/r0", "/r1"])
+        #expect(try store.jobs(state: .queued, limit: 10).map(\.id) == ["j2"])
+    }
+
+    @Test(arguments: Backend.allCases)
     func completeTask_againBySameClaimAnswersTrueAndRecordsOnce(_ backend: Backend) throws {
         let store = try StorePlace(backend).open()
         try store.createJob(id: "j", parties: [], modelID: "m", modelName: "n", tasks: 1)
