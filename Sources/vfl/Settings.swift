@@ -157,7 +157,7 @@ extension Setting {
         flag: "parties", placeholder: "P,...", defaultNote: generator.parties.joined(separator: ","),
         commands: ["gen"], help: "only these parties")
     static let batch = Setting(
-        flag: "batch", placeholder: "ID", defaultNote: "the folder's name", commands: ["gen"],
+        flag: "batch", placeholder: "ID", defaultNote: "gen-<customers>-s<seed>", commands: ["gen"],
         help: "the manifest's batch id")
     static let shift = Setting(
         flag: "shift", placeholder: "S", kind: .number(-1...1), default: format(generator.shift), commands: ["gen"],
