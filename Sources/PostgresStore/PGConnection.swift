@@ -15,12 +15,17 @@ final class PGConnection {
     private let keywords: [String]
     private let values: [String]
     private let synchronousCommit: Bool
+    /// Statements with parameters are prepared once per connection (off behind a transaction pooler such as
+    /// PgBouncer, where the next transaction may run on another server connection).
+    private let prepares: Bool
+    /// The statements prepared on the current connection, by their SQL.
+    private var prepared: [String: String] = [:]
 
     /// Connects: `url` is a libpq URI (`postgres://user@host:port/db?sslmode=...`), `password` the one read from
     /// `VFL_DB_PASSWORD_FILE` (otherwise libpq reads `PGPASSWORD` or `~/.pgpass` itself).
     ///
     /// - Throws: ``StoreError`` of code `unavailable` when the server cannot be reached.
-    init(url: String, password: String?, application: String, synchronousCommit: Bool) throws {
+    init(url: String, password: String?, application: String, synchronousCommit: Bool, prepares: Bool) throws {
         // Over TCP, a cut network is noticed within about 30 s (keepalives, and unacknowledged data), instead of the
         // kernel's retransmissions for many minutes; the URL may override each.
         var keywords = [
@@ -35,6 +40,7 @@ final class PGConnection {
         self.keywords = keywords
         self.values = values
         self.synchronousCommit = synchronousCommit
+        self.prepares = prepares
         try connect()
     }
 
@@ -48,6 +54,7 @@ final class PGConnection {
     /// - Throws: ``StoreError`` of code `unavailable`.
     func connect() throws {
         if conn != nil { PQfinish(conn) }
+        prepared = [:]
         conn = withCStrings(keywords) { k in
             withCStrings(values) { v in PQconnectdbParams(k, v, 1) }
         }
@@ -166,8 +173,12 @@ final class PGConnection {
             case .text: return 25
             }
         }
+        let statement = arguments.isEmpty || !prepares ? nil : try preparedName(sql, types: types)
         let result = withOptionalCStrings(texts) { pointers in
-            PQexecParams(conn, sql, Int32(arguments.count), types, pointers, nil, nil, 0)
+            if let statement {
+                return PQexecPrepared(conn, statement, Int32(arguments.count), pointers, nil, nil, 0)
+            }
+            return PQexecParams(conn, sql, Int32(arguments.count), types, pointers, nil, nil, 0)
         }
         guard let result else {
             throw StoreError(.unavailable, "the database did not answer: \(Self.firstLine(errorMessage))", sql: sql)
@@ -179,6 +190,20 @@ final class PGConnection {
             throw error
         }
         return result
+    }
+
+    /// The name of `sql` prepared on this connection (parsed and planned once, not at every call), preparing it the
+    /// first time. The parameter types are those of the first call; a NULL fits any.
+    private func preparedName(_ sql: String, types: [Oid]) throws -> String {
+        if let name = prepared[sql] { return name }
+        let name = "vfl_\(prepared.count + 1)"
+        guard let result = PQprepare(conn, name, sql, Int32(types.count), types) else {
+            throw StoreError(.unavailable, "the database did not answer: \(Self.firstLine(errorMessage))", sql: sql)
+        }
+        defer { PQclear(result) }
+        guard PQresultStatus(result) == PGRES_COMMAND_OK else { throw error(result, sql: sql) }
+        prepared[sql] = name
+        return name
     }
 
     private var errorMessage: String { conn.map { String(cString: PQerrorMessage($0)) } ?? "no connection" }

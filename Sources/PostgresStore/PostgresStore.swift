@@ -23,7 +23,8 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
     public struct Options: Sendable {
         /// The password (from `VFL_DB_PASSWORD_FILE`); `nil` lets libpq read `PGPASSWORD` or `~/.pgpass`.
         public var password: String?
-        /// Wake idle workers with `LISTEN`/`NOTIFY`; `false` polls only (behind PgBouncer's transaction pooling).
+        /// Wake idle workers with `LISTEN`/`NOTIFY` and prepare statements once per connection; `false` polls only and
+        /// prepares nothing (behind PgBouncer's transaction pooling, where neither works).
         public var listen = true
         /// The longest an idle worker waits before it looks again without a notification (lease expiries and backoffs
         /// are never notified), with ±20% jitter.
@@ -72,7 +73,7 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
         self.options = options
         connection = try PGConnection(
             url: url, password: options.password, application: "vfl \(process)",
-            synchronousCommit: options.synchronousCommits)
+            synchronousCommit: options.synchronousCommits, prepares: options.listen)
         try PostgresMigrations.apply(to: connection)
     }
 
@@ -403,7 +404,7 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
                 if listener == nil || listener?.isOK == false {
                     let fresh = try PGConnection(
                         url: url, password: options.password, application: "vfl \(process) listener",
-                        synchronousCommit: options.synchronousCommits)
+                        synchronousCommit: options.synchronousCommits, prepares: options.listen)
                     try fresh.listen(Self.channel)
                     listener = fresh
                 }

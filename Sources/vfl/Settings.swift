@@ -31,7 +31,7 @@ extension Setting {
         help: "a file holding the PostgreSQL password (else PGPASSWORD; never in the URL)")
     static let databaseListen = Setting(
         flag: nil, variable: "VFL_DB_LISTEN", kind: .choice(["0", "1"]), default: "1", commands: pipeline,
-        help: "PostgreSQL: 1 wakes idle workers by LISTEN/NOTIFY; 0 polls only (PgBouncer's transaction pooling)")
+        help: "PostgreSQL: 1 wakes idle workers by LISTEN/NOTIFY; 0 polls and prepares no statement (PgBouncer)")
     static let databaseSynchronousCommit = Setting(
         flag: nil, variable: "VFL_DB_SYNCHRONOUS_COMMIT", kind: .boolean, default: "0", commands: pipeline,
         help: "PostgreSQL: 1 makes every commit wait for the disk, not only a job's record and end (docs/operations.md)"
