@@ -263,10 +263,13 @@ import Glibc
             _ = exitStatus(run, seconds: 40)
         }
         var before: [ProcessID] = []
+        // Every child has opened the database (one that opened it after the removal would be on the new file).
         #expect(
             waitUntil(seconds: 20) {
                 before = Self.children(of: run.pid)
-                return before.count == 3 && read(log).contains("api listening")
+                let text = read(log)
+                return before.count == 3 && text.contains("api listening") && text.contains("worker ready")
+                    && text.contains("ingest watching")
             }, "\(read(log))")
 
         removeDatabase()
