@@ -5,8 +5,11 @@
 public struct ParsedArguments: Sendable {
     /// Positional arguments, in order.
     public var positionals: [String] = []
-    /// Option values given on the command line, by flag name (without the dashes); a boolean maps to "true".
+    /// Option values given on the command line, by flag name (without the dashes); a boolean maps to "true". An
+    /// option given more than once keeps its last value here, and every value in ``repeated``.
     public var options: [String: String] = [:]
+    /// Every value of each option given on the command line, in order (``strings(_:)``).
+    public var repeated: [String: [String]] = [:]
     /// The settings the command takes.
     public let settings: [Setting]
     /// The process environment.
@@ -63,6 +66,7 @@ public struct ParsedArguments: Sendable {
                         value = arguments[i]
                     }
                     options[name] = value
+                    repeated[name, default: []].append(value!)
                 }
             } else {
                 positionals.append(word)
@@ -94,6 +98,14 @@ public struct ParsedArguments: Sendable {
     ///
     /// - Throws: ``UsageError`` for a value its kind refuses (a word not among a choice's).
     public func string(_ setting: Setting) throws -> String? { try checked(setting) ?? setting.defaultValue }
+
+    /// Every value a repeatable setting was given on the command line (`--challenger A --challenger B`), in order;
+    /// empty when it was not given.
+    public func strings(_ setting: Setting) -> [String] {
+        precondition(
+            settings.contains { $0.name == setting.name }, "\(setting.name) is not a setting of this command")
+        return setting.flag.flatMap { repeated[$0] } ?? []
+    }
 
     /// An integer setting, or its computed default.
     ///

@@ -39,8 +39,22 @@ public struct Spool: Sendable {
 /// Each rename that must survive a power cut is followed by an fsync of the folders it touched. Failpoints
 /// (``Failpoint``) sit before and after each rename.
 extension Spool {
-    /// The only files a result folder may hold.
-    public static let resultFiles: Set<String> = ["scores.csv", "rejects.csv", "summary.json", "error.json"]
+    /// The only files a result folder may hold: the champion's, and with shadow scoring `comparison.json` and the
+    /// `challengers/` folder (``challengerFolder(in:model:)``).
+    public static let resultFiles: Set<String> = [
+        "scores.csv", "rejects.csv", "summary.json", "error.json", "comparison.json", "challengers",
+    ]
+
+    /// `<results>/challengers`: the folder of the challengers' results beside the champion's in a result folder.
+    public static func challengersFolder(in resultFolder: String) -> String { resultFolder + "/challengers" }
+
+    /// `<challengers>/<model-id>`: one challenger's `scores.csv`, `rejects.csv` and `summary.json` (or `error.json`).
+    public static func challengerFolder(in challengersFolder: String, model id: String) -> String {
+        challengersFolder + "/" + id
+    }
+
+    /// `<results>/comparison.json`: the challengers compared with the champion.
+    public static func comparisonFile(in resultFolder: String) -> String { resultFolder + "/comparison.json" }
 
     /// `batches/<id>`: an accepted batch's folder.
     public func batch(_ id: String) -> String { batches + "/" + id }

@@ -44,11 +44,18 @@ public struct ResultPaths: Sendable {
     /// `summary.json`.
     public var summary: String
 
+    /// `comparison.json`: the challengers compared with the champion (written only with challengers).
+    public var comparison: String
+    /// The folder under which each challenger's results go (`challengers/`, ``challenger(_:)``).
+    public var challengers: String
+
     /// Paths beside a scores file: `rejects.csv` and `summary.json` in its folder when it is named `scores.csv`,
-    /// else `<stem>.rejects.csv` and `<stem>.summary.json`.
+    /// else `<stem>.rejects.csv` and `<stem>.summary.json`; `comparison.json` and `challengers/` in its folder.
     public init(besideScores scores: String) {
         self.scores = scores
         let directory = FileIO.directory(of: scores)
+        comparison = Spool.comparisonFile(in: directory)
+        challengers = Spool.challengersFolder(in: directory)
         let file = String(scores.split(separator: "/").last ?? "scores.csv")
         if file == "scores.csv" {
             rejects = directory + "/rejects.csv"
@@ -60,11 +67,24 @@ public struct ResultPaths: Sendable {
         }
     }
 
-    /// Explicit paths.
+    /// Explicit paths; `comparison.json` and `challengers/` beside `scores`.
     public init(scores: String, rejects: String, summary: String) {
         self.scores = scores
         self.rejects = rejects
         self.summary = summary
+        comparison = Spool.comparisonFile(in: FileIO.directory(of: scores))
+        challengers = Spool.challengersFolder(in: FileIO.directory(of: scores))
+    }
+
+    /// The results of the challenger with model id `id`: `challengers/<id>/scores.csv`, `rejects.csv`,
+    /// `summary.json` (and `error.json` when it failed, ``challengerError(_:)``).
+    public func challenger(_ id: String) -> ResultPaths {
+        ResultPaths(besideScores: Spool.challengerFolder(in: challengers, model: id) + "/scores.csv")
+    }
+
+    /// `challengers/<id>/error.json`: why the challenger with model id `id` did not score the batch.
+    public func challengerError(_ id: String) -> String {
+        Spool.challengerFolder(in: challengers, model: id) + "/error.json"
     }
 }
 
@@ -78,6 +98,20 @@ public struct BatchOutcome: Sendable {
     public var rejectedRows: Int
     /// The summary written to `summary.json`.
     public var summary: JSONValue
+    /// What became of each challenger, in the scorer's order (empty without challengers).
+    public var challengers: [ChallengerOutcome] = []
+}
+
+/// What became of one challenger of a batch.
+public struct ChallengerOutcome: Sendable {
+    /// The challenger's model id.
+    public var id: String
+    /// The challenger's model name.
+    public var name: String
+    /// Customers it scored; 0 when it failed.
+    public var scored: Int
+    /// Why it did not score the batch, or `nil` when it did.
+    public var error: String?
 }
 
 /// Scores one batch folder (shards + manifest) into `scores.csv`, `rejects.csv` and `summary.json`.
@@ -87,16 +121,29 @@ public struct BatchOutcome: Sendable {
 /// whatever the thread count. The three files are written under temporary names, flushed, and renamed into place,
 /// `scores.csv` last.
 public struct BatchScorer: Sendable {
-    /// The model.
+    /// The model (the champion).
     public let model: SplitModel
+    /// The challengers scored beside the champion in the same pass (shadow scoring), each id once.
+    public let challengers: [SplitModel]
     /// The run's settings.
     public let options: ScoringOptions
     /// Where progress is logged (never keys or values).
     public let logger: Logger
 
     /// Creates a scorer.
-    public init(model: SplitModel, options: ScoringOptions = ScoringOptions(), logger: Logger = .disabled) {
+    ///
+    /// - Parameters:
+    ///   - model: The champion: its results are the batch's, byte-identical with or without challengers.
+    ///   - challengers: Models scored in the same pass over the shards into `challengers/<model-id>/` beside the
+    ///     champion's results and compared with it in `comparison.json` (``ResultPaths``); a challenger's failure is
+    ///     recorded there and never fails the champion. A challenger given twice is scored once.
+    public init(
+        model: SplitModel, challengers: [SplitModel] = [], options: ScoringOptions = ScoringOptions(),
+        logger: Logger = .disabled
+    ) {
         self.model = model
+        var seen: Set<String> = []
+        self.challengers = challengers.filter { seen.insert($0.id).inserted }
         self.options = options
         self.logger = logger
     }
@@ -182,7 +229,7 @@ public struct BatchScorer: Sendable {
         try verifyChecksums(manifest: manifest, batchDirectory: batchDirectory, files: files)
         // A split job's buckets carry the system's manifest; their shards were checked against the bank's at ingest.
         let scheme = try agreedKeys(manifest: manifest, files: files, checkManifest: !lineMaps)
-        let tables = try loadTables(files)
+        let (tables, companions) = try loadTables(files)
         for table in tables {
             if let expected = manifest.rows[table.name], expected != table.rows {
                 throw ScoringError(
@@ -208,6 +255,60 @@ public struct BatchScorer: Sendable {
             throw ScoringError(.tooLarge, "the batch has more than \(Int32.max - 1) customers; split it")
         }
         lap("join")
+        let batch = JoinedBatch(
+            manifest: manifest, scheme: scheme, tables: tables, join: join, timings: timings, started: started)
+        if challengers.isEmpty { return try scoreJoined(batch, results: results).outcome }
+        // The champion first: its failure is the batch's (nothing of the challengers is published then); its files
+        // are published last, after the challengers' and the comparison, scores.csv the very last.
+        let champion = try scoreJoined(batch, results: results, publishing: false)
+        let outcomes = scoreChallengers(batch, companions: companions, results: results)
+        if !lineMaps {
+            try writeComparison(
+                batch: manifest.batch, championScores: champion.moves.last!.0, outcomes: outcomes, results: results)
+        }
+        try publish(champion.moves)
+        var outcome = champion.outcome
+        outcome.challengers = outcomes
+        return outcome
+    }
+
+    /// A batch read and joined: what every model's scoring shares.
+    struct JoinedBatch {
+        var manifest: Manifest
+        var scheme: TokenScheme?
+        /// The tables of the scorer's model, by party.
+        var tables: [PartyTable]
+        var join: Join
+        /// The shared phases' timings (read, join) and when the run started.
+        var timings: [(String, Double)]
+        var started: Double
+        /// For a challenger's summary: the shards it does not read (parties it does not know).
+        var ignoredParties: [String] = []
+    }
+
+    /// Scores a joined batch with the scorer's model into `results`: the rejects, the scores in blocks, the summary.
+    ///
+    /// - Parameter publishing: Whether to rename the files into place; without, the caller publishes `moves` (in
+    ///   order, `scores.csv` last). When too many rows are rejected, `rejects.csv` and `summary.json` are published
+    ///   at once either way.
+    /// - Throws: ``ScoringError``, of code `tooManyRejects` when the share is exceeded.
+    func scoreJoined(
+        _ batch: JoinedBatch, results: ResultPaths, publishing: Bool = true
+    ) throws -> (
+        outcome: BatchOutcome, moves: [(String, String)]
+    ) {
+        let manifest = batch.manifest
+        let scheme = batch.scheme
+        let tables = batch.tables
+        let join = batch.join
+        let started = batch.started
+        var timings = batch.timings
+        var phase = Timestamp.monotonicSeconds()
+        func lap(_ name: String) {
+            let now = Timestamp.monotonicSeconds()
+            timings.append((name, (now - phase) * 1000))
+            phase = now
+        }
 
         // Rejected customers and rows: first those with a bad value; those whose evaluation overflows are known only
         // once scored, and join them then.
@@ -229,6 +330,9 @@ public struct BatchScorer: Sendable {
                 ("max_reject_share", .number(options.maxRejectShare)),
                 ("keys", scheme?.json ?? "raw"),
             ]
+            if !batch.ignoredParties.isEmpty {
+                summaryMembers.append(("ignored_parties", .array(batch.ignoredParties.map { .string($0) })))
+            }
             summaryMembers.append(("parties", partySummary(tables: tables, join: join)))
             summaryMembers.append(
                 (
@@ -292,12 +396,14 @@ public struct BatchScorer: Sendable {
         summaryMembers.append(("timings_ms", timingsJSON(timings, total: started)))
         let summary = JSONValue.object(summaryMembers)
         try writeFile(temporarySummary, Array((summary.text + "\n").utf8))
-        try publish([
+        let moves = [
             (temporaryRejects, results.rejects), (temporarySummary, results.summary), (temporaryScores, results.scores),
-        ])
-        return BatchOutcome(
+        ]
+        if publishing { try publish(moves) }
+        let outcome = BatchOutcome(
             customers: join.count, scored: join.count - rejects.indices.count, rejectedRows: rejects.rows,
             summary: summary)
+        return (outcome, moves)
     }
 
     // MARK: - Rejects
@@ -454,10 +560,23 @@ public struct BatchScorer: Sendable {
         }
     }
 
-    private func loadTables(_ files: [ShardFile]) throws -> [PartyTable] {
+    /// Loads every shard (the largest first, on the run's threads), each sorted by key, for the model and, in the
+    /// same pass, for every challenger that knows its party (``ShardLoader/Companion``).
+    ///
+    /// - Returns: The model's tables by party, and for each of them per challenger its table, its failure, or `nil`
+    ///   when it does not know the party.
+    private func loadTables(
+        _ files: [ShardFile]
+    ) throws -> (
+        tables: [PartyTable], companions: [[Result<PartyTable, ScoringError>?]]
+    ) {
         let loader = ShardLoader(model: model)
+        let challengers = self.challengers
+        let known: [[Int?]] = files.map { file in
+            challengers.map { $0.partyIndex(model.parties[file.party].name) }
+        }
         let order = files.indices.sorted { FileIO.size(files[$0].path) > FileIO.size(files[$1].path) }
-        let slots = Mutex<[Int: Result<PartyTable, any Error>]>([:])
+        let slots = Mutex<[Int: Result<ShardLoader.LoadedShard, any Error>]>([:])
         let nextIndex = Atomic<Int>(0)
         let threads = min(options.threads, files.count)
         DispatchQueue.concurrentPerform(iterations: threads) { _ in
@@ -465,20 +584,30 @@ public struct BatchScorer: Sendable {
                 let i = nextIndex.add(1, ordering: .relaxed).oldValue
                 guard i < order.count else { return }
                 let file = files[order[i]]
+                let companions = zip(challengers, known[order[i]]).compactMap { model, party in
+                    party.map { ShardLoader.Companion(model: model, party: $0) }
+                }
                 // Each table is sorted by the thread that loaded it, while the other threads still load theirs.
                 let result = Result {
-                    let table = try loader.load(
-                        path: file.path, party: file.party, input: file.input, lineMap: file.lineMap)
-                    try table.sortKeys()
-                    return table
+                    let loaded = try loader.load(
+                        path: file.path, party: file.party, input: file.input, lineMap: file.lineMap,
+                        companions: companions)
+                    try loaded.table.sortKeys()
+                    for case .success(let companion) in loaded.companions { companion.adoptKeys(of: loaded.table) }
+                    return loaded
                 }
                 slots.withLock { $0[order[i]] = result }
             }
         }
         let results = slots.withLock { $0 }
-        var tables: [PartyTable] = []
-        for i in files.indices { tables.append(try results[i]!.get()) }
-        return tables.sorted { $0.party < $1.party }
+        var loaded: [ShardLoader.LoadedShard] = []
+        for i in files.indices { loaded.append(try results[i]!.get()) }
+        let byParty = files.indices.sorted { files[$0].party < files[$1].party }
+        let companions: [[Result<PartyTable, ScoringError>?]] = byParty.map { i in
+            var next = loaded[i].companions.makeIterator()
+            return known[i].map { $0 == nil ? nil : next.next() }
+        }
+        return (byParty.map { loaded[$0].table }, companions)
     }
 
     private func appendReject(key: UnsafeBufferPointer<UInt8>, table: PartyTable, row: Int, to out: inout [UInt8]) {

@@ -57,4 +57,43 @@ struct Join: Sendable {
         self.known = known
         self.partiesPerCustomer = perCustomer
     }
+
+    private init(count: Int, positions: [Int32], known: [Int], partiesPerCustomer: [Int]) {
+        self.count = count
+        self.positions = positions
+        self.known = known
+        self.partiesPerCustomer = partiesPerCustomer
+    }
+
+    /// The customers as another model with other parties sees them (a challenger's): `parties[q]` is this join's
+    /// party for that model's party `q`, or -1 where the batch has no shard of it. Customers known to none of its
+    /// parties are left out; the order stays the key order, so the result is the join of that model's shards alone.
+    func projected(onto parties: [Int]) -> Join {
+        let source = known.count
+        if parties == Array(0..<source) { return self }
+        let width = parties.count
+        var positions: [Int32] = []
+        positions.reserveCapacity(count * width)
+        var known = [Int](repeating: 0, count: width)
+        var perCustomer = [Int](repeating: 0, count: width + 1)
+        var count = 0
+        var current = [Int32](repeating: -1, count: width)
+        for c in 0..<self.count {
+            var present = 0
+            for q in 0..<width {
+                let p = parties[q]
+                let position = p >= 0 ? self.positions[c * source + p] : -1
+                current[q] = position
+                if position >= 0 {
+                    present += 1
+                    known[q] += 1
+                }
+            }
+            guard present > 0 else { continue }
+            positions.append(contentsOf: current)
+            perCustomer[present] += 1
+            count += 1
+        }
+        return Join(count: count, positions: positions, known: known, partiesPerCustomer: perCustomer)
+    }
 }

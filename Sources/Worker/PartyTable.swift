@@ -56,19 +56,19 @@ final class PartyTable: @unchecked Sendable {
     let width: Int
     private(set) var rows = 0
     /// One entry per row in file order; after ``sortKeys()`` the first ``sortedCount`` are sorted by key.
-    let entries = GrowableBuffer<KeyEntry>(capacity: 1 << 16)
+    let entries: GrowableBuffer<KeyEntry>
     private(set) var sortedCount = 0
     /// Whether some key is longer than ``prefixBytes`` (then every key is in the arena).
     private(set) var longKeys = false
     /// Whether the keys are tokens held as bits (``useTokenKeys()``).
     private(set) var tokenKeys = false
     /// For token keys: each row's last 32 bits, by row.
-    private let tokenTails = GrowableBuffer<UInt32>(capacity: 1 << 10)
+    private let tokenTails: GrowableBuffer<UInt32>
     /// For token keys after ``sortKeys()``: the last 32 bits of each sorted entry, by position (the join and the
     /// writer walk entries in order; a lookup by row would miss the cache on every customer).
     private var sortedTails: [UInt32] = []
-    private let keyBytes = GrowableBuffer<UInt8>(capacity: 1 << 10)
-    private let keyEnds = GrowableBuffer<UInt32>(capacity: 1 << 10)
+    private let keyBytes: GrowableBuffer<UInt8>
+    private let keyEnds: GrowableBuffer<UInt32>
     let values: GrowableBuffer<Float>
     /// Rows from which on a row's line is `row + 2 + extra` (ascending), and those extras: a few entries for a shard
     /// with line breaks inside quoted fields, one per row for bucket files (which carry their original lines).
@@ -94,13 +94,47 @@ final class PartyTable: @unchecked Sendable {
         names.prefix(reportedColumns).map { $0.count > 64 ? String($0.prefix(64)) + "…" : $0 }
     }
 
-    init(party: Int, name: String, file: String, input: PartyInput, width: Int) {
+    /// Creates an empty table; with `base`, one that shares `base`'s keys (a companion model's inputs for the same
+    /// shard, ``ShardLoader/Companion``: only its values and problems are its own, and with `values` not even those
+    /// values). Its key state is taken from `base` by ``adoptKeys(of:)`` once `base` is sorted.
+    init(
+        party: Int, name: String, file: String, input: PartyInput, width: Int, sharingKeysOf base: PartyTable? = nil,
+        values: GrowableBuffer<Float>? = nil
+    ) {
         self.party = party
         self.name = name
         self.file = file
         self.input = input
         self.width = width
-        values = GrowableBuffer<Float>(capacity: (1 << 16) * max(width, 1))
+        entries = base?.entries ?? GrowableBuffer<KeyEntry>(capacity: 1 << 16)
+        tokenTails = base?.tokenTails ?? GrowableBuffer<UInt32>(capacity: 1 << 10)
+        keyBytes = base?.keyBytes ?? GrowableBuffer<UInt8>(capacity: 1 << 10)
+        keyEnds = base?.keyEnds ?? GrowableBuffer<UInt32>(capacity: 1 << 10)
+        self.values = values ?? GrowableBuffer<Float>(capacity: (1 << 16) * max(width, 1))
+    }
+
+    /// Takes the key state of the table whose keys this one shares, after that table's ``sortKeys()``.
+    func adoptKeys(of base: PartyTable) {
+        precondition(base.entries === entries)
+        rows = base.rows
+        sortedCount = base.sortedCount
+        longKeys = base.longKeys
+        tokenKeys = base.tokenKeys
+        sortedTails = base.sortedTails
+        breakRows = base.breakRows
+        breakExtras = base.breakExtras
+        tokenScheme = base.tokenScheme
+        keysWithWhitespace = base.keysWithWhitespace
+    }
+
+    /// Takes a copy of `base`'s problems (a companion that shares its values: they have the same problems, until an
+    /// overflow marks one of them).
+    func copyProblems(of base: PartyTable) {
+        problems.removeAll()
+        let target = problems.reserve(base.problems.count)
+        target.update(from: base.problems.base, count: base.problems.count)
+        problems.commit(base.problems.count)
+        problemColumns = base.problemColumns
     }
 
     /// Reserves room for `rows` rows.

@@ -81,20 +81,24 @@ extension ScoreComparison {
     }
 
     /// The whole `comparison.json`: the champion, the options, and per challenger (in the order given) its status
-    /// and, when it scored, its comparison with the champion's `scores.csv`.
-    ///
-    /// - Throws: ``ScoringError`` when a scores file cannot be read.
+    /// and, when it scored, its comparison with the champion's `scores.csv` (a scores file that cannot be read makes
+    /// that entry `failed`).
     public static func document(
         batch: String, champion: (id: String, name: String), championScores: String, challengers: [Entry],
         options: ComparisonOptions = ComparisonOptions()
-    ) throws -> JSONValue {
+    ) -> JSONValue {
         var entries: [JSONValue] = []
         for entry in challengers {
             var members: [(String, JSONValue)] = [("model", ["id": .string(entry.id), "name": .string(entry.name)])]
             if let scores = entry.scores {
-                let (pairs, counts) = try pairs(championScores: championScores, challengerScores: scores)
-                members.append(("status", "done"))
-                members += json(pairs: pairs, counts: counts, options: options).object ?? []
+                do {
+                    let (pairs, counts) = try pairs(championScores: championScores, challengerScores: scores)
+                    members.append(("status", "done"))
+                    members += json(pairs: pairs, counts: counts, options: options).object ?? []
+                } catch {
+                    members.append(("status", "failed"))
+                    members.append(("error", .string("cannot compare: \(error)")))
+                }
             } else {
                 members.append(("status", "failed"))
                 members.append(("error", .string(entry.error ?? "failed")))

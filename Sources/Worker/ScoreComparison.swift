@@ -22,7 +22,7 @@ public struct ScorePair: Sendable, Equatable {
     }
 }
 
-/// The fixed settings of `comparison.json` (docs/model-format.md, "Shadow scoring").
+/// The fixed settings of `comparison.json` (docs/spool-protocol.md, "Shadow scoring").
 public struct ComparisonOptions: Sendable, Equatable {
     /// The cutoffs of the swap set: a customer is above a cutoff when its score is at least the cutoff.
     public var cutoffs: [Double]

@@ -50,8 +50,10 @@ enum Commands {
         Command(
             name: "score", summary: "score one batch folder into scores.csv (no database)",
             usage: """
-                vfl score BATCH_DIR --out FILE [options]
+                vfl score BATCH_DIR --out FILE [--model FILE] [--challenger FILE ...] [options]
                 Writes FILE, and beside it rejects.csv and summary.json (or <stem>.rejects.csv, <stem>.summary.json).
+                With challengers, each is scored in the same pass into challengers/<model-id>/ beside FILE and compared
+                with the champion (--model) in comparison.json there; a challenger's failure is recorded, never fatal.
                 """, run: score),
         Command(
             name: "embed", summary: "compute one party's representation shard on the bank's own machine",
@@ -194,10 +196,11 @@ enum Commands {
         let share = try options.double(.maxRejectShare)
         let decimals = try options.int(.decimals)
         let model = try loadModel(modelPath(options))
+        let challengers = try options.strings(.challenger).map(loadModel)
         try checkBLAS(logger)
         var scoring = ScoringOptions(threads: threads, maxRejectShare: share, reasons: !(try options.bool(.noReasons)))
         scoring.decimals = decimals
-        let scorer = BatchScorer(model: model, options: scoring, logger: logger)
+        let scorer = BatchScorer(model: model, challengers: challengers, options: scoring, logger: logger)
         try FileIO.makeDirectories(FileIO.directory(of: out))
         let outcome = try scorer.score(batchDirectory: options.positionals[0], results: ResultPaths(besideScores: out))
         logger.info(
@@ -207,6 +210,13 @@ enum Commands {
                 ("rejected_rows", "\(outcome.rejectedRows)"),
                 ("ms", outcome.summary["timings_ms"]?["total"]?.double.map { "\($0)" } ?? ""),
             ])
+        for challenger in outcome.challengers {
+            logger.info(
+                challenger.error == nil ? "challenger scored" : "challenger failed",
+                metadata: [
+                    ("model", challenger.id), ("scored", "\(challenger.scored)"), ("error", challenger.error ?? ""),
+                ])
+        }
         return 0
     }
 

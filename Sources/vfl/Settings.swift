@@ -108,6 +108,11 @@ extension Setting {
     static let decimals = Setting(
         flag: "decimals", placeholder: "D", kind: .integer(0...9), default: "\(scoring.decimals)",
         commands: ["score"], help: "decimals of the score column (the contract's is 2; more for audits)")
+    static let challenger = Setting(
+        flag: "challenger", placeholder: "FILE", commands: ["score"],
+        help:
+            "a challenger model scored in the same pass (repeatable): challengers/<id>/ and comparison.json beside --out"
+    )
     static let noReasons = Setting(
         flag: "no-reasons", kind: .boolean, commands: ["score"], help: "skip reason codes")
     static let party = Setting(
@@ -237,7 +242,8 @@ extension Setting {
         requireTokens,
         port, host, maxConnections, maxConnectionsPerClient, headerTimeout, loops, minimumGroup, apiToken,
         apiTokenFile, apiOpen,
-        scoresOut, maxRejectShare, decimals, noReasons, party, keyFile, map, normalize, keyColumn, newKey, stats,
+        scoresOut, maxRejectShare, decimals, challenger, noReasons, party, keyFile, map, normalize, keyColumn, newKey,
+        stats,
         numbers, rows,
         customers, folderOut, seed, labels, scoreColumn, parties, batch, shift, emptyShare, data, epochs, hidden,
         representation, topHidden, holdout, batchSize, learningRate, modelName, noLinear,

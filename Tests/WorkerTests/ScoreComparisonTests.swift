@@ -133,10 +133,10 @@ import Worker
             ScoreComparison.Entry(id: "abc", name: "c", scores: b, error: nil),
             ScoreComparison.Entry(id: "def", name: "d", scores: nil, error: "party x: no column"),
         ]
-        let first = try ScoreComparison.document(
+        let first = ScoreComparison.document(
             batch: "b", champion: ("id0", "m"), championScores: a, challengers: entries
         ).text
-        let second = try ScoreComparison.document(
+        let second = ScoreComparison.document(
             batch: "b", champion: ("id0", "m"), championScores: a, challengers: entries
         ).text
         #expect(first == second)
