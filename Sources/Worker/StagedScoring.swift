@@ -106,6 +106,101 @@ public enum StagedScoring {
         return hash
     }
 
+    // MARK: - Buckets
+
+    /// `<staged>/partition-<party>`: a party's shard split into bucket files (``partition(shard:party:key:buckets:expectedRows:output:)``).
+    static func partitionFolder(staged: String, party: String) -> String { staged + "/partition-" + party }
+
+    /// `<staged>/bucket-<part>`: a bucket's folder, its results (every model's) under `out/`.
+    static func bucketFolder(staged: String, part: Int) -> String { staged + "/bucket-\(part)" }
+
+    /// The results of bucket `part` (the champion's `scores.csv`; the challengers' beside it, ``ResultPaths``).
+    static func bucketResults(staged: String, part: Int) -> ResultPaths {
+        ResultPaths(besideScores: bucketFolder(staged: staged, part: part) + "/out/scores.csv")
+    }
+
+    /// Scores bucket `part` with every model of `scorer` into `folder`: each party's bucket file linked under its
+    /// shard name with its line map, scored with the reject share unchecked (the batch's is checked at the merge),
+    /// results in `folder/out/`.
+    ///
+    /// - Throws: ``ScoringError`` or ``SystemError``.
+    static func scoreBucket(
+        _ part: Int, manifest: Manifest, shards: [Shard], staged: String, folder: String, scorer: BatchScorer
+    ) throws {
+        // Row counts and checksums were verified by the partition tasks.
+        var bucketShards: [Shard] = []
+        for shard in shards {
+            let bucket = partitionFolder(staged: staged, party: shard.party) + "/\(part)"
+            try FileIO.link(bucket + ".csv", to: folder + "/" + shard.file)
+            try FileIO.link(bucket + LineMap.fileExtension, to: folder + "/" + shard.party + LineMap.fileExtension)
+            bucketShards.append(try Shard.resolve(party: shard.party, in: folder))
+        }
+        var options = scorer.options
+        options.maxRejectShare = 1
+        try FileIO.makeDirectories(folder + "/out")
+        _ = try BatchScorer(
+            model: scorer.model, challengers: scorer.challengers, options: options, logger: scorer.logger
+        )
+        .score(
+            batchDirectory: folder, manifest: Manifest(batch: manifest.batch, parties: manifest.parties),
+            shards: bucketShards, results: ResultPaths(besideScores: folder + "/out/scores.csv"), lineMaps: true)
+    }
+
+    /// Merges the buckets of a split job into `results`: the champion's (its failure is the job's), then each
+    /// challenger's and `comparison.json` (``mergeChallengers(_:buckets:into:batch:)``).
+    ///
+    /// - Throws: ``ScoringError`` for the champion, of code `tooManyRejects` when the batch's share is exceeded.
+    static func merge(
+        buckets: Int, staged: String, scorer: BatchScorer, batch: String, into results: ResultPaths
+    )
+        throws -> BatchOutcome
+    {
+        let outputs = (0..<buckets).map { bucketResults(staged: staged, part: $0) }
+        let model = scorer.model
+        var outcome = try mergeResults(
+            outputs, into: results, batch: batch, model: model, maxRejectShare: scorer.options.maxRejectShare
+        ) { summary in
+            BatchScorer.warnAboutKeys(
+                model.parties.map { ($0.name, summary["parties"]?[$0.name]?["keys_with_whitespace"]?.int ?? 0) },
+                logger: scorer.logger)
+        }
+        outcome.challengers = try mergeChallengers(scorer, buckets: outputs, into: results, batch: batch)
+        return outcome
+    }
+
+    /// Scores a batch folder the way a split job does, every stage in this process one after another: each shard
+    /// partitioned into `buckets` under `work`, each bucket scored, the buckets merged into `results` (the
+    /// worker runs the same stages as separate tasks; tests and benchmarks use this).
+    ///
+    /// - Throws: ``ScoringError`` or ``SystemError``.
+    public static func scoreSplit(
+        batchDirectory: String, buckets: Int, scorer: BatchScorer, work: String, results: ResultPaths
+    ) throws -> BatchOutcome {
+        let manifest: Manifest
+        let shards: [Shard]
+        do {
+            manifest = try Manifest(parsing: Data(FileIO.readFile(batchDirectory + "/manifest.json", limit: 1 << 20)))
+            shards = try Shard.resolve(manifest, in: batchDirectory)
+        } catch let error as Manifest.Error {
+            throw ScoringError(.manifest, error.message)
+        } catch let error as SpoolError {
+            throw ScoringError(.manifest, error.message)
+        }
+        for shard in shards {
+            let output = partitionFolder(staged: work, party: shard.party)
+            try FileIO.makeDirectories(output)
+            try partition(
+                shard: batchDirectory + "/" + shard.file, party: shard.party, key: scorer.model.key, buckets: buckets,
+                expectedRows: manifest.rows[shard.party], output: output)
+        }
+        for part in 0..<buckets {
+            let folder = bucketFolder(staged: work, part: part)
+            try FileIO.makeDirectories(folder)
+            try scoreBucket(part, manifest: manifest, shards: shards, staged: work, folder: folder, scorer: scorer)
+        }
+        return try merge(buckets: buckets, staged: work, scorer: scorer, batch: manifest.batch, into: results)
+    }
+
     // MARK: - Merge
 
     /// Merges the buckets' `scores.csv` (or `rejects.csv`) files by key into `output`, re-encoding each record the way
@@ -147,6 +242,73 @@ public enum StagedScoring {
         }
         try writer.write(out.bytes)
         try writer.close(sync: true)
+    }
+
+    /// Merges one model's results of every bucket (`buckets`, each bucket's ``ResultPaths`` for that model) into
+    /// `results`: the summaries summed, `rejects.csv` and `summary.json` written, the batch's reject share checked,
+    /// then `scores.csv` merged by key. Byte-identical `scores.csv` and `rejects.csv` to scoring the whole batch in
+    /// one task with that model.
+    ///
+    /// - Parameter summarized: Called with the merged summary before anything is checked (the champion's warnings).
+    /// - Throws: ``ScoringError``, of code `tooManyRejects` (after writing `rejects.csv` and `summary.json`) when the
+    ///   batch's share is exceeded.
+    static func mergeResults(
+        _ buckets: [ResultPaths], into results: ResultPaths, batch: String, model: SplitModel, maxRejectShare: Double,
+        summarized: (JSONValue) -> Void = { _ in }
+    ) throws -> BatchOutcome {
+        var summaries: [JSONValue] = []
+        for bucket in buckets {
+            summaries.append(try JSONValue(parsing: Data(FileIO.readFile(bucket.summary, limit: 1 << 24))))
+        }
+        let merged = mergeSummaries(summaries, batch: batch, model: model, maxRejectShare: maxRejectShare)
+        summarized(merged.summary)
+        try mergeByKey(buckets.map(\.rejects), into: results.rejects)
+        try Failpoint.hit("worker.merge.after-rejects")
+        try FileIO.writeAtomically(results.summary, Array((merged.summary.text + "\n").utf8))
+        if merged.rejectShare > maxRejectShare {
+            throw ScoringError(
+                .tooManyRejects,
+                "\(merged.rejectedCustomers) of \(merged.population) customers rejected, more than the allowed share "
+                    + "\(maxRejectShare); see rejects.csv")
+        }
+        try mergeByKey(buckets.map(\.scores), into: results.scores)
+        return BatchOutcome(
+            customers: merged.summary["customers"]?.int ?? 0, scored: merged.summary["scored"]?.int ?? 0,
+            rejectedRows: merged.summary["rejected_rows"]?.int ?? 0, summary: merged.summary)
+    }
+
+    /// Merges each challenger's bucket results (``mergeResults(_:into:batch:model:maxRejectShare:)``) into its
+    /// folder beside the champion's merged results, then writes `comparison.json` from the merged files. A challenger
+    /// that failed in a bucket, or whose merged reject share is too high, is recorded as failed; nothing here fails
+    /// the champion.
+    ///
+    /// - Throws: ``ScoringError`` of code `io` when `comparison.json` cannot be written.
+    static func mergeChallengers(
+        _ scorer: BatchScorer, buckets: [ResultPaths], into results: ResultPaths, batch: String
+    ) throws -> [ChallengerOutcome] {
+        let outcomes = scorer.challengers.map { challenger -> ChallengerOutcome in
+            do {
+                if let failed = buckets.first(where: { FileIO.exists($0.challengerError(challenger.id)) }) {
+                    let error = try JSONValue(
+                        parsing: Data(FileIO.readFile(failed.challengerError(challenger.id), limit: 1 << 20)))
+                    throw ScoringError(
+                        ScoringError.Code(rawValue: error["code"]?.string ?? "io"), error["error"]?.string ?? "failed")
+                }
+                let own = results.challenger(challenger.id)
+                try FileIO.makeDirectories(FileIO.directory(of: own.scores))
+                let outcome = try mergeResults(
+                    buckets.map { $0.challenger(challenger.id) }, into: own, batch: batch, model: challenger,
+                    maxRejectShare: scorer.options.maxRejectShare)
+                return ChallengerOutcome(id: challenger.id, name: challenger.name, scored: outcome.scored, error: nil)
+            } catch {
+                return scorer.recordChallengerFailure(challenger, batch: batch, error: error, results: results)
+            }
+        }
+        if !outcomes.isEmpty {
+            try scorer.writeComparison(
+                batch: batch, championScores: results.scores, outcomes: outcomes, results: results)
+        }
+        return outcomes
     }
 
     /// Sums the buckets' summaries into the batch's.
@@ -203,6 +365,10 @@ public enum StagedScoring {
             ("max_reject_share", .number(maxRejectShare)), ("keys", summaries.first?["keys"] ?? "raw"),
             ("parties", .object(parties)),
             ("parties_per_customer", .object(perCustomer)),
+        ]
+        // A challenger's: the shards it does not read (the same in every bucket).
+        if let ignored = summaries.first?["ignored_parties"] { members.append(("ignored_parties", ignored)) }
+        members += [
             ("status", .string(share > maxRejectShare ? "failed" : "done")),
             (
                 "score_histogram",

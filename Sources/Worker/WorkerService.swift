@@ -179,15 +179,22 @@ public final class WorkerService: @unchecked Sendable {
                 logger.warning("job's model unavailable", metadata: [("job.id", task.jobID), ("model", task.modelID)])
                 continue
             }
-            process(task, model: model)
+            process(task, model: model, challengers: challengerModels(for: task))
         }
     }
 
-    /// Runs one task with the configured model (tests).
-    public func process(_ task: ClaimedTask) { process(task, model: models.primary) }
+    /// The challenger models a task's job is shadow-scored with (``BatchScorer/challengers``).
+    ///
+    /// None yet: jobs do not record challenger ids. Once they do (the registry, issue 14), load each id here with
+    /// `models.model(id:)` and return them in the job's order; every stage (whole, bucket, merge) then scores,
+    /// merges and compares them.
+    private func challengerModels(for task: ClaimedTask) -> [SplitModel] { [] }
 
-    /// Runs one task while a heartbeat renews its lease.
-    func process(_ task: ClaimedTask, model: SplitModel) {
+    /// Runs one task with the configured model (tests).
+    public func process(_ task: ClaimedTask) { process(task, model: models.primary, challengers: []) }
+
+    /// Runs one task (with the job's challengers) while a heartbeat renews its lease.
+    func process(_ task: ClaimedTask, model: SplitModel, challengers: [SplitModel]) {
         let log = logger.with("job.id", task.jobID).with("attempt", "\(task.attempt)")
         let privateDirectory = spool.privateFolder(job: task.jobID, owner: task.owner)
         let lost = Flag()
@@ -235,7 +242,8 @@ public final class WorkerService: @unchecked Sendable {
             try FileIO.makeDirectories(privateDirectory)
             switch StagedScoring.Stage(rawValue: task.stage) ?? .whole {
             case .partition, .bucket:
-                try runIntermediate(task, job: job, model: model, privateDirectory: privateDirectory)
+                try runIntermediate(
+                    task, job: job, model: model, challengers: challengers, privateDirectory: privateDirectory)
                 guard !lost.isSet,
                     try store.completeTask(task, customers: 0, scored: 0, rejectedRows: 0, resultPath: "")
                 else {
@@ -249,10 +257,12 @@ public final class WorkerService: @unchecked Sendable {
             }
             let outcome: BatchOutcome
             if task.stage == StagedScoring.Stage.merge.rawValue {
-                outcome = try merge(task, job: job, model: model, privateDirectory: privateDirectory)
+                outcome = try merge(
+                    task, job: job, model: model, challengers: challengers, privateDirectory: privateDirectory)
             } else {
                 try job.verifyShards()
-                let scorer = BatchScorer(model: model, options: configuration.scoring, logger: log)
+                let scorer = BatchScorer(
+                    model: model, challengers: challengers, options: configuration.scoring, logger: log)
                 outcome = try scorer.score(
                     batchDirectory: job.directory, manifest: job.manifest, shards: job.shards,
                     results: ResultPaths(besideScores: privateDirectory + "/scores.csv"))
@@ -359,8 +369,9 @@ public final class WorkerService: @unchecked Sendable {
 
     /// A partition or bucket task: writes into the private folder, then renames it into the job's staged folder
     /// (a rescued duplicate writes identical bytes, so whichever rename lands first is kept).
-    private func runIntermediate(_ task: ClaimedTask, job: JobInput, model: SplitModel, privateDirectory: String) throws
-    {
+    private func runIntermediate(
+        _ task: ClaimedTask, job: JobInput, model: SplitModel, challengers: [SplitModel], privateDirectory: String
+    ) throws {
         let buckets = try buckets(task.jobID)
         let staged = spool.stagedFolder(job: task.jobID)
         try FileIO.makeDirectories(staged)
@@ -375,27 +386,15 @@ public final class WorkerService: @unchecked Sendable {
                 shard: job.directory + "/" + shard.file, party: shard.party, key: model.key, buckets: buckets,
                 expectedRows: job.manifest.rows[shard.party], output: privateDirectory)
             try Failpoint.hit("worker.partition.before-rename")
-            target = staged + "/partition-" + shard.party
+            target = StagedScoring.partitionFolder(staged: staged, party: shard.party)
         } else {
-            // The bucket's batch folder: each party's bucket file under its shard name with its line map (row counts
-            // and checksums were verified by the partition tasks).
-            var bucketShards: [Shard] = []
-            for shard in job.shards {
-                let bucket = staged + "/partition-" + shard.party + "/\(task.part)"
-                try FileIO.link(bucket + ".csv", to: privateDirectory + "/" + shard.file)
-                try FileIO.link(
-                    bucket + LineMap.fileExtension, to: privateDirectory + "/" + shard.party + LineMap.fileExtension)
-                bucketShards.append(try Shard.resolve(party: shard.party, in: privateDirectory))
-            }
-            var options = configuration.scoring
-            options.maxRejectShare = 1  // the batch's share is checked when the buckets are merged
-            try FileIO.makeDirectories(privateDirectory + "/out")
-            _ = try BatchScorer(model: model, options: options, logger: logger).score(
-                batchDirectory: privateDirectory, manifest: Manifest(batch: task.jobID, parties: job.manifest.parties),
-                shards: bucketShards,
-                results: ResultPaths(besideScores: privateDirectory + "/out/scores.csv"), lineMaps: true)
+            let scorer = BatchScorer(
+                model: model, challengers: challengers, options: configuration.scoring, logger: logger)
+            try StagedScoring.scoreBucket(
+                task.part, manifest: job.manifest, shards: job.shards, staged: staged, folder: privateDirectory,
+                scorer: scorer)
             try Failpoint.hit("worker.bucket.before-rename")
-            target = staged + "/bucket-\(task.part)"
+            target = StagedScoring.bucketFolder(staged: staged, part: task.part)
         }
         do { try FileIO.rename(privateDirectory, to: target) } catch {
             // Already there from a rescued attempt of this run (identical content); any other failure is one.
@@ -404,37 +403,18 @@ public final class WorkerService: @unchecked Sendable {
         }
     }
 
-    /// The merge task: the buckets' results merged by key, the summaries summed, the batch's reject share checked.
+    /// The merge task: every model's bucket results merged (``StagedScoring/merge(buckets:staged:scorer:batch:into:)``).
     private func merge(
-        _ task: ClaimedTask, job: JobInput, model: SplitModel, privateDirectory: String
+        _ task: ClaimedTask, job: JobInput, model: SplitModel, challengers: [SplitModel], privateDirectory: String
     ) throws
         -> BatchOutcome
     {
-        let buckets = try buckets(task.jobID)
-        let staged = spool.stagedFolder(job: task.jobID)
-        let outputs = (0..<buckets).map { staged + "/bucket-\($0)/out" }
-        var summaries: [JSONValue] = []
-        for output in outputs {
-            summaries.append(try JSONValue(parsing: Data(FileIO.readFile(output + "/summary.json", limit: 1 << 24))))
-        }
-        let merged = StagedScoring.mergeSummaries(
-            summaries, batch: job.manifest.batch, model: model, maxRejectShare: configuration.scoring.maxRejectShare)
-        BatchScorer.warnAboutKeys(
-            model.parties.map { ($0.name, merged.summary["parties"]?[$0.name]?["keys_with_whitespace"]?.int ?? 0) },
+        let scorer = BatchScorer(
+            model: model, challengers: challengers, options: configuration.scoring,
             logger: logger.with("job.id", task.jobID))
-        try StagedScoring.mergeByKey(outputs.map { $0 + "/rejects.csv" }, into: privateDirectory + "/rejects.csv")
-        try Failpoint.hit("worker.merge.after-rejects")
-        try FileIO.writeAtomically(privateDirectory + "/summary.json", Array((merged.summary.text + "\n").utf8))
-        if merged.rejectShare > configuration.scoring.maxRejectShare {
-            throw ScoringError(
-                .tooManyRejects,
-                "\(merged.rejectedCustomers) of \(merged.population) customers rejected, more than the allowed share "
-                    + "\(configuration.scoring.maxRejectShare); see rejects.csv")
-        }
-        try StagedScoring.mergeByKey(outputs.map { $0 + "/scores.csv" }, into: privateDirectory + "/scores.csv")
-        return BatchOutcome(
-            customers: merged.summary["customers"]?.int ?? 0, scored: merged.summary["scored"]?.int ?? 0,
-            rejectedRows: merged.summary["rejected_rows"]?.int ?? 0, summary: merged.summary)
+        return try StagedScoring.merge(
+            buckets: try buckets(task.jobID), staged: spool.stagedFolder(job: task.jobID), scorer: scorer,
+            batch: job.manifest.batch, into: ResultPaths(besideScores: privateDirectory + "/scores.csv"))
     }
 }
 
