@@ -157,7 +157,7 @@ import Worker
             #expect(try bytes(own.rejects) == bytes(alone.rejects))
             let summary = try json(own.summary)
             #expect(summary["model"]?["id"]?.string == model.id)
-            #expect(summary["scored"] == json(alone.summary)["scored"])
+            #expect(try summary["scored"] == json(alone.summary)["scored"])
         }
         // The damaged cell is the champion's problem only: the two-party challenger scores that customer.
         #expect(try String(contentsOfFile: shadowed.rejects, encoding: .utf8).contains("home_loans_f5"))
