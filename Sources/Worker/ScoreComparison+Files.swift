@@ -1,9 +1,10 @@
 public import Core
+import Dispatch
 
 /// `comparison.json` from published results: the pairs read from two `scores.csv` files, and the document.
 extension ScoreComparison {
     /// The customers of two `scores.csv` files (each sorted by key in byte order, as the scorer writes them) that
-    /// both hold, in key order, with their counts.
+    /// both hold, in key order, with their counts. The two files are read on two threads.
     ///
     /// - Throws: ``ScoringError`` of code `io` when a file cannot be read or is not a scores file.
     public static func pairs(
@@ -11,53 +12,82 @@ extension ScoreComparison {
     ) throws -> (
         pairs: [ScorePair], counts: Counts
     ) {
-        func open(_ path: String) throws -> CSVReader {
+        final class Sides: @unchecked Sendable {
+            // Slot i is written by iteration i only; read after concurrentPerform returns.
+            var rows: [Result<ScoreRows, ScoringError>] = [
+                .failure(ScoringError(.io, "")), .failure(ScoringError(.io, "")),
+            ]
+        }
+        let sides = Sides()
+        let paths = [championScores, challengerScores]
+        DispatchQueue.concurrentPerform(iterations: 2) { i in
+            sides.rows[i] = Result { () throws(ScoringError) in try ScoreRows(reading: paths[i]) }
+        }
+        let a = try sides.rows[0].get()
+        let b = try sides.rows[1].get()
+        var pairs: [ScorePair] = []
+        pairs.reserveCapacity(min(a.count, b.count))
+        var i = 0
+        var j = 0
+        while i < a.count && j < b.count {
+            let order = PartyTable.compareBytes(a.key(i), b.key(j))
+            if order == 0 {
+                let same = PartyTable.compareBytes(a.reason(i), b.reason(j)) == 0
+                pairs.append(ScorePair(champion: a.scores[i], challenger: b.scores[j], sameFirstReason: same))
+            }
+            if order <= 0 { i += 1 }
+            if order >= 0 { j += 1 }
+        }
+        return (pairs, Counts(champion: a.count, challenger: b.count))
+    }
+
+    /// A `scores.csv` read into columns: keys and first reason codes as bytes, scores as numbers. Built by one
+    /// thread, then read-only.
+    private final class ScoreRows: @unchecked Sendable {
+        /// Each row's key, then its reason code.
+        private let bytes = GrowableBuffer<UInt8>(capacity: 1 << 20)
+        /// Per row: where its key ends in `bytes`, then where its reason ends.
+        private var ends: [Int] = []
+        private(set) var scores: [Double] = []
+        var count: Int { scores.count }
+
+        init(reading path: String) throws(ScoringError) {
             do {
                 let reader = try CSVReader(path: path)
                 guard try reader.next(), reader.fieldCount >= 4 else {
                     throw ScoringError(.io, "\(path) is not a scores file")
                 }
-                return reader
+                while try reader.next() {
+                    append(reader.field(0))
+                    append(reader.field(3))
+                    scores.append(DecimalParser.parse(reader.field(1)) ?? .nan)
+                }
             } catch let error as CSVError {
                 throw ScoringError(.io, "cannot read \(path): \(error.message)")
+            } catch let error as ScoringError {
+                throw error
+            } catch {
+                throw ScoringError(.io, "cannot read \(path): \(error)")
             }
         }
-        let a = try open(championScores)
-        let b = try open(challengerScores)
-        var pairs: [ScorePair] = []
-        var counts = Counts(champion: 0, challenger: 0)
-        do {
-            var liveA = try a.next()
-            var liveB = try b.next()
-            while liveA && liveB {
-                let order = PartyTable.compareBytes(a.field(0), b.field(0))
-                if order == 0 {
-                    let x = DecimalParser.parse(a.field(1)) ?? .nan
-                    let y = DecimalParser.parse(b.field(1)) ?? .nan
-                    let same = PartyTable.compareBytes(a.field(3), b.field(3)) == 0
-                    pairs.append(ScorePair(champion: x, challenger: y, sameFirstReason: same))
-                }
-                if order <= 0 {
-                    counts.champion += 1
-                    liveA = try a.next()
-                }
-                if order >= 0 {
-                    counts.challenger += 1
-                    liveB = try b.next()
-                }
+
+        private func append(_ field: UnsafeBufferPointer<UInt8>) {
+            if let start = field.baseAddress, field.count > 0 {
+                bytes.reserve(field.count).update(from: start, count: field.count)
+                bytes.commit(field.count)
             }
-            while liveA {
-                counts.champion += 1
-                liveA = try a.next()
-            }
-            while liveB {
-                counts.challenger += 1
-                liveB = try b.next()
-            }
-        } catch {
-            throw ScoringError(.io, "cannot read the scores to compare: \(error)")
+            ends.append(bytes.count)
         }
-        return (pairs, counts)
+
+        /// Row `i`'s key.
+        func key(_ i: Int) -> UnsafeBufferPointer<UInt8> { slice(from: i == 0 ? 0 : ends[2 * i - 1], to: ends[2 * i]) }
+
+        /// Row `i`'s first reason code.
+        func reason(_ i: Int) -> UnsafeBufferPointer<UInt8> { slice(from: ends[2 * i], to: ends[2 * i + 1]) }
+
+        private func slice(from start: Int, to end: Int) -> UnsafeBufferPointer<UInt8> {
+            UnsafeBufferPointer(start: bytes.base + start, count: end - start)
+        }
     }
 
     /// What became of one challenger, for `comparison.json`.

@@ -1,4 +1,5 @@
 public import Core
+import Dispatch
 
 #if canImport(Glibc)
 import Glibc
@@ -66,14 +67,24 @@ public enum ScoreComparison {
 
     /// The 1-based ranks of `values`, ties given the average of the ranks they span.
     public static func averageRanks(_ values: [Double]) -> [Double] {
-        let order = values.indices.sorted { values[$0] < values[$1] || (values[$0] == values[$1] && $0 < $1) }
+        // Sorted as (order-preserving bits, index) pairs: a contiguous sort of plain values, without lookups through
+        // the array for every comparison (the order among ties does not change their average rank).
+        struct Entry {
+            var key: UInt64
+            var index: Int
+        }
+        var entries = values.enumerated().map { i, v in
+            let bits = (v == 0 ? 0 : v).bitPattern  // -0 ranks with 0
+            return Entry(key: bits >> 63 == 0 ? bits | (1 << 63) : ~bits, index: i)
+        }
+        entries.sort { $0.key < $1.key }
         var ranks = [Double](repeating: 0, count: values.count)
         var i = 0
-        while i < order.count {
+        while i < entries.count {
             var j = i
-            while j + 1 < order.count && values[order[j + 1]] == values[order[i]] { j += 1 }
+            while j + 1 < entries.count && entries[j + 1].key == entries[i].key { j += 1 }
             let rank = Double(i + j) / 2 + 1
-            for k in i...j { ranks[order[k]] = rank }
+            for k in i...j { ranks[entries[k].index] = rank }
             i = j + 1
         }
         return ranks
@@ -84,9 +95,13 @@ public enum ScoreComparison {
     public static func spearman(_ a: [Double], _ b: [Double]) -> Double? {
         precondition(a.count == b.count)
         guard a.count >= 2 else { return nil }
-        let x = averageRanks(a)
-        let y = averageRanks(b)
-        let mean = Double(a.count + 1) / 2  // the mean of any ranks of n values
+        return rankCorrelation(averageRanks(a), averageRanks(b))
+    }
+
+    /// Pearson's correlation of two sides' ranks (``averageRanks(_:)``); `nil` when either is constant.
+    static func rankCorrelation(_ x: [Double], _ y: [Double]) -> Double? {
+        guard x.count >= 2 else { return nil }
+        let mean = Double(x.count + 1) / 2  // the mean of any ranks of n values
         var sxy = 0.0
         var sxx = 0.0
         var syy = 0.0
@@ -177,7 +192,16 @@ public enum ScoreComparison {
         let champion = pairs.map(\.champion)
         let challenger = pairs.map(\.challenger)
         let shift = pairs.map { $0.challenger - $0.champion }
-        let sortedShift = shift.sorted()
+        // The three sorts (the shift, each side's ranks) on the cores at once.
+        final class Sorted: @unchecked Sendable {
+            // Slot k is written by iteration k only; read after concurrentPerform returns.
+            var results: [[Double]] = [[], [], []]
+        }
+        let sorted = Sorted()
+        DispatchQueue.concurrentPerform(iterations: 3) { k in
+            sorted.results[k] = k == 0 ? shift.sorted() : averageRanks(k == 1 ? champion : challenger)
+        }
+        let sortedShift = sorted.results[0]
         var shiftMembers: [(String, JSONValue)] = [
             ("mean", number(shift.isEmpty ? nil : shift.reduce(0, +) / Double(shift.count))),
             ("median", number(quantile(sorted: sortedShift, 0.5))),
@@ -187,10 +211,14 @@ public enum ScoreComparison {
         let actual = binCounts(challenger, options: options)
         let swapSet: [JSONValue] = options.cutoffs.map { cutoff in
             let (up, down) = swaps(pairs, cutoff: cutoff)
+            var above = (0, 0)
+            for pair in pairs {
+                if pair.champion >= cutoff { above.0 += 1 }
+                if pair.challenger >= cutoff { above.1 += 1 }
+            }
             return [
                 "cutoff": .number(cutoff), "up": .number(Double(up)), "down": .number(Double(down)),
-                "champion_above": .number(Double(champion.filter { $0 >= cutoff }.count)),
-                "challenger_above": .number(Double(challenger.filter { $0 >= cutoff }.count)),
+                "champion_above": .number(Double(above.0)), "challenger_above": .number(Double(above.1)),
             ]
         }
         let agreeing = pairs.filter(\.sameFirstReason).count
@@ -202,7 +230,7 @@ public enum ScoreComparison {
                 "only_challenger": .number(Double(counts.challenger - pairs.count)),
             ],
             "score_shift": .object(shiftMembers),
-            "spearman": number(spearman(champion, challenger)),
+            "spearman": number(rankCorrelation(sorted.results[1], sorted.results[2])),
             "psi": [
                 "value": number(psi(expected: expected, actual: actual, epsilon: options.psiEpsilon)),
                 "bins": .number(Double(options.psiBins)), "from": .number(options.psiRange.lowerBound),
