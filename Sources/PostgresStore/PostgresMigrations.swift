@@ -47,7 +47,8 @@ enum PostgresMigrations {
                 "CREATE INDEX events_by_job ON events(job_id, id)",
                 "CREATE TABLE workers(name text PRIMARY KEY, seen_us bigint NOT NULL)",
             ]
-        )
+        ),
+        ("pg2-model-registry", RegistrySchema.postgres),
     ]
 
     /// Applies the migrations not yet recorded, in one durable transaction, under an advisory lock.

@@ -96,7 +96,7 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
     /// completion lets the task run again after its lease from the job's intact work folders (deterministic
     /// results), a lost release is redone by ingest's recovery. ``Options/synchronousCommits`` makes every
     /// transaction durable.
-    private func perform<T>(
+    func perform<T>(
         transaction: Bool = true, durable: Bool = false, _ body: (PGConnection) throws -> T
     )
         throws -> T
@@ -121,7 +121,7 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
         }
     }
 
-    private func read<T>(_ body: (PGConnection) throws -> T) throws -> T { try perform(transaction: false, body) }
+    func read<T>(_ body: (PGConnection) throws -> T) throws -> T { try perform(transaction: false, body) }
 
     /// Makes the caller's transaction wait for its commit to reach the disk.
     private func makeDurable(_ db: PGConnection) throws {
@@ -151,35 +151,43 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
 
     /// Records a new job and its staged tasks in one transaction (see ``JobQueue``).
     public func createJob(
-        id: String, parties: [String], modelID: String, modelName: String, modelPath: String?, shards: String?,
-        held: Bool, tasks: [TaskSpec]
+        id: String, parties: [String], model: JobModel, modelPath: String?, shards: String?, held: Bool,
+        tasks: [TaskSpec]
     ) throws {
         try perform(durable: true) { db in
+            // Shared with other job records, exclusive with registry writes: a model is never removed between the
+            // check and the record.
+            try lockRegistry(db, exclusive: false)
+            try RegistrySQL.checkPinnable(db, model.id)
             try insertJob(
-                db, id: id, parties: parties, modelID: modelID, modelName: modelName, modelPath: modelPath,
-                shards: shards, held: held, tasks: tasks)
+                db, id: id, parties: parties, model: model, modelPath: modelPath, shards: shards, held: held,
+                tasks: tasks)
             if !held { try notifyWork(db) }
         }
     }
 
     private func insertJob(
-        _ db: PGConnection, id: String, parties: [String], modelID: String, modelName: String, modelPath: String?,
-        shards: String?, held: Bool, tasks: [TaskSpec]
+        _ db: PGConnection, id: String, parties: [String], model: JobModel, modelPath: String?, shards: String?,
+        held: Bool, tasks: [TaskSpec]
     ) throws {
         try db.execute(
             "INSERT INTO models(id, name, first_seen_us) VALUES ($1, $2, vfl_now_us()) ON CONFLICT (id) DO NOTHING",
-            [.text(modelID), .text(modelName)])
+            [.text(model.id), .text(model.name)])
         if let modelPath {
-            try db.execute("UPDATE models SET path = $1 WHERE id = $2", [.text(modelPath), .text(modelID)])
+            try db.execute("UPDATE models SET path = $1 WHERE id = $2", [.text(modelPath), .text(model.id)])
         }
         let inserted = try db.query(
             """
-            INSERT INTO jobs(id, state, parties, model_id, created_us, updated_us, tasks_total, held, shards)
-            VALUES ($1, 'queued', $2, $3, vfl_now_us(), vfl_now_us(), $4, $5, $6) RETURNING seq
+            INSERT INTO jobs(
+                id, state, parties, model_id, created_us, updated_us, tasks_total, held, shards, model_name,
+                model_version, model_alias, challengers)
+            VALUES ($1, 'queued', $2, $3, vfl_now_us(), vfl_now_us(), $4, $5, $6, $7, $8, $9, $10) RETURNING seq
             """,
             [
-                .text(id), .text(parties.joined(separator: ",")), .text(modelID), .integer(Int64(tasks.count)),
-                .integer(held ? 1 : 0), shards.map { .text($0) } ?? .null,
+                .text(id), .text(parties.joined(separator: ",")), .text(model.id), .integer(Int64(tasks.count)),
+                .integer(held ? 1 : 0), shards.map { .text($0) } ?? .null, .text(model.name),
+                model.version.map { .integer(Int64($0)) } ?? .null, model.alias.map { .text($0) } ?? .null,
+                model.challengersColumn,
             ])
         guard let jobSeq = inserted.first?["seq"].int else { throw StoreError(.server, "the job was not inserted") }
         if !tasks.isEmpty {
@@ -230,8 +238,8 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
     ) throws {
         try perform(durable: true) { db in
             try insertJob(
-                db, id: id, parties: parties, modelID: modelID, modelName: modelName, modelPath: nil, shards: shards,
-                held: false, tasks: tasks)
+                db, id: id, parties: parties, model: JobModel(id: modelID, name: modelName), modelPath: nil,
+                shards: shards, held: false, tasks: tasks)
             try event(db, job: id, task: nil, kind: "orphan", detail: reason)
             _ = try failJob(db, job: id, reason: reason)
         }
@@ -320,14 +328,16 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
                 let jobRow = try db.query(
                     """
                     UPDATE jobs SET state = 'running', started_us = COALESCE(started_us, vfl_now_us()),
-                    updated_us = vfl_now_us(), attempts = attempts + 1 WHERE id = $1 RETURNING model_id, shards
+                    updated_us = vfl_now_us(), attempts = attempts + 1 WHERE id = $1
+                    RETURNING model_id, shards, challengers
                     """, [.text(job)]
                 ).first
                 try event(db, job: job, task: seq, kind: "claimed", detail: "attempt \(tries + 1)")
                 return ClaimedTask(
                     jobID: job, sequence: seq, owner: owner, attempt: tries + 1, stage: row["stage"].int ?? 0,
                     part: row["part"].int ?? 0, modelID: jobRow?["model_id"].string ?? "",
-                    shards: jobRow?["shards"].string)
+                    shards: jobRow?["shards"].string,
+                    challengers: JobModel.challengers(from: jobRow?["challengers"].string))
             }
         }
     }
@@ -337,14 +347,15 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
         guard
             let row = try db.query(
                 """
-                SELECT t.job_id, t.seq, t.attempts, t.stage, t.part, j.model_id, j.shards
+                SELECT t.job_id, t.seq, t.attempts, t.stage, t.part, j.model_id, j.shards, j.challengers
                 FROM tasks AS t JOIN jobs AS j ON j.id = t.job_id WHERE t.owner = $1 AND t.state = 'running'
                 """, [.text(owner)]
             ).first, let job = row["job_id"].string, let seq = row["seq"].int
         else { return nil }
         return ClaimedTask(
             jobID: job, sequence: seq, owner: owner, attempt: row["attempts"].int ?? 1, stage: row["stage"].int ?? 0,
-            part: row["part"].int ?? 0, modelID: row["model_id"].string ?? "", shards: row["shards"].string)
+            part: row["part"].int ?? 0, modelID: row["model_id"].string ?? "", shards: row["shards"].string,
+            challengers: JobModel.challengers(from: row["challengers"].string))
     }
 
     /// Ends a job that has not ended as failed and cancels its other tasks, in the caller's transaction: its live

@@ -2,6 +2,7 @@ public import Core
 import Dispatch
 import Foundation
 public import Model
+import Registry
 public import Spool
 public import Store
 import Synchronization
@@ -28,6 +29,8 @@ public struct WorkerConfiguration: Sendable {
     public var graceSeconds: Double
     /// Seconds between recovery passes (unpublished results, abandoned work folders), besides the one at start.
     public var recoveryInterval: Double = 15
+    /// The bytes of parameters the worker keeps loaded across the models of its jobs (``ModelCatalog``).
+    public var modelMemoryBytes = ModelCatalog.defaultMemoryBytes
 
     /// Creates settings.
     public init(
@@ -57,6 +60,7 @@ public final class WorkerService: @unchecked Sendable {
     private let configuration: WorkerConfiguration
     private let store: any JobStore
     private let models: ModelCatalog
+    private let primary: SplitModel
     private let logger: Logger
     private let name: String
     private let stopping: Flag
@@ -70,7 +74,9 @@ public final class WorkerService: @unchecked Sendable {
         self.stopping = stop
         self.configuration = configuration
         self.store = store
-        self.models = ModelCatalog(store: store, preloaded: model)
+        self.models = ModelCatalog(
+            store: store, spool: configuration.spool, preloaded: model, memoryBytes: configuration.modelMemoryBytes)
+        self.primary = model
         self.name = name
         self.logger = logger.with("worker", name)
     }
@@ -184,7 +190,7 @@ public final class WorkerService: @unchecked Sendable {
     }
 
     /// Runs one task with the configured model (tests).
-    public func process(_ task: ClaimedTask) { process(task, model: models.primary) }
+    public func process(_ task: ClaimedTask) { process(task, model: primary) }
 
     /// Runs one task while a heartbeat renews its lease.
     func process(_ task: ClaimedTask, model: SplitModel) {
@@ -257,6 +263,7 @@ public final class WorkerService: @unchecked Sendable {
                     batchDirectory: job.directory, manifest: job.manifest, shards: job.shards,
                     results: ResultPaths(besideScores: privateDirectory + "/scores.csv"))
             }
+            try stampProvenance(privateDirectory + "/summary.json", job: task.jobID, model: model)
             try Failpoint.hit("worker.scored.before-verify")
             try job.verifyShards()
             guard !lost.isSet,
@@ -299,6 +306,26 @@ public final class WorkerService: @unchecked Sendable {
             Spool.remove(privateDirectory)
             log.warning("task failed; will retry", metadata: [("error", reason), ("retry_in_s", "\(delay)")])
         }
+    }
+
+    /// Completes `summary.json`'s `model` member with the job's provenance as recorded at acceptance: the model's
+    /// registry name, version and the alias it was resolved through (scores.csv is left as it is).
+    private func stampProvenance(_ path: String, job id: String, model: SplitModel) throws {
+        guard let record = try store.job(id), FileIO.exists(path) else { return }
+        guard case .object(var members) = try JSONValue(parsing: Data(FileIO.readFile(path, limit: 1 << 24))) else {
+            return
+        }
+        let provenance: JSONValue = [
+            "id": .string(model.id), "name": .string(record.modelName ?? model.name),
+            "version": record.modelVersion.map { .number(Double($0)) } ?? .null,
+            "alias": record.modelAlias.map { .string($0) } ?? .null,
+        ]
+        if let index = members.firstIndex(where: { $0.0 == "model" }) {
+            members[index].1 = provenance
+        } else {
+            members.append(("model", provenance))
+        }
+        try FileIO.writeAtomically(path, Array((JSONValue.object(members).text + "\n").utf8))
     }
 
     /// Fails the task's job for good (fenced by the lease), publishes its explanation — `error.json`, and
