@@ -67,19 +67,20 @@ final class PGConnection {
         // Notices (such as "already exists, skipping") are not errors: keep them off stderr. Commits wait for the
         // disk only where the store asks (PostgresStore's `perform`).
         //
-        // No bitmap scans: every statement of the store is a point lookup or an ordered walk of an index, and with a
-        // queue's statistics stale (a fresh or fast-growing queue) the planner took one for the claim, sorting every
+        // No bitmap scans: the store's statements are point lookups, ordered walks of an index and counts, and with a
+        // queue's statistics missing (a fresh or fast-growing queue) the planner took one for the claim, sorting every
         // live task at each claim instead of stopping at the first claimable one.
         try execute("SET client_min_messages = warning; SET enable_bitmapscan = off")
         if !synchronousCommit { try execute("SET synchronous_commit = off") }
     }
 
-    /// Runs one statement (`$1`, `$2`... placeholders) and returns its rows.
+    /// Runs one statement (`$1`, `$2`... placeholders) and returns its rows. `planEachTime` plans it for its
+    /// arguments and the tables as they are at each call, never by a plan prepared once.
     ///
     /// - Throws: ``StoreError``; the SQL is named, the arguments never are.
     @discardableResult
-    func query(_ sql: String, _ arguments: [SQLValue] = []) throws -> [Row] {
-        let result = try run(sql, arguments)
+    func query(_ sql: String, _ arguments: [SQLValue] = [], planEachTime: Bool = false) throws -> [Row] {
+        let result = try run(sql, arguments, planEachTime: planEachTime)
         defer { PQclear(result) }
         let count = Int(PQntuples(result))
         let fields = Int(PQnfields(result))
@@ -166,7 +167,7 @@ final class PGConnection {
 
     // MARK: - Internals
 
-    private func run(_ sql: String, _ arguments: [SQLValue]) throws -> OpaquePointer {
+    private func run(_ sql: String, _ arguments: [SQLValue], planEachTime: Bool = false) throws -> OpaquePointer {
         guard isOK else { throw StoreError(.unavailable, "the database connection is broken", sql: sql) }
         let texts: [String?] = arguments.map {
             switch $0 {
@@ -185,7 +186,7 @@ final class PGConnection {
             case .text: return 25
             }
         }
-        let statement = arguments.isEmpty || !prepares ? nil : try preparedName(sql, types: types)
+        let statement = arguments.isEmpty || !prepares || planEachTime ? nil : try preparedName(sql, types: types)
         // Without arguments, the simple protocol: one round trip, and several statements may be sent at once.
         let result = withOptionalCStrings(texts) { pointers in
             if arguments.isEmpty { return PQexec(conn, sql) }

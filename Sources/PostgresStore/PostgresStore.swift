@@ -120,9 +120,6 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
 
     private func read<T>(_ body: (PGConnection) throws -> T) throws -> T { try perform(transaction: false, body) }
 
-    /// Makes the caller's transaction wait for its commit to reach the disk.
-    private func makeDurable(_ db: PGConnection) { db.commitDurably() }
-
     private func event(_ db: PGConnection, job: String, task: Int?, kind: String, detail: String) throws {
         try db.execute(
             """
@@ -320,7 +317,10 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
                 // owner is unique, so it is found by it instead of being left to lapse (and to cost the task an
                 // attempt).
                 if runs > 1, let made = try claimMadeBy(db, owner: owner) { return [made] }
-                return try db.query(claim, arguments)
+                // Planned at each claim: the plan prepared once for the queue as it was (generic, after five runs)
+                // walked ten times the pages (pg_stat_statements: 1,700 buffers and 2.4 ms a claim, against 69 and
+                // 0.23 ms planned each time, 1,000 batches dropped at once).
+                return try db.query(claim, arguments, planEachTime: true)
             }
             guard let row = found.first, let job = row["job_id"].string, let seq = row["seq"].int else { return nil }
             if row["attempts"].int != nil {
@@ -370,7 +370,7 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
     /// Ends a job that has not ended as failed and cancels its other tasks, in the caller's transaction: its live
     /// tasks are locked first, then the job (the store's lock order).
     private func failJob(_ db: PGConnection, job: String, reason: String) throws -> Bool {
-        makeDurable(db)  // as a job's end is: its work folders are removed once it has ended
+        db.commitDurably()  // as a job's end is: its work folders are removed once it has ended
         try db.query(
             "SELECT seq FROM tasks WHERE job_id = $1 AND state IN ('queued', 'running') ORDER BY seq FOR UPDATE",
             [.text(job)])
@@ -532,7 +532,7 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
             }
             // The job's end is durable (and with it every earlier commit): workers remove a job's work folders once
             // it has ended, so a lost end could not be repaired by running its last task again.
-            makeDurable(db)
+            db.commitDurably()
             return true
         }
     }
