@@ -239,22 +239,8 @@ public final class Ingestor: @unchecked Sendable {
                 reason: "the inbox entry \(InboxEntry.readable(Array(name.utf8))) is not a valid batch id "
                     + "(1-128 of A-Z a-z 0-9 . _ -, not starting with .)")
         }
-        // A refusal recorded whose move a crash cut short: finished with the recorded reason (not as a duplicate).
-        if let existing = try store.job(name), existing.state == .rejected,
-            !FileIO.exists(configuration.spool.rejected + "/" + name)
-        {
-            let moved: String
-            do { moved = try configuration.spool.moveToRejected(entry: name, as: name) } catch let error as SystemError
-                where error.errno == ENOENT
-            {
-                return .notReady  // another ingest sharing the spool finished this refusal first
-            }
-            writeError(
-                for: moved, id: name, reason: existing.error ?? "rejected", stamp: Timestamp.now().microseconds)
-            logger.info("batch rejected", metadata: [("job.id", name), ("reason", existing.error ?? "rejected")])
-            return .rejected
-        }
         guard kind == S_IFDIR else {
+            if let finished = try finishRecordedRefusal(name, try store.job(name)) { return finished }
             let what = kind == S_IFLNK ? "a symbolic link" : kind == S_IFREG ? "a file" : "not a folder"
             return try reject(
                 entry: name, id: name, parties: [], reason: "the inbox entry is \(what), not a batch folder")
@@ -266,6 +252,9 @@ public final class Ingestor: @unchecked Sendable {
         var manifestInfo = stat()
         guard fstatat(directory, "manifest.json", &manifestInfo, AT_SYMLINK_NOFOLLOW) == 0 else { return .notReady }
         guard isSettled(manifestInfo) else { return .settling }
+        // One read of the job serves the refusal's recovery and the sighting below.
+        let recorded = try store.job(name)
+        if let finished = try finishRecordedRefusal(name, recorded) { return finished }
         var parties: [String] = []
         var shards: [Shard] = []
         var declarations: [TokenScheme.Declaration] = []
@@ -279,7 +268,7 @@ public final class Ingestor: @unchecked Sendable {
                 throw Rejection(
                     reason: "manifest.json: field \"batch\" is \"\(manifest.batch)\", the folder is \(name)")
             }
-            switch try sighting(name, directory: directory) {
+            switch try sighting(name, recorded, directory: directory) {
             case .new: break
             case .takenByAnotherIngest: return .notReady
             case .duplicate:
@@ -312,7 +301,9 @@ public final class Ingestor: @unchecked Sendable {
             }
         } catch let rejection as Rejection {
             // Files read by path vanish when another ingest moves the folder meanwhile: not this batch's fault.
-            if try sighting(name, directory: directory) == .takenByAnotherIngest { return .notReady }
+            if try sighting(name, try store.job(name), directory: directory) == .takenByAnotherIngest {
+                return .notReady
+            }
             return try reject(entry: name, id: name, parties: parties, reason: rejection.reason)
         } catch is NotSettled {
             return .settling
@@ -323,6 +314,27 @@ public final class Ingestor: @unchecked Sendable {
             return .notReady
         }
         return try accept(name, parties: parties, shards: shards, model: pin)
+    }
+
+    /// Finishes a refusal recorded whose move a crash cut short, with the recorded reason (not as a duplicate); `nil`
+    /// when `name` has no such refusal. Asked only of entries that can be decided now (a folder with a settled
+    /// manifest, or not a folder), so that a scan of a full inbox reads the store once per batch, not once per scan.
+    private func finishRecordedRefusal(_ name: String, _ recorded: JobRecord?) throws -> Result? {
+        if let existing = recorded, existing.state == .rejected,
+            !FileIO.exists(configuration.spool.rejected + "/" + name)
+        {
+            let moved: String
+            do { moved = try configuration.spool.moveToRejected(entry: name, as: name) } catch let error as SystemError
+                where error.errno == ENOENT
+            {
+                return Result.notReady  // another ingest sharing the spool finished this refusal first
+            }
+            writeError(
+                for: moved, id: name, reason: existing.error ?? "rejected", stamp: Timestamp.now().microseconds)
+            logger.info("batch rejected", metadata: [("job.id", name), ("reason", existing.error ?? "rejected")])
+            return Result.rejected
+        }
+        return nil
     }
 
     /// What a batch id in the inbox is to the store and `batches/`.
@@ -337,11 +349,11 @@ public final class Ingestor: @unchecked Sendable {
         case duplicate
     }
 
-    /// Decides from one read of the job and one look at `batches/<name>`, in that order: a job is released only
-    /// after its move, so a released job read first has its folder there when looked at; a second read could see
-    /// another ingest's record made in between and take the batch for a duplicate of itself.
-    private func sighting(_ name: String, directory: Int32) throws -> Sighting {
-        let existing = try store.job(name)
+    /// Decides from one read of the job (`existing`, read before the call) and one look at `batches/<name>` (now), in
+    /// that order: a job is released only after its move, so a released job read first has its folder there when
+    /// looked at; a second read could see another ingest's record made in between and take the batch for a duplicate
+    /// of itself.
+    private func sighting(_ name: String, _ existing: JobRecord?, directory: Int32) throws -> Sighting {
         if existing?.held == true { return .takenByAnotherIngest }
         guard let accepted = FileIdentity.of(configuration.spool.batch(name)) else {
             return existing == nil ? .new : .duplicate

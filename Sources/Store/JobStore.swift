@@ -190,6 +190,8 @@ public enum DatabaseFileState: String, Sendable {
 
 /// What both backends write in the same words.
 public enum JobRules {
+    /// The detail of a held job's `accepted` event: from then on its tasks can be claimed.
+    public static let acceptedDetail = "the batch is in batches/; its tasks can be claimed"
     /// What a task that lost its lease records as its error: the cause when its job gives up on it.
     public static let leaseExpiredReason = "the lease expired (the worker died, hung, or lost the job store)"
 
@@ -289,6 +291,10 @@ public protocol JobQueue: AnyObject, Sendable {
 
     /// Whether some task could be claimed now (a read, without a write lock).
     func hasRunnableTask(excludingModels: Set<String>) throws -> Bool
+
+    /// Whether a worker should look with ``hasRunnableTask(excludingModels:)`` before it claims: where a claim takes
+    /// the whole store's write lock (SQLite), and not where a claim that finds nothing costs what the look costs.
+    var looksBeforeClaiming: Bool { get }
 
     /// Waits up to `seconds` for a sign that work may have arrived (a server database's notification), returning at
     /// once when one came. A store without notifications sleeps the time out: the caller polls.

@@ -151,7 +151,7 @@ public enum RegistrySchema {
             """,
         ]
 
-    /// PostgreSQL's migration `pg2-model-registry`.
+    /// PostgreSQL's migration `pg3-model-registry`.
     public static let postgres =
         columns(integer: "bigint") + [
             """

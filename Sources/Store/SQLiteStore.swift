@@ -30,6 +30,9 @@ public final class SQLiteStore: JobStore, @unchecked Sendable {
     /// The database file.
     public var location: String { connection.path }
 
+    /// A claim takes the database's write lock: idle workers look first.
+    public var looksBeforeClaiming: Bool { true }
+
     /// Sleeps `seconds`: SQLite has no notifications, so workers poll (a cheap read, without the write lock).
     public func waitForWork(seconds: Double) { usleep(UInt32(max(0, seconds) * 1e6)) }
 
@@ -121,8 +124,12 @@ public final class SQLiteStore: JobStore, @unchecked Sendable {
     @discardableResult
     public func releaseHeldJob(_ id: String) throws -> Bool {
         try sync { db in
-            try db.execute("UPDATE jobs SET held = 0 WHERE id = ? AND held = 1", [.text(id)])
-            return db.changes == 1
+            try db.withImmediateTransaction {
+                try db.execute("UPDATE jobs SET held = 0 WHERE id = ? AND held = 1", [.text(id)])
+                guard db.changes == 1 else { return false }
+                try event(db, job: id, task: nil, kind: "accepted", detail: JobRules.acceptedDetail)
+                return true
+            }
         }
     }
 

@@ -155,8 +155,9 @@ public final class WorkerService: @unchecked Sendable {
             unavailable = unavailable.filter { now - $0.value < 20 }
             let owner = "\(name)-\(UInt64.random(in: 0...UInt64.max))"
             let task: ClaimedTask?
-            // A read-only look first, so that idle workers do not take the write lock at every poll.
-            if (try? store.hasRunnableTask(excludingModels: Set(unavailable.keys))) == false {
+            // A read-only look first where a claim takes a write lock, so that idle workers do not at every poll.
+            if store.looksBeforeClaiming, (try? store.hasRunnableTask(excludingModels: Set(unavailable.keys))) == false
+            {
                 store.waitForWork(seconds: configuration.pollSeconds)
                 continue
             }

@@ -96,7 +96,9 @@ import Testing
             #expect(try store.job(id)?.state == .queued, "\(id)")
             #expect(try store.job(id)?.held == false)
             let events = try store.events(job: id)
-            #expect(events.map(\.kind) == ["queued"], "\(events.map { "\($0.process) \($0.kind): \($0.detail)" })")
+            #expect(
+                events.map(\.kind) == ["queued", "accepted"],
+                "\(events.map { "\($0.process) \($0.kind): \($0.detail)" })")
             #expect(FileManager.default.fileExists(atPath: spool.batch(id) + "/manifest.json"))
         }
     }
