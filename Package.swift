@@ -31,13 +31,17 @@ let package = Package(
         .target(name: "Model", dependencies: ["Core", "COpenBLAS"]),
         .target(name: "Store", dependencies: ["Core", "CSQLite"]),
         .target(name: "PostgresStore", dependencies: ["Core", "Store", "CPostgres"]),
-        .target(name: "Ingest", dependencies: ["Core", "Spool", "Store", "Model"]),
+        .target(name: "Registry", dependencies: ["Core", "Spool", "Store", "Model"]),
+        .target(name: "Ingest", dependencies: ["Core", "Spool", "Store", "Model", "Registry"]),
         .target(name: "StatusAPI", dependencies: ["Core", "CLinux", "Spool", "Store"]),
-        .target(name: "Worker", dependencies: ["Core", "Spool", "Store", "Model"]),
+        .target(name: "Worker", dependencies: ["Core", "Spool", "Store", "Model", "Registry"]),
         .target(name: "Training", dependencies: ["Core", "Spool", "Model", "Worker", "COpenBLAS"]),
         .executableTarget(
             name: "vfl",
-            dependencies: ["Core", "Spool", "Model", "Store", "PostgresStore", "Ingest", "StatusAPI", "Worker", "Training"]),
+            dependencies: [
+                "Core", "Spool", "Model", "Store", "PostgresStore", "Registry", "Ingest", "StatusAPI", "Worker",
+                "Training",
+            ]),
         .target(
             name: "Fixtures", dependencies: ["Core", "Spool", "Model", "Store", "PostgresStore"], path: "Tests/Fixtures"),
         .testTarget(name: "CoreTests", dependencies: ["Core", "Fixtures"]),
@@ -45,9 +49,12 @@ let package = Package(
         .testTarget(name: "SpoolTests", dependencies: ["Core", "Spool", "Fixtures"]),
         .testTarget(name: "StoreTests", dependencies: ["Core", "Store", "PostgresStore", "Fixtures"]),
         .testTarget(name: "StatusAPITests", dependencies: ["Core", "Spool", "Store", "StatusAPI", "Fixtures"]),
+        .testTarget(
+            name: "RegistryTests", dependencies: ["Core", "Spool", "Model", "Store", "Registry", "Fixtures"]),
         .testTarget(name: "TrainingTests", dependencies: ["Core", "Model", "Worker", "Training", "Fixtures"]),
         .testTarget(
-            name: "WorkerTests", dependencies: ["Core", "Spool", "Model", "Store", "Ingest", "Worker", "Fixtures"]),
+            name: "WorkerTests",
+            dependencies: ["Core", "Spool", "Model", "Store", "Registry", "Ingest", "Worker", "Fixtures"]),
     ]
 )
 

@@ -1,6 +1,7 @@
 public import Core
 import Foundation
 public import Model
+import Registry
 public import Spool
 public import Store
 
@@ -21,7 +22,8 @@ public struct IngestConfiguration: Sendable {
     /// How long the manifest and shards must have been unchanged before a batch is taken, in seconds: a file written
     /// in place (without the `.part`-and-rename discipline) is never read half-written.
     public var settleSeconds: Double
-    /// Where the model file is: recorded with each job, so that workers load the job's model by id.
+    /// Where the startup model's file is (informational: jobs are pinned to registry models, whose files are the
+    /// spool's `models/<id>.json`).
     public var modelPath: String? = nil
     /// Seconds between recovery passes (held jobs, folders of `batches/` without a job), besides the one at start.
     public var recoveryInterval: Double = 10
@@ -48,19 +50,28 @@ public struct IngestConfiguration: Sendable {
 /// so symlinks, hard links, FIFOs and devices are never followed or read as data. An accepted batch moves by rename to
 /// `spool/batches/<id>` and its job is recorded; a refused one moves to `spool/rejected/` with an `error.json` and is
 /// recorded as `rejected`.
+///
+/// Every job is pinned at acceptance to a registry model: the manifest's `"model"` (an id, `NAME@VERSION` or an
+/// alias), else the `champion` alias, with its challengers; the batch is checked against that model, and the job keeps
+/// its id forever. An unknown model rejects the batch, naming the field.
 public final class Ingestor: @unchecked Sendable {
     // Used from the ingest thread only.
     private let configuration: IngestConfiguration
     private let store: any JobStore
     private let model: SplitModel
     private let logger: Logger
+    private let registrar: ModelRegistrar
+    private let models: ModelCatalog
 
-    /// Creates an ingestor.
+    /// Creates an ingestor; `model` is the one it was started with (registered by the caller, see
+    /// ``ModelRegistrar/adoptStartupModel(file:explicit:actor:)``), also recorded on orphans when there is no champion.
     public init(configuration: IngestConfiguration, store: any JobStore, model: SplitModel, logger: Logger) {
         self.configuration = configuration
         self.store = store
         self.model = model
         self.logger = logger
+        self.registrar = ModelRegistrar(store: store, spool: configuration.spool)
+        self.models = ModelCatalog(store: store, spool: configuration.spool, preloaded: model)
     }
 
     /// The outcome of one scan.
@@ -100,8 +111,9 @@ public final class Ingestor: @unchecked Sendable {
             let reason =
                 "batch \(name) was found in batches/ without any job history (the job store was lost or replaced)"
                 + published + "; not scored again automatically: run `vfl retry \(name)` to score it"
+            let champion = (try? registrar.pin(model: nil, challengers: []))
             try store.recordOrphan(
-                id: name, parties: parties, modelID: model.id, modelName: model.name,
+                id: name, parties: parties, modelID: champion?.id ?? model.id, modelName: champion?.name ?? model.name,
                 shards: shards.map(Shard.jsonText), tasks: plan(shards ?? []), reason: reason)
             logger.error("batch without job history", metadata: [("job.id", name), ("reason", reason)])
         }
@@ -200,6 +212,11 @@ public final class Ingestor: @unchecked Sendable {
     /// A file of the batch changed too recently: look again at the next scan.
     struct NotSettled: Error {}
 
+    /// The job's model is registered but its file cannot be loaded here: the batch waits in the inbox.
+    struct ModelUnavailable: Error {
+        var id: String
+    }
+
     private func isSettled(_ info: stat) -> Bool {
         let modified = Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
         var now = timespec()
@@ -222,22 +239,8 @@ public final class Ingestor: @unchecked Sendable {
                 reason: "the inbox entry \(InboxEntry.readable(Array(name.utf8))) is not a valid batch id "
                     + "(1-128 of A-Z a-z 0-9 . _ -, not starting with .)")
         }
-        // A refusal recorded whose move a crash cut short: finished with the recorded reason (not as a duplicate).
-        if let existing = try store.job(name), existing.state == .rejected,
-            !FileIO.exists(configuration.spool.rejected + "/" + name)
-        {
-            let moved: String
-            do { moved = try configuration.spool.moveToRejected(entry: name, as: name) } catch let error as SystemError
-                where error.errno == ENOENT
-            {
-                return .notReady  // another ingest sharing the spool finished this refusal first
-            }
-            writeError(
-                for: moved, id: name, reason: existing.error ?? "rejected", stamp: Timestamp.now().microseconds)
-            logger.info("batch rejected", metadata: [("job.id", name), ("reason", existing.error ?? "rejected")])
-            return .rejected
-        }
         guard kind == S_IFDIR else {
+            if let finished = try finishRecordedRefusal(name, try store.job(name)) { return finished }
             let what = kind == S_IFLNK ? "a symbolic link" : kind == S_IFREG ? "a file" : "not a folder"
             return try reject(
                 entry: name, id: name, parties: [], reason: "the inbox entry is \(what), not a batch folder")
@@ -249,9 +252,13 @@ public final class Ingestor: @unchecked Sendable {
         var manifestInfo = stat()
         guard fstatat(directory, "manifest.json", &manifestInfo, AT_SYMLINK_NOFOLLOW) == 0 else { return .notReady }
         guard isSettled(manifestInfo) else { return .settling }
+        // One read of the job serves the refusal's recovery and the sighting below.
+        let recorded = try store.job(name)
+        if let finished = try finishRecordedRefusal(name, recorded) { return finished }
         var parties: [String] = []
         var shards: [Shard] = []
         var declarations: [TokenScheme.Declaration] = []
+        var pin = JobModel(id: model.id, name: model.name)
         do {
             let manifestBytes = try readEntry(directory, "manifest.json", limit: 1 << 20)
             let manifest: Manifest
@@ -261,13 +268,19 @@ public final class Ingestor: @unchecked Sendable {
                 throw Rejection(
                     reason: "manifest.json: field \"batch\" is \"\(manifest.batch)\", the folder is \(name)")
             }
-            switch try sighting(name, directory: directory) {
+            switch try sighting(name, recorded, directory: directory) {
             case .new: break
             case .takenByAnotherIngest: return .notReady
             case .duplicate:
                 return try reject(
                     entry: name, id: name, parties: parties, reason: "duplicate batch id: \(name) was seen before")
             }
+            do { pin = try registrar.pin(model: manifest.model, challengers: manifest.challengers) } catch let error
+                as RegistryError
+            {
+                throw Rejection(reason: error.message)
+            }
+            guard let model = models.model(id: pin.id) else { throw ModelUnavailable(id: pin.id) }
             for party in manifest.parties {
                 guard let p = model.partyIndex(party) else {
                     throw Rejection(reason: "manifest.json lists party \(party), which the model does not have")
@@ -279,7 +292,7 @@ public final class Ingestor: @unchecked Sendable {
                 shard.rows = manifest.rows[party]
                 shard.sha256 = manifest.sha256[party]
                 shard.keys = manifest.keys[party]
-                let scheme = try checkShard(directory, party: p, shard: shard, manifest: manifest)
+                let scheme = try checkShard(directory, model: model, party: p, shard: shard, manifest: manifest)
                 declarations.append(.init(party: party, manifest: shard.keys, shard: scheme))
                 shards.append(shard)
             }
@@ -288,12 +301,40 @@ public final class Ingestor: @unchecked Sendable {
             }
         } catch let rejection as Rejection {
             // Files read by path vanish when another ingest moves the folder meanwhile: not this batch's fault.
-            if try sighting(name, directory: directory) == .takenByAnotherIngest { return .notReady }
+            if try sighting(name, try store.job(name), directory: directory) == .takenByAnotherIngest {
+                return .notReady
+            }
             return try reject(entry: name, id: name, parties: parties, reason: rejection.reason)
         } catch is NotSettled {
             return .settling
+        } catch let unavailable as ModelUnavailable {
+            logger.warning(
+                "the batch's model cannot be loaded; the batch waits",
+                metadata: [("job.id", name), ("model", unavailable.id), ("models", configuration.spool.models)])
+            return .notReady
         }
-        return try accept(name, parties: parties, shards: shards)
+        return try accept(name, parties: parties, shards: shards, model: pin)
+    }
+
+    /// Finishes a refusal recorded whose move a crash cut short, with the recorded reason (not as a duplicate); `nil`
+    /// when `name` has no such refusal. Asked only of entries that can be decided now (a folder with a settled
+    /// manifest, or not a folder), so that a scan of a full inbox reads the store once per batch, not once per scan.
+    private func finishRecordedRefusal(_ name: String, _ recorded: JobRecord?) throws -> Result? {
+        if let existing = recorded, existing.state == .rejected,
+            !FileIO.exists(configuration.spool.rejected + "/" + name)
+        {
+            let moved: String
+            do { moved = try configuration.spool.moveToRejected(entry: name, as: name) } catch let error as SystemError
+                where error.errno == ENOENT
+            {
+                return Result.notReady  // another ingest sharing the spool finished this refusal first
+            }
+            writeError(
+                for: moved, id: name, reason: existing.error ?? "rejected", stamp: Timestamp.now().microseconds)
+            logger.info("batch rejected", metadata: [("job.id", name), ("reason", existing.error ?? "rejected")])
+            return Result.rejected
+        }
+        return nil
     }
 
     /// What a batch id in the inbox is to the store and `batches/`.
@@ -308,11 +349,11 @@ public final class Ingestor: @unchecked Sendable {
         case duplicate
     }
 
-    /// Decides from one read of the job and one look at `batches/<name>`, in that order: a job is released only
-    /// after its move, so a released job read first has its folder there when looked at; a second read could see
-    /// another ingest's record made in between and take the batch for a duplicate of itself.
-    private func sighting(_ name: String, directory: Int32) throws -> Sighting {
-        let existing = try store.job(name)
+    /// Decides from one read of the job (`existing`, read before the call) and one look at `batches/<name>` (now), in
+    /// that order: a job is released only after its move, so a released job read first has its folder there when
+    /// looked at; a second read could see another ingest's record made in between and take the batch for a duplicate
+    /// of itself.
+    private func sighting(_ name: String, _ existing: JobRecord?, directory: Int32) throws -> Sighting {
         if existing?.held == true { return .takenByAnotherIngest }
         guard let accepted = FileIdentity.of(configuration.spool.batch(name)) else {
             return existing == nil ? .new : .duplicate
@@ -324,12 +365,16 @@ public final class Ingestor: @unchecked Sendable {
     /// Records the job held, moves the batch into `batches/`, then releases the job: a crash or failure between the
     /// steps leaves a held job that recovery completes, never a batch without its job. A busy or full store leaves the
     /// batch in the inbox for the next scan.
-    private func accept(_ name: String, parties: [String], shards: [Shard]) throws -> Result {
+    private func accept(_ name: String, parties: [String], shards: [Shard], model: JobModel) throws -> Result {
         do {
             try Failpoint.hit("ingest.accept.before-record")
             try store.createJob(
-                id: name, parties: parties, modelID: model.id, modelName: model.name,
-                modelPath: configuration.modelPath, shards: Shard.jsonText(shards), held: true, tasks: plan(shards))
+                id: name, parties: parties, model: model, modelPath: nil, shards: Shard.jsonText(shards), held: true,
+                tasks: plan(shards))
+        } catch let error as StoreError where error.code == .notFound {
+            // The model was removed between its resolution and the record: resolved again at the next scan.
+            logger.info("batch's model removed meanwhile; resolved again", metadata: [("job.id", name)])
+            return .notReady
         } catch let error as StoreError where error.code == .constraint {
             // Another ingest sharing the spool recorded it first: that one moves it (the next scan sees it held).
             logger.info("batch recorded by another ingest", metadata: [("job.id", name)])
@@ -348,7 +393,12 @@ public final class Ingestor: @unchecked Sendable {
                 "batch recorded but not moved; recovery retries", metadata: [("job.id", name), ("error", "\(error)")])
             return .accepted
         }
-        logger.info("batch accepted", metadata: [("job.id", name), ("parties", parties.joined(separator: ","))])
+        logger.info(
+            "batch accepted",
+            metadata: [
+                ("job.id", name), ("parties", parties.joined(separator: ",")), ("model", model.id),
+                ("model.alias", model.alias ?? ""),
+            ])
         return .accepted
     }
 
@@ -410,7 +460,9 @@ public final class Ingestor: @unchecked Sendable {
     /// its first rows' keys), and its checksum when the manifest gives one.
     ///
     /// - Returns: The token scheme its header declares, `nil` for raw keys.
-    private func checkShard(_ directory: Int32, party p: Int, shard: Shard, manifest: Manifest) throws -> TokenScheme? {
+    private func checkShard(
+        _ directory: Int32, model: SplitModel, party p: Int, shard: Shard, manifest: Manifest
+    ) throws -> TokenScheme? {
         let spec = model.parties[p]
         let hasRaw = shard.input == .features
         let file = shard.file
@@ -443,7 +495,7 @@ public final class Ingestor: @unchecked Sendable {
                     + "(vfl tokenize with the consortium's key)")
         }
         if scheme != nil || configuration.requireTokens, let keyColumn = header.firstIndex(of: model.key) {
-            try checkKeys(reader, column: keyColumn, party: spec.name, file: file)
+            try checkKeys(reader, column: keyColumn, key: model.key, party: spec.name, file: file)
         }
         if let expected = manifest.sha256[spec.name] {
             lseek(fd, 0, SEEK_SET)
@@ -457,7 +509,7 @@ public final class Ingestor: @unchecked Sendable {
 
     /// Checks the keys of a tokenized shard's first rows: each a token (32 lowercase hex characters) or empty. A raw
     /// id there says so (the message never shows the key).
-    private func checkKeys(_ reader: CSVReader, column: Int, party: String, file: String) throws {
+    private func checkKeys(_ reader: CSVReader, column: Int, key keyName: String, party: String, file: String) throws {
         do {
             var rows = 0
             while rows < configuration.sampledKeyRows, try reader.next() {
@@ -469,7 +521,7 @@ public final class Ingestor: @unchecked Sendable {
                     ? "a raw id (NNN-NN-NNNN), not a token" : "a key that is not a token (32 lowercase hex characters)"
                 throw Rejection(
                     reason:
-                        "party \(party): \(file) line \(reader.recordLine): the key column \(model.key) holds \(what)")
+                        "party \(party): \(file) line \(reader.recordLine): the key column \(keyName) holds \(what)")
             }
         } catch let error as CSVError {
             throw Rejection(

@@ -52,3 +52,21 @@ extension SplitModel {
         ]
     }
 }
+
+extension SplitModel {
+    /// The memory its parameters take once loaded, in bytes: every layer's weights and biases, every tree ensemble's
+    /// nodes, leaves and tables (what a cache of loaded models is bounded by).
+    public var parameterBytes: Int {
+        func bytes(_ layer: Layer) -> Int {
+            switch layer {
+            case .dense(let d):
+                return (d.weights.count + d.bias.count) * MemoryLayout<Float>.stride
+            case .trees(let t):
+                return t.nodes.count * MemoryLayout<TreeEnsembleLayer.Node>.stride
+                    + (t.roots.count + t.treeClass.count + t.depths.count + t.leafIndex.count)
+                    * MemoryLayout<Int32>.stride + (t.leafValue.count + t.baseScore.count) * MemoryLayout<Float>.stride
+            }
+        }
+        return (parties.flatMap(\.layers) + top).reduce(0) { $0 + bytes($1) }
+    }
+}

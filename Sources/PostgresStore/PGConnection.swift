@@ -20,6 +20,8 @@ final class PGConnection {
     private let prepares: Bool
     /// The statements prepared on the current connection, by their SQL.
     private var prepared: [String: String] = [:]
+    /// The running transaction commits durably.
+    private var durableCommit = false
 
     /// Connects: `url` is a libpq URI (`postgres://user@host:port/db?sslmode=...`), `password` the one read from
     /// `VFL_DB_PASSWORD_FILE` (otherwise libpq reads `PGPASSWORD` or `~/.pgpass` itself).
@@ -64,16 +66,21 @@ final class PGConnection {
         }
         // Notices (such as "already exists, skipping") are not errors: keep them off stderr. Commits wait for the
         // disk only where the store asks (PostgresStore's `perform`).
-        try execute("SET client_min_messages = warning")
+        //
+        // No bitmap scans: the store's statements are point lookups, ordered walks of an index and counts, and with a
+        // queue's statistics missing (a fresh or fast-growing queue) the planner took one for the claim, sorting every
+        // live task at each claim instead of stopping at the first claimable one.
+        try execute("SET client_min_messages = warning; SET enable_bitmapscan = off")
         if !synchronousCommit { try execute("SET synchronous_commit = off") }
     }
 
-    /// Runs one statement (`$1`, `$2`... placeholders) and returns its rows.
+    /// Runs one statement (`$1`, `$2`... placeholders) and returns its rows. `planEachTime` plans it for its
+    /// arguments and the tables as they are at each call, never by a plan prepared once.
     ///
     /// - Throws: ``StoreError``; the SQL is named, the arguments never are.
     @discardableResult
-    func query(_ sql: String, _ arguments: [SQLValue] = []) throws -> [Row] {
-        let result = try run(sql, arguments)
+    func query(_ sql: String, _ arguments: [SQLValue] = [], planEachTime: Bool = false) throws -> [Row] {
+        let result = try run(sql, arguments, planEachTime: planEachTime)
         defer { PQclear(result) }
         let count = Int(PQntuples(result))
         let fields = Int(PQnfields(result))
@@ -106,20 +113,26 @@ final class PGConnection {
         return Int(String(cString: PQcmdTuples(result))) ?? 0
     }
 
-    /// Runs `body` between `BEGIN` and `COMMIT`; rolled back when it throws.
+    /// Runs `body` between `BEGIN` and `COMMIT`; rolled back when it throws. A `durable` transaction, or one whose
+    /// body called ``commitDurably()``, waits for its commit to reach the disk (`SET LOCAL synchronous_commit = on`
+    /// sent with the `COMMIT`, no round trip of its own) when the session does not already.
     ///
     /// - Throws: what `body` or the database throws.
-    func transaction<T>(_ body: () throws -> T) throws -> T {
+    func transaction<T>(durable: Bool = false, _ body: () throws -> T) throws -> T {
+        durableCommit = durable
         try execute("BEGIN")
         do {
             let value = try body()
-            try execute("COMMIT")
+            try execute(durableCommit && !synchronousCommit ? "SET LOCAL synchronous_commit = on; COMMIT" : "COMMIT")
             return value
         } catch {
             if isOK { _ = try? execute("ROLLBACK") }
             throw error
         }
     }
+
+    /// Makes the running transaction's commit wait for the disk (see ``transaction(durable:_:)``).
+    func commitDurably() { durableCommit = true }
 
     // MARK: - Notifications
 
@@ -154,7 +167,7 @@ final class PGConnection {
 
     // MARK: - Internals
 
-    private func run(_ sql: String, _ arguments: [SQLValue]) throws -> OpaquePointer {
+    private func run(_ sql: String, _ arguments: [SQLValue], planEachTime: Bool = false) throws -> OpaquePointer {
         guard isOK else { throw StoreError(.unavailable, "the database connection is broken", sql: sql) }
         let texts: [String?] = arguments.map {
             switch $0 {
@@ -173,8 +186,10 @@ final class PGConnection {
             case .text: return 25
             }
         }
-        let statement = arguments.isEmpty || !prepares ? nil : try preparedName(sql, types: types)
+        let statement = arguments.isEmpty || !prepares || planEachTime ? nil : try preparedName(sql, types: types)
+        // Without arguments, the simple protocol: one round trip, and several statements may be sent at once.
         let result = withOptionalCStrings(texts) { pointers in
+            if arguments.isEmpty { return PQexec(conn, sql) }
             if let statement {
                 return PQexecPrepared(conn, statement, Int32(arguments.count), pointers, nil, nil, 0)
             }

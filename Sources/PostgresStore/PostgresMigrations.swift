@@ -47,7 +47,24 @@ enum PostgresMigrations {
                 "CREATE INDEX events_by_job ON events(job_id, id)",
                 "CREATE TABLE workers(name text PRIMARY KEY, seen_us bigint NOT NULL)",
             ]
-        )
+        ),
+        (
+            // The queue's tables change at every claim and completion: vacuumed (their dead index entries, which
+            // every claim would step over, removed) and analyzed (the claim's plan kept right) after a fixed number
+            // of changes, not after a fraction of a table that grows with every batch.
+            "pg2-queue-autovacuum",
+            [
+                """
+                ALTER TABLE tasks SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 1000,
+                    autovacuum_analyze_scale_factor = 0, autovacuum_analyze_threshold = 1000)
+                """,
+                """
+                ALTER TABLE jobs SET (autovacuum_vacuum_scale_factor = 0.02, autovacuum_vacuum_threshold = 1000,
+                    autovacuum_analyze_scale_factor = 0.02, autovacuum_analyze_threshold = 1000)
+                """,
+            ]
+        ),
+        ("pg3-model-registry", RegistrySchema.postgres),
     ]
 
     /// Applies the migrations not yet recorded, in one durable transaction, under an advisory lock.

@@ -17,12 +17,18 @@ public struct Manifest: Sendable, Equatable {
     /// How each party with tokenized keys made them (`"keys"`); a party not in it has raw keys. Its shard must carry
     /// the same declaration (``TokenScheme``).
     public var keys: [String: TokenScheme]
+    /// The model asked for (`"model"`: an id, `NAME@VERSION` or an alias); `nil` means the `champion` alias.
+    public var model: String?
+    /// Challenger models asked for (`"challengers"`), each an id, `NAME@VERSION` or an alias.
+    public var challengers: [String]
 
     /// Creates a manifest.
     public init(
         batch: String, parties: [String], rows: [String: Int] = [:], sha256: [String: String] = [:],
-        keys: [String: TokenScheme] = [:]
+        keys: [String: TokenScheme] = [:], model: String? = nil, challengers: [String] = []
     ) {
+        self.model = model
+        self.challengers = challengers
         self.batch = batch
         self.parties = parties
         self.rows = rows
@@ -110,7 +116,34 @@ public struct Manifest: Sendable, Equatable {
                 }
             }
         }
-        self.init(batch: batch, parties: parties, rows: rows, sha256: sums, keys: keys)
+        let (model, challengers) = try Self.parseModels(json)
+        self.init(
+            batch: batch, parties: parties, rows: rows, sha256: sums, keys: keys, model: model,
+            challengers: challengers)
+    }
+
+    /// The optional `"model"` and `"challengers"` fields: non-empty strings of at most 140 characters (resolved
+    /// against the registry by ingest).
+    private static func parseModels(_ json: JSONValue) throws -> (String?, [String]) {
+        func reference(_ value: JSONValue, field: String) throws -> String {
+            guard let text = value.string, !text.isEmpty, text.utf8.count <= 140 else {
+                throw Error(
+                    message: "manifest.json: field \"\(field)\" must hold an id, NAME@VERSION or an alias (a string)")
+            }
+            return text
+        }
+        let model = try json["model"].map { try reference($0, field: "model") }
+        var challengers: [String] = []
+        if let field = json["challengers"] {
+            guard let list = field.array, list.count <= 16 else {
+                throw Error(message: "manifest.json: field \"challengers\" must be an array of at most 16 models")
+            }
+            for item in list {
+                let text = try reference(item, field: "challengers")
+                if !challengers.contains(text) { challengers.append(text) }
+            }
+        }
+        return (model, challengers)
     }
 
     /// A name from the manifest fit for an error: a valid party name as it is, anything else (which could be any
@@ -133,6 +166,8 @@ public struct Manifest: Sendable, Equatable {
         if !keys.isEmpty {
             members.append(("keys", .object(keys.keys.sorted().map { ($0, keys[$0]!.json) })))
         }
+        if let model { members.append(("model", .string(model))) }
+        if !challengers.isEmpty { members.append(("challengers", .array(challengers.map { .string($0) }))) }
         return JSONValue.object(members).text
     }
 }

@@ -23,6 +23,8 @@ public struct Spool: Sendable {
     public var rejected: String { root + "/rejected" }
     /// `work/`: workers' private result folders before publication.
     public var work: String { root + "/work" }
+    /// `models/`: the model registry's files, content-addressed: `<sha256>.json` (system-owned).
+    public var models: String { root + "/models" }
     /// `api-token`: the status API's token that `vfl run` made, readable only by its user.
     public var apiTokenFile: String { root + "/api-token" }
 
@@ -30,7 +32,7 @@ public struct Spool: Sendable {
     ///
     /// - Throws: ``SystemError`` when one cannot be created.
     public func create() throws {
-        for dir in [inbox, batches, results, rejected, work] { try FileIO.makeDirectories(dir) }
+        for dir in [inbox, batches, results, rejected, work, models] { try FileIO.makeDirectories(dir) }
     }
 }
 
@@ -67,6 +69,25 @@ extension Spool {
 
     /// `work/<job>.staged`: a split job's intermediate files (partitions and bucket results), never published.
     public func stagedFolder(job: String) -> String { work + "/" + job + ".staged" }
+
+    /// `models/<id>.json`: a registered model's file.
+    public func modelFile(_ id: String) -> String { models + "/" + id + ".json" }
+
+    /// Stores a model file's bytes as `models/<id>.json`, `id` being their SHA-256: written to a temporary name,
+    /// fsynced, renamed into place, the folder fsynced. The same content again changes nothing (content-addressed).
+    ///
+    /// - Returns: The file's path.
+    /// - Throws: ``SpoolError`` when `id` is not the bytes' SHA-256; ``SystemError`` when writing fails.
+    @discardableResult
+    public func storeModel(_ bytes: [UInt8], id: String) throws -> String {
+        guard SHA256.hex(of: bytes) == id else { throw SpoolError("the model's bytes do not hash to its id") }
+        let path = modelFile(id)
+        try FileIO.makeDirectories(models)
+        if let existing = try? FileIO.readFile(path, limit: bytes.count + 1), existing == bytes { return path }
+        // Missing, or damaged: (re)written whole.
+        try FileIO.writeAtomically(path, bytes)
+        return path
+    }
 
     /// Moves an accepted batch from the inbox into `batches/`.
     ///

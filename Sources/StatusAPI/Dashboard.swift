@@ -87,6 +87,15 @@ enum Dashboard {
                 <tbody id="jobs"><tr><td colspan="7" class="empty">no jobs yet: drop a batch into the spool inbox</td></tr></tbody>
               </table>
             </section>
+            <section id="registry">
+              <h2>Models</h2>
+              <table>
+                <thead><tr><th>model</th><th>id</th><th>aliases</th><th>owner</th><th class="num">jobs scored</th>
+                  <th class="num">in flight</th></tr></thead>
+                <tbody id="models"><tr><td colspan="6" class="empty">the registry is empty</td></tr></tbody>
+              </table>
+              <div class="note" id="aliases"></div>
+            </section>
             <section id="lookup">
               <h2>Customer lookup</h2>
               <form id="lookup-form" autocomplete="off">
@@ -258,7 +267,10 @@ enum Dashboard {
           add("progress", `${fmt(p.tasks_done)} of ${fmt(p.tasks_total)} tasks` + (job.attempts > 1 ? ` · attempt ${job.attempts}` : ""));
           add("timings", `created ${time(job.created_at)} · started ${time(job.started_at)} · finished ${time(job.finished_at)}`);
           add("duration", secs(job.duration_s) + (s && s.timings_ms ? ` (scoring ${fmt(s.timings_ms.score)} ms)` : ""));
-          add("model", job.model_id ? job.model_id.slice(0, 12) : "–");
+          const label = job.model_name ? job.model_name + (job.model_version ? "@" + job.model_version : "") : null;
+          add("model", job.model_id ? (label ? label + " · " : "") + job.model_id.slice(0, 12)
+            + (job.model_alias ? " (via " + job.model_alias + " at acceptance)" : "") : "–");
+          if (job.challengers && job.challengers.length) add("challengers", job.challengers.map(c => c.slice(0, 12)).join(", "));
           if (job.error) add("error", job.error, "error");
           box.append(kv);
           if (s && s.parties) {
@@ -298,8 +310,25 @@ enum Dashboard {
           return answer;
         }
 
+        async function refreshModels() {
+          const r = await fetch("/models");
+          if (!r.ok) return;
+          const answer = await r.json();
+          const body = $("models");
+          if (answer.models.length) body.replaceChildren();
+          for (const m of answer.models) {
+            const tr = el("tr", m.removed_at ? { class: "removed", title: "removed " + m.removed_at } : {});
+            tr.append(el("td", {}, m.label), el("td", {}, m.id.slice(0, 12)), el("td", {}, m.aliases.join(", ")),
+              el("td", {}, m.owner || "–"), el("td", { class: "num" }, fmt(m.jobs_scored)),
+              el("td", { class: "num" }, fmt(m.jobs_in_flight)));
+            body.append(tr);
+          }
+          $("aliases").textContent = answer.aliases.map(a => `${a.name} → ${a.model || "unset"} (generation ${a.generation}, by ${a.updated_by})`).join(" · ");
+        }
+
         async function refresh() {
           try {
+            await refreshModels();
             const list = (await (await fetch("/jobs?limit=50")).json()).jobs || [];
             const body = $("jobs");
             if (list.length) body.replaceChildren();

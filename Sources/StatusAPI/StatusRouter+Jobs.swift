@@ -89,6 +89,10 @@ extension StatusRouter {
             ("id", .string(job.id)), ("state", .string(job.state.rawValue)),
             ("parties", .array(job.parties.map { .string($0) })),
             ("model_id", job.modelID.map { .string($0) } ?? .null),
+            ("model_name", job.modelName.map { .string($0) } ?? .null),
+            ("model_version", job.modelVersion.map { .number(Double($0)) } ?? .null),
+            ("model_alias", job.modelAlias.map { .string($0) } ?? .null),
+            ("challengers", .array(job.challengers.map { .string($0) })),
             ("customers", count(job.customers)), ("scored", count(job.scored)),
             ("rejected_rows", count(job.rejectedRows)),
             (

@@ -6,7 +6,8 @@ public import Store
 /// 405s and the metrics labels; authentication and latency are middleware around every handler.
 ///
 /// Open: `/health`, `/ready`, `/metrics`, the dashboard, the job list and each job's state, counts, timings,
-/// progress and error. Behind the token: results, the customer lookup and a job's distribution detail.
+/// progress, model and error, and the model registry's metadata (`/models`). Behind the token: results, the customer
+/// lookup, a job's distribution detail and model files.
 public struct StatusRouter: HTTPResponder {
     /// The job store.
     public let store: any JobStore
@@ -68,6 +69,11 @@ public struct StatusRouter: HTTPResponder {
             },
             Route(.post, "/jobs/{id}/lookup", access: .token) { request, parameters in
                 try router.lookup(parameters["id"] ?? "", request)
+            },
+            Route(.get, "/models") { _, _ in try router.models() },
+            Route(.get, "/models/{id}") { _, parameters in try router.model(parameters["id"] ?? "") },
+            Route(.get, "/models/{id}/file", access: .token) { _, parameters in
+                try router.modelFile(parameters["id"] ?? "")
             },
         ])
     }

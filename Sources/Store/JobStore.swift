@@ -48,6 +48,38 @@ public struct JobRecord: Sendable {
     public var shards: String? = nil
     /// Whether the job is held: recorded, its batch not yet moved into `batches/`.
     public var held = false
+    /// Its model's registry name and version at acceptance, if the model was registered.
+    public var modelName: String? = nil
+    /// Its model's version within the name.
+    public var modelVersion: Int? = nil
+    /// The alias its model was resolved through at acceptance (`champion` by default), `nil` when the manifest named
+    /// the model by id or `NAME@VERSION`.
+    public var modelAlias: String? = nil
+    /// The challenger models resolved at acceptance (the `challenger` alias and the manifest's `"challengers"`).
+    public var challengers: [String] = []
+}
+
+/// The model a job is pinned to when it is recorded, as ingest resolved it: kept with the job forever.
+public struct JobModel: Sendable, Equatable {
+    /// The model id (SHA-256 of its file).
+    public var id: String
+    /// Its name (the registry's, else the file's).
+    public var name: String
+    /// Its registry version, if registered.
+    public var version: Int?
+    /// The alias it was resolved through, if any.
+    public var alias: String?
+    /// The challenger model ids, in order, without the model itself.
+    public var challengers: [String]
+
+    /// Creates a pin.
+    public init(id: String, name: String, version: Int? = nil, alias: String? = nil, challengers: [String] = []) {
+        self.id = id
+        self.name = name
+        self.version = version
+        self.alias = alias
+        self.challengers = challengers
+    }
 }
 
 /// One task of a job: its stage and its part within the stage. A task runs only when every task of an earlier
@@ -83,12 +115,15 @@ public struct ClaimedTask: Sendable {
     public var modelID: String = ""
     /// The job's resolved shards (Spool's JSON form), if recorded.
     public var shards: String? = nil
+    /// The job's challenger models, resolved at acceptance (for shadow scoring).
+    public var challengers: [String] = []
 
     /// Creates a claimed task.
     public init(
         jobID: String, sequence: Int, owner: String, attempt: Int, stage: Int = 0, part: Int = 0, modelID: String = "",
-        shards: String? = nil
+        shards: String? = nil, challengers: [String] = []
     ) {
+        self.challengers = challengers
         self.jobID = jobID
         self.sequence = sequence
         self.owner = owner
@@ -155,6 +190,8 @@ public enum DatabaseFileState: String, Sendable {
 
 /// What both backends write in the same words.
 public enum JobRules {
+    /// The detail of a held job's `accepted` event: from then on its tasks can be claimed.
+    public static let acceptedDetail = "the batch is in batches/; its tasks can be claimed"
     /// What a task that lost its lease records as its error: the cause when its job gives up on it.
     public static let leaseExpiredReason = "the lease expired (the worker died, hung, or lost the job store)"
 
@@ -175,7 +212,20 @@ extension JobRecord {
             finishedAt: row["finished_us"].int.map(Int64.init), attempts: row["attempts"].int ?? 0,
             error: row["error"].string, customers: row["customers"].int, scored: row["scored"].int,
             rejectedRows: row["rejected_rows"].int, tasksTotal: row["tasks_total"].int ?? 0,
-            tasksDone: row["tasks_done"].int ?? 0, shards: row["shards"].string, held: (row["held"].int ?? 0) != 0)
+            tasksDone: row["tasks_done"].int ?? 0, shards: row["shards"].string, held: (row["held"].int ?? 0) != 0,
+            modelName: row["model_name"].string, modelVersion: row["model_version"].int,
+            modelAlias: row["model_alias"].string,
+            challengers: JobModel.challengers(from: row["challengers"].string))
+    }
+}
+
+extension JobModel {
+    /// The challengers as the `challengers` column holds them: ids joined by commas, `NULL` for none.
+    public var challengersColumn: SQLValue { challengers.isEmpty ? .null : .text(challengers.joined(separator: ",")) }
+
+    /// The challengers from the `challengers` column.
+    public static func challengers(from column: String?) -> [String] {
+        (column ?? "").split(separator: ",").map(String.init)
     }
 }
 
@@ -196,10 +246,11 @@ public protocol JobQueue: AnyObject, Sendable {
     ///   - shards: The resolved shards (Spool's JSON form), checked again by workers.
     ///   - held: Record the job held: no task is claimed until ``releaseHeldJob(_:)`` (ingest records the job before
     ///     it moves the batch, then releases it).
-    /// - Throws: ``StoreError`` of code `constraint` when the id exists.
+    /// - Throws: ``StoreError`` of code `constraint` when the id exists, `notFound` when the model was removed from
+    ///   the registry.
     func createJob(
-        id: String, parties: [String], modelID: String, modelName: String, modelPath: String?, shards: String?,
-        held: Bool, tasks: [TaskSpec]) throws
+        id: String, parties: [String], model: JobModel, modelPath: String?, shards: String?, held: Bool,
+        tasks: [TaskSpec]) throws
 
     /// Releases a held job: its tasks become claimable. Returns `false` when the job was not held.
     @discardableResult func releaseHeldJob(_ id: String) throws -> Bool
@@ -240,6 +291,10 @@ public protocol JobQueue: AnyObject, Sendable {
 
     /// Whether some task could be claimed now (a read, without a write lock).
     func hasRunnableTask(excludingModels: Set<String>) throws -> Bool
+
+    /// Whether a worker should look with ``hasRunnableTask(excludingModels:)`` before it claims: where a claim takes
+    /// the whole store's write lock (SQLite), and not where a claim that finds nothing costs what the look costs.
+    var looksBeforeClaiming: Bool { get }
 
     /// Waits up to `seconds` for a sign that work may have arrived (a server database's notification), returning at
     /// once when one came. A store without notifications sleeps the time out: the caller polls.
@@ -325,7 +380,7 @@ public protocol JobCatalog: AnyObject, Sendable {
 }
 
 /// A job store: the queue and the catalog over one database, SQLite (``SQLiteStore``, one machine) or a server.
-public protocol JobStore: JobQueue, JobCatalog {
+public protocol JobStore: JobQueue, JobCatalog, ModelRegistry {
     /// Where the store is, for logs and messages (never a password).
     var location: String { get }
 
@@ -344,6 +399,16 @@ public protocol JobStore: JobQueue, JobCatalog {
 }
 
 extension JobQueue {
+    /// Records a new job pinned to a model known only by id and name (no registry version, alias or challengers).
+    public func createJob(
+        id: String, parties: [String], modelID: String, modelName: String, modelPath: String?, shards: String?,
+        held: Bool, tasks: [TaskSpec]
+    ) throws {
+        try createJob(
+            id: id, parties: parties, model: JobModel(id: modelID, name: modelName), modelPath: modelPath,
+            shards: shards, held: held, tasks: tasks)
+    }
+
     /// Records a new job with one stage of `tasks` parts, not held.
     public func createJob(id: String, parties: [String], modelID: String, modelName: String, tasks: Int) throws {
         try createJob(

@@ -62,6 +62,7 @@ enum Migrations {
                 "CREATE INDEX jobs_by_created ON jobs(created_us)"
             ]
         ),
+        ("v5-model-registry", RegistrySchema.sqlite),
     ]
 
     /// Applies the migrations not yet recorded, each in its own transaction.
@@ -100,4 +101,73 @@ public enum SchemaHistory {
                     + "it was upgraded by a newer vfl; run that version")
         }
     }
+}
+
+/// The model registry's schema (docs/operations.md, The model registry), written for each backend.
+public enum RegistrySchema {
+    /// The columns both backends add, with their types (`integer` holds a PostgreSQL `bigint` as well).
+    private static func columns(integer: String) -> [String] {
+        [
+            // A registered model has a version; a row without one is a model only seen on a job (before the registry).
+            "ALTER TABLE models ADD COLUMN version \(integer)",
+            "ALTER TABLE models ADD COLUMN owner TEXT",
+            "ALTER TABLE models ADD COLUMN purpose TEXT",
+            "ALTER TABLE models ADD COLUMN added_us \(integer)",
+            "ALTER TABLE models ADD COLUMN added_by TEXT",
+            // Removed from the registry: the row stays for the jobs it scored, its name@version never reused.
+            "ALTER TABLE models ADD COLUMN removed_us \(integer)",
+            "CREATE UNIQUE INDEX models_by_name_version ON models(name, version) WHERE version IS NOT NULL",
+            // The job's provenance at acceptance, kept even if the model is later removed.
+            "ALTER TABLE jobs ADD COLUMN model_name TEXT",
+            "ALTER TABLE jobs ADD COLUMN model_version \(integer)",
+            "ALTER TABLE jobs ADD COLUMN model_alias TEXT",
+            "ALTER TABLE jobs ADD COLUMN challengers TEXT",
+            "CREATE INDEX jobs_by_model ON jobs(model_id, state)",
+            """
+            CREATE TABLE aliases(
+                name TEXT PRIMARY KEY, model_id TEXT, generation \(integer) NOT NULL, updated_us \(integer) NOT NULL,
+                updated_by TEXT NOT NULL)
+            """,
+        ]
+    }
+
+    /// SQLite's migration `v5-model-registry`.
+    static let sqlite =
+        columns(integer: "INTEGER") + [
+            """
+            CREATE TABLE model_events(
+                id INTEGER PRIMARY KEY AUTOINCREMENT, at_us INTEGER NOT NULL, process TEXT NOT NULL,
+                actor TEXT NOT NULL, kind TEXT NOT NULL, alias TEXT, model_id TEXT, previous_model_id TEXT,
+                generation INTEGER, via TEXT NOT NULL)
+            """,
+            // The audit trail is append-only: the database refuses to change or delete an entry.
+            """
+            CREATE TRIGGER model_events_append_only_update BEFORE UPDATE ON model_events
+            BEGIN SELECT RAISE(ABORT, 'model_events is append-only'); END
+            """,
+            """
+            CREATE TRIGGER model_events_append_only_delete BEFORE DELETE ON model_events
+            BEGIN SELECT RAISE(ABORT, 'model_events is append-only'); END
+            """,
+        ]
+
+    /// PostgreSQL's migration `pg3-model-registry`.
+    public static let postgres =
+        columns(integer: "bigint") + [
+            """
+            CREATE TABLE model_events(
+                id bigserial PRIMARY KEY, at_us bigint NOT NULL, process text NOT NULL, actor text NOT NULL,
+                kind text NOT NULL, alias text, model_id text, previous_model_id text, generation bigint,
+                via text NOT NULL)
+            """,
+            // The audit trail is append-only: the database refuses to change or delete an entry.
+            """
+            CREATE FUNCTION vfl_append_only() RETURNS trigger LANGUAGE plpgsql
+            AS $$ BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$
+            """,
+            """
+            CREATE TRIGGER model_events_append_only BEFORE UPDATE OR DELETE ON model_events
+            FOR EACH ROW EXECUTE FUNCTION vfl_append_only()
+            """,
+        ]
 }

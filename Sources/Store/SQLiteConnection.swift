@@ -86,9 +86,23 @@ final class Connection {
         }
         sqlite3_busy_timeout(db, busyTimeoutMilliseconds)
         sqlite3_extended_result_codes(db, 1)
-        try execute("PRAGMA journal_mode=WAL")
+        try enterWAL(withinMilliseconds: busyTimeoutMilliseconds)
         try execute("PRAGMA synchronous=NORMAL")
         try execute("PRAGMA foreign_keys=ON")
+    }
+
+    /// Puts the database in WAL mode, tried again while another process opening it at the same moment holds the
+    /// lock (SQLite answers busy there without calling the busy handler): processes started together, such as
+    /// `vfl run`'s children or a test beside its ingest, each open a database that may be brand new.
+    private func enterWAL(withinMilliseconds limit: Int32) throws {
+        let deadline = Timestamp.monotonicSeconds() + Double(limit) / 1000
+        while true {
+            do { return try execute("PRAGMA journal_mode=WAL") } catch let error as StoreError
+                where error.code == .busy && Timestamp.monotonicSeconds() < deadline
+            {
+                sqlite3_sleep(20)
+            }
+        }
     }
 
     deinit {

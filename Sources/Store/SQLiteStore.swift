@@ -30,6 +30,9 @@ public final class SQLiteStore: JobStore, @unchecked Sendable {
     /// The database file.
     public var location: String { connection.path }
 
+    /// A claim takes the database's write lock: idle workers look first.
+    public var looksBeforeClaiming: Bool { true }
+
     /// Sleeps `seconds`: SQLite has no notifications, so workers poll (a cheap read, without the write lock).
     public func waitForWork(seconds: Double) { usleep(UInt32(max(0, seconds) * 1e6)) }
 
@@ -66,38 +69,43 @@ public final class SQLiteStore: JobStore, @unchecked Sendable {
     ///     it moves the batch, then releases it).
     /// - Throws: ``StoreError`` of code `constraint` when the id exists.
     public func createJob(
-        id: String, parties: [String], modelID: String, modelName: String, modelPath: String?,
-        shards: String?, held: Bool, tasks: [TaskSpec]
+        id: String, parties: [String], model: JobModel, modelPath: String?, shards: String?, held: Bool,
+        tasks: [TaskSpec]
     ) throws {
         try sync { db in
             try db.withImmediateTransaction {
+                try RegistrySQL.checkPinnable(db, model.id)
                 try insertJob(
-                    db, id: id, parties: parties, modelID: modelID, modelName: modelName, modelPath: modelPath,
-                    shards: shards, held: held, tasks: tasks)
+                    db, id: id, parties: parties, model: model, modelPath: modelPath, shards: shards, held: held,
+                    tasks: tasks)
             }
         }
     }
 
     /// Inserts a job, its tasks and its `queued` event, in the caller's transaction.
     private func insertJob(
-        _ db: Connection, id: String, parties: [String], modelID: String, modelName: String, modelPath: String?,
-        shards: String?, held: Bool, tasks: [TaskSpec]
+        _ db: Connection, id: String, parties: [String], model: JobModel, modelPath: String?, shards: String?,
+        held: Bool, tasks: [TaskSpec]
     ) throws {
         let now = Timestamp.now().microseconds
         try db.execute(
             "INSERT OR IGNORE INTO models(id, name, first_seen_us) VALUES (?, ?, ?)",
-            [.text(modelID), .text(modelName), .integer(now)])
+            [.text(model.id), .text(model.name), .integer(now)])
         if let modelPath {
-            try db.execute("UPDATE models SET path = ? WHERE id = ?", [.text(modelPath), .text(modelID)])
+            try db.execute("UPDATE models SET path = ? WHERE id = ?", [.text(modelPath), .text(model.id)])
         }
         try db.execute(
             """
-            INSERT INTO jobs(id, state, parties, model_id, created_us, updated_us, tasks_total, held, shards)
-            VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO jobs(
+                id, state, parties, model_id, created_us, updated_us, tasks_total, held, shards, model_name,
+                model_version, model_alias, challengers)
+            VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
-                .text(id), .text(parties.joined(separator: ",")), .text(modelID), .integer(now), .integer(now),
+                .text(id), .text(parties.joined(separator: ",")), .text(model.id), .integer(now), .integer(now),
                 .integer(Int64(tasks.count)), .integer(held ? 1 : 0), shards.map { .text($0) } ?? .null,
+                .text(model.name), model.version.map { .integer(Int64($0)) } ?? .null,
+                model.alias.map { .text($0) } ?? .null, model.challengersColumn,
             ])
         for (seq, task) in tasks.enumerated() {
             try db.execute(
@@ -116,8 +124,12 @@ public final class SQLiteStore: JobStore, @unchecked Sendable {
     @discardableResult
     public func releaseHeldJob(_ id: String) throws -> Bool {
         try sync { db in
-            try db.execute("UPDATE jobs SET held = 0 WHERE id = ? AND held = 1", [.text(id)])
-            return db.changes == 1
+            try db.withImmediateTransaction {
+                try db.execute("UPDATE jobs SET held = 0 WHERE id = ? AND held = 1", [.text(id)])
+                guard db.changes == 1 else { return false }
+                try event(db, job: id, task: nil, kind: "accepted", detail: JobRules.acceptedDetail)
+                return true
+            }
         }
     }
 
@@ -162,7 +174,7 @@ public final class SQLiteStore: JobStore, @unchecked Sendable {
         try sync { db in
             try db.withImmediateTransaction {
                 try insertJob(
-                    db, id: id, parties: parties, modelID: modelID, modelName: modelName, modelPath: nil,
+                    db, id: id, parties: parties, model: JobModel(id: modelID, name: modelName), modelPath: nil,
                     shards: shards, held: false, tasks: tasks)
                 try event(db, job: id, task: nil, kind: "orphan", detail: reason)
                 _ = try failJob(db, job: id, reason: reason, now: Timestamp.now().microseconds)
@@ -219,7 +231,8 @@ public final class SQLiteStore: JobStore, @unchecked Sendable {
                 while true {
                     let rows = try db.query(
                         """
-                        SELECT t.job_id, t.seq, t.attempts, t.state, t.error, t.stage, t.part, j.model_id, j.shards
+                        SELECT t.job_id, t.seq, t.attempts, t.state, t.error, t.stage, t.part, j.model_id, j.shards,
+                            j.challengers
                         FROM tasks AS t JOIN jobs AS j ON j.id = t.job_id
                         WHERE \(SQLiteStore.runnable(excluding: excluded.count))
                         ORDER BY j.rowid, t.seq LIMIT 1
@@ -262,7 +275,8 @@ public final class SQLiteStore: JobStore, @unchecked Sendable {
                     try event(db, job: job, task: seq, kind: "claimed", detail: "attempt \(attempts + 1)")
                     return ClaimedTask(
                         jobID: job, sequence: seq, owner: owner, attempt: attempts + 1, stage: row["stage"].int ?? 0,
-                        part: row["part"].int ?? 0, modelID: row["model_id"].string ?? "", shards: row["shards"].string)
+                        part: row["part"].int ?? 0, modelID: row["model_id"].string ?? "", shards: row["shards"].string,
+                        challengers: JobModel.challengers(from: row["challengers"].string))
                 }
             }
         }

@@ -31,6 +31,10 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         public static let conflict = Code(rawValue: "conflict")
         /// Any other error a database server reported.
         public static let server = Code(rawValue: "server")
+        /// A compare-and-set found another generation (an alias changed by someone else meanwhile).
+        public static let staleGeneration = Code(rawValue: "stale_generation")
+        /// The row is in use (a model pinned by live jobs or pointed to by an alias) and cannot be removed.
+        public static let inUse = Code(rawValue: "in_use")
         /// A paging cursor (`after`) names no job.
         public static let unknownCursor = Code(rawValue: "unknown_cursor")
     }

@@ -2,6 +2,7 @@ public import Core
 import Dispatch
 import Foundation
 public import Model
+import Registry
 public import Spool
 public import Store
 import Synchronization
@@ -28,6 +29,8 @@ public struct WorkerConfiguration: Sendable {
     public var graceSeconds: Double
     /// Seconds between recovery passes (unpublished results, abandoned work folders), besides the one at start.
     public var recoveryInterval: Double = 15
+    /// The bytes of parameters the worker keeps loaded across the models of its jobs (``ModelCatalog``).
+    public var modelMemoryBytes = ModelCatalog.defaultMemoryBytes
 
     /// Creates settings.
     public init(
@@ -57,6 +60,7 @@ public final class WorkerService: @unchecked Sendable {
     private let configuration: WorkerConfiguration
     private let store: any JobStore
     private let models: ModelCatalog
+    private let primary: SplitModel
     private let logger: Logger
     private let name: String
     private let stopping: Flag
@@ -70,7 +74,9 @@ public final class WorkerService: @unchecked Sendable {
         self.stopping = stop
         self.configuration = configuration
         self.store = store
-        self.models = ModelCatalog(store: store, preloaded: model)
+        self.models = ModelCatalog(
+            store: store, spool: configuration.spool, preloaded: model, memoryBytes: configuration.modelMemoryBytes)
+        self.primary = model
         self.name = name
         self.logger = logger.with("worker", name)
     }
@@ -149,8 +155,9 @@ public final class WorkerService: @unchecked Sendable {
             unavailable = unavailable.filter { now - $0.value < 20 }
             let owner = "\(name)-\(UInt64.random(in: 0...UInt64.max))"
             let task: ClaimedTask?
-            // A read-only look first, so that idle workers do not take the write lock at every poll.
-            if (try? store.hasRunnableTask(excludingModels: Set(unavailable.keys))) == false {
+            // A read-only look first where a claim takes a write lock, so that idle workers do not at every poll.
+            if store.looksBeforeClaiming, (try? store.hasRunnableTask(excludingModels: Set(unavailable.keys))) == false
+            {
                 store.waitForWork(seconds: configuration.pollSeconds)
                 continue
             }
@@ -179,22 +186,43 @@ public final class WorkerService: @unchecked Sendable {
                 logger.warning("job's model unavailable", metadata: [("job.id", task.jobID), ("model", task.modelID)])
                 continue
             }
-            process(task, model: model, challengers: challengerModels(for: task))
+            let challengers = challengerModels(for: task)
+            process(task, model: model, challengers: challengers.loaded, unavailable: challengers.unavailable)
         }
     }
 
-    /// The challenger models a task's job is shadow-scored with (``BatchScorer/challengers``).
-    ///
-    /// None yet: jobs do not record challenger ids. Once they do (the registry, issue 14), load each id here with
-    /// `models.model(id:)` and return them in the job's order; every stage (whole, bucket, merge) then scores,
-    /// merges and compares them.
-    private func challengerModels(for task: ClaimedTask) -> [SplitModel] { [] }
+    /// The challengers a task's job is shadow-scored with, in the job's order (``BatchScorer/challengers``), each
+    /// loaded by id from the registry; one that cannot be loaded here is recorded as failed for the job (its error
+    /// names the model id), and the champion's results stand.
+    private func challengerModels(for task: ClaimedTask) -> (loaded: [SplitModel], unavailable: [UnavailableChallenger])
+    {
+        var loaded: [SplitModel] = []
+        var unavailable: [UnavailableChallenger] = []
+        for id in task.challengers {
+            if let model = models.model(id: id) {
+                loaded.append(model)
+            } else {
+                let name = (try? store.registeredModel(id: id))?.name ?? ""
+                unavailable.append(
+                    UnavailableChallenger(
+                        id: id, name: name,
+                        reason: "the challenger model \(id.prefix(12)) cannot be loaded on \(self.name): its file "
+                            + "under the spool's models/ is missing or does not hash to its id"))
+                logger.warning(
+                    "challenger model unavailable; recorded as failed",
+                    metadata: [("job.id", task.jobID), ("model", id)])
+            }
+        }
+        return (loaded, unavailable)
+    }
 
     /// Runs one task with the configured model (tests).
-    public func process(_ task: ClaimedTask) { process(task, model: models.primary, challengers: []) }
+    public func process(_ task: ClaimedTask) { process(task, model: primary, challengers: [], unavailable: []) }
 
     /// Runs one task (with the job's challengers) while a heartbeat renews its lease.
-    func process(_ task: ClaimedTask, model: SplitModel, challengers: [SplitModel]) {
+    func process(
+        _ task: ClaimedTask, model: SplitModel, challengers: [SplitModel], unavailable: [UnavailableChallenger]
+    ) {
         let log = logger.with("job.id", task.jobID).with("attempt", "\(task.attempt)")
         let privateDirectory = spool.privateFolder(job: task.jobID, owner: task.owner)
         let lost = Flag()
@@ -235,6 +263,9 @@ public final class WorkerService: @unchecked Sendable {
             finished.set()
         }
         log.info("task started", metadata: [("stage", "\(task.stage)"), ("part", "\(task.part)")])
+        let scorer = BatchScorer(
+            model: model, challengers: challengers, unavailable: unavailable, options: configuration.scoring,
+            logger: log)
         let started = Timestamp.monotonicSeconds()
         do {
             let job = try JobInput(task: task, spool: spool, store: store)
@@ -242,8 +273,7 @@ public final class WorkerService: @unchecked Sendable {
             try FileIO.makeDirectories(privateDirectory)
             switch StagedScoring.Stage(rawValue: task.stage) ?? .whole {
             case .partition, .bucket:
-                try runIntermediate(
-                    task, job: job, model: model, challengers: challengers, privateDirectory: privateDirectory)
+                try runIntermediate(task, job: job, scorer: scorer, privateDirectory: privateDirectory)
                 guard !lost.isSet,
                     try store.completeTask(task, customers: 0, scored: 0, rejectedRows: 0, resultPath: "")
                 else {
@@ -257,16 +287,16 @@ public final class WorkerService: @unchecked Sendable {
             }
             let outcome: BatchOutcome
             if task.stage == StagedScoring.Stage.merge.rawValue {
-                outcome = try merge(
-                    task, job: job, model: model, challengers: challengers, privateDirectory: privateDirectory)
+                outcome = try merge(task, job: job, scorer: scorer, privateDirectory: privateDirectory)
             } else {
                 try job.verifyShards()
-                let scorer = BatchScorer(
-                    model: model, challengers: challengers, options: configuration.scoring, logger: log)
                 outcome = try scorer.score(
                     batchDirectory: job.directory, manifest: job.manifest, shards: job.shards,
                     results: ResultPaths(besideScores: privateDirectory + "/scores.csv"))
             }
+            try stampProvenance(
+                ResultPaths(besideScores: privateDirectory + "/scores.csv"), outcome: outcome, job: task.jobID,
+                model: model)
             try Failpoint.hit("worker.scored.before-verify")
             try job.verifyShards()
             guard !lost.isSet,
@@ -309,6 +339,46 @@ public final class WorkerService: @unchecked Sendable {
             Spool.remove(privateDirectory)
             log.warning("task failed; will retry", metadata: [("error", reason), ("retry_in_s", "\(delay)")])
         }
+    }
+
+    /// Completes `summary.json`'s `model` member with the job's provenance as recorded at acceptance: the model's
+    /// registry name, version and the alias it was resolved through; and each scored challenger's summary with its
+    /// registry name and version (scores.csv files are left as they are).
+    private func stampProvenance(
+        _ results: ResultPaths, outcome: BatchOutcome, job id: String, model: SplitModel
+    )
+        throws
+    {
+        guard let record = try store.job(id) else { return }
+        try Self.stamp(
+            results.summary,
+            [
+                "id": .string(model.id), "name": .string(record.modelName ?? model.name),
+                "version": record.modelVersion.map { .number(Double($0)) } ?? .null,
+                "alias": record.modelAlias.map { .string($0) } ?? .null,
+            ])
+        for challenger in outcome.challengers where challenger.error == nil {
+            let registered = try store.registeredModel(id: challenger.id)
+            try Self.stamp(
+                results.challenger(challenger.id).summary,
+                [
+                    "id": .string(challenger.id), "name": .string(registered?.name ?? challenger.name),
+                    "version": registered.map { .number(Double($0.version)) } ?? .null, "alias": .null,
+                ])
+        }
+    }
+
+    /// Sets the `model` member of the summary at `path`, if there is one.
+    private static func stamp(_ path: String, _ provenance: JSONValue) throws {
+        guard FileIO.exists(path),
+            case .object(var members) = try JSONValue(parsing: Data(FileIO.readFile(path, limit: 1 << 24)))
+        else { return }
+        if let index = members.firstIndex(where: { $0.0 == "model" }) {
+            members[index].1 = provenance
+        } else {
+            members.append(("model", provenance))
+        }
+        try FileIO.writeAtomically(path, Array((JSONValue.object(members).text + "\n").utf8))
     }
 
     /// Fails the task's job for good (fenced by the lease), publishes its explanation — `error.json`, and
@@ -370,7 +440,7 @@ public final class WorkerService: @unchecked Sendable {
     /// A partition or bucket task: writes into the private folder, then renames it into the job's staged folder
     /// (a rescued duplicate writes identical bytes, so whichever rename lands first is kept).
     private func runIntermediate(
-        _ task: ClaimedTask, job: JobInput, model: SplitModel, challengers: [SplitModel], privateDirectory: String
+        _ task: ClaimedTask, job: JobInput, scorer: BatchScorer, privateDirectory: String
     ) throws {
         let buckets = try buckets(task.jobID)
         let staged = spool.stagedFolder(job: task.jobID)
@@ -383,13 +453,11 @@ public final class WorkerService: @unchecked Sendable {
             let shard = job.shards[task.part]
             try job.verifyShards()
             try StagedScoring.partition(
-                shard: job.directory + "/" + shard.file, party: shard.party, key: model.key, buckets: buckets,
+                shard: job.directory + "/" + shard.file, party: shard.party, key: scorer.model.key, buckets: buckets,
                 expectedRows: job.manifest.rows[shard.party], output: privateDirectory)
             try Failpoint.hit("worker.partition.before-rename")
             target = StagedScoring.partitionFolder(staged: staged, party: shard.party)
         } else {
-            let scorer = BatchScorer(
-                model: model, challengers: challengers, options: configuration.scoring, logger: logger)
             try StagedScoring.scoreBucket(
                 task.part, manifest: job.manifest, shards: job.shards, staged: staged, folder: privateDirectory,
                 scorer: scorer)
@@ -405,14 +473,9 @@ public final class WorkerService: @unchecked Sendable {
 
     /// The merge task: every model's bucket results merged (``StagedScoring/merge(buckets:staged:scorer:batch:into:)``).
     private func merge(
-        _ task: ClaimedTask, job: JobInput, model: SplitModel, challengers: [SplitModel], privateDirectory: String
-    ) throws
-        -> BatchOutcome
-    {
-        let scorer = BatchScorer(
-            model: model, challengers: challengers, options: configuration.scoring,
-            logger: logger.with("job.id", task.jobID))
-        return try StagedScoring.merge(
+        _ task: ClaimedTask, job: JobInput, scorer: BatchScorer, privateDirectory: String
+    ) throws -> BatchOutcome {
+        try StagedScoring.merge(
             buckets: try buckets(task.jobID), staged: spool.stagedFolder(job: task.jobID), scorer: scorer,
             batch: job.manifest.batch, into: ResultPaths(besideScores: privateDirectory + "/scores.csv"))
     }

@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import Ingest
 import Model
+import Registry
 import Spool
 import StatusAPI
 import Store
@@ -64,6 +65,10 @@ extension Commands {
         let model = try loadModel(modelPath)
         try createSpool(settings.spool)
         let store = try openStore(settings, process: "ingest-\(getpid())", options)
+        try adoptStartupModel(
+            modelPath, explicit: try options.string(.model) != nil, store: store, spool: settings.spool,
+            actor: ModelRegistrar.actor(given: try options.string(.actor), environment: environment, uid: getuid()),
+            logger: logger)
         var configuration = IngestConfiguration(spool: settings.spool)
         configuration.modelPath = absolutePath(modelPath)
         configuration.requireTokens = try options.bool(.requireTokens)
@@ -75,6 +80,20 @@ extension Commands {
         logger.info("ingest watching", metadata: [("inbox", settings.spool.inbox)])
         try ingestor.run { terminationRequested.isSet }
         return 0
+    }
+
+    /// Registers the model ingest was started with and, when it was given explicitly and changed since the last
+    /// start, points `champion` at it; the shipped default becomes `champion` only in a registry without one.
+    static func adoptStartupModel(
+        _ path: String, explicit: Bool, store: any JobStore, spool: Spool, actor: String, logger: Logger
+    ) throws {
+        let (record, champion) = try ModelRegistrar(store: store, spool: spool).adoptStartupModel(
+            file: path, explicit: explicit, actor: actor)
+        if let champion {
+            logger.info(
+                "champion set to the startup model",
+                metadata: [("model", record.label), ("model.id", record.id), ("generation", "\(champion.generation)")])
+        }
     }
 
     static func worker(_ options: ParsedArguments, _ environment: [String: String], _ logger: Logger) throws -> Int32 {
@@ -121,11 +140,13 @@ extension Commands {
         // Worker threads x workers never above the cores.
         let threads = max(1, ScoringOptions.cores / workers)
         // The children read the same settings: the shared ones, and the flags given to vfl run that they take.
-        let shared = ["VFL_SPOOL": settings.spool.root, "VFL_DB": settings.database, "VFL_MODEL": modelPath]
+        var shared = ["VFL_SPOOL": settings.spool.root, "VFL_DB": settings.database]
+        // Only a model given explicitly moves `champion` (ingest adopts it); the shipped default is a fallback.
+        if try options.string(.model) != nil { shared["VFL_MODEL"] = modelPath }
         var children = [
             Supervisor.Child(
                 name: "ingest", arguments: ["ingest"],
-                environment: shared.merging(options.forwarded([.memory])) { $1 })
+                environment: shared.merging(options.forwarded([.memory, .actor])) { $1 })
         ]
         // The API's token: the operator's, or one made for this spool and kept in a file only this user reads.
         var apiEnvironment = shared

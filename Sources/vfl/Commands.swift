@@ -70,15 +70,7 @@ enum Commands {
                 vfl inspect csv FILE [--stats [--numbers]]
                 Prints a JSON array of arrays of strings, or {"error": KIND, "line": N, "column": N, ...} and exits 1.
                 """, run: inspect),
-        Command(
-            name: "model", summary: "describe a model file",
-            usage: """
-                vfl model info [FILE]
-                vfl model bench [FILE] [--rows N]
-                info: the model's id (SHA-256 of the file), parties, features and layer shapes as JSON.
-                bench: rows per second of each party's network, of its tree ensembles (and tree evaluations per
-                second) and of the whole network, on one thread, over N synthetic rows.
-                """, run: modelInfo),
+        modelCommand,
         Command(
             name: "gen", summary: "write a synthetic, realistic four-party batch (and labels.csv with --labels)",
             usage: """

@@ -10,7 +10,7 @@ import Worker
 /// command's `--help`, `--check-args`, and the table in docs/operations.md (`vfl settings`, checked in CI by
 /// `scripts/settings-doc --check`). Defaults come from the libraries' configuration initializers where they have one.
 extension Setting {
-    private static let pipeline = ["run", "ingest", "worker", "api", "retry", "backup", "health"]
+    private static let pipeline = ["run", "ingest", "worker", "api", "retry", "backup", "health", "model"]
     private static let worker = WorkerConfiguration(spool: Spool(root: "spool"))
     private static let scoring = ScoringOptions(threads: 1)
     private static let server = HTTPServer.Configuration()
@@ -59,6 +59,25 @@ extension Setting {
     static let requireTokens = Setting(
         flag: nil, variable: "VFL_REQUIRE_TOKENS", kind: .boolean, default: "0", commands: ["run", "ingest"],
         help: "refuse every shard whose keys are not consortium tokens (docs/privacy.md)")
+
+    // MARK: The model registry
+
+    static let registryName = Setting(
+        flag: "name", placeholder: "N", defaultNote: "the model's own name", commands: ["model"],
+        help: "add: the name to register the model under")
+    static let registryVersion = Setting(
+        flag: "version", placeholder: "V", kind: .integer(1...1_000_000_000), defaultNote: "the next for the name",
+        commands: ["model"], help: "add: the version within the name")
+    static let owner = Setting(
+        flag: "owner", placeholder: "O", commands: ["model"], help: "add: who is accountable for the model")
+    static let purpose = Setting(
+        flag: "purpose", placeholder: "TEXT", commands: ["model"], help: "add: what the model is for")
+    static let actor = Setting(
+        flag: "by", variable: "VFL_USER", placeholder: "USER", defaultNote: "USER or LOGNAME",
+        commands: ["model", "run", "ingest"], help: "who makes a registry change (written in its audit trail)")
+    static let expectGeneration = Setting(
+        flag: "expect", placeholder: "GEN", kind: .integer(0...Int.max), commands: ["model"],
+        help: "alias: change only if the alias is at generation GEN (compare-and-set; 0: never set)")
 
     // MARK: The status API
 
@@ -240,6 +259,7 @@ extension Setting {
         spool, database, databasePasswordFile, databaseListen, databaseSynchronousCommit, model, workers, threads,
         lease, maxAttempts, memory,
         requireTokens,
+        registryName, registryVersion, owner, purpose, actor, expectGeneration,
         port, host, maxConnections, maxConnectionsPerClient, headerTimeout, loops, minimumGroup, apiToken,
         apiTokenFile, apiOpen,
         scoresOut, maxRejectShare, decimals, challenger, noReasons, party, keyFile, map, normalize, keyColumn, newKey,

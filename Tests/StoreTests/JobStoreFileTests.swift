@@ -16,6 +16,20 @@ import Testing
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
     }
 
+    /// Processes started together (`vfl run`'s children, a test beside its ingest) each open a database that may be
+    /// brand new: the one entering WAL mode must not fail because another is creating the schema at that moment.
+    @Test func open_manyAtOnceOnAFreshDatabaseAllSucceed() throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        for round in 0..<20 {
+            let fresh = directory + "/fresh-\(round).sqlite"
+            let failures = Failures()
+            DispatchQueue.concurrentPerform(iterations: 8) { index in
+                do { _ = try SQLiteStore(path: fresh, process: "p\(index)") } catch { failures.add("\(error)") }
+            }
+            #expect(failures.all.isEmpty, "round \(round)")
+        }
+    }
+
     @Test func fileState_deletedThenReplacedByANewDatabase() throws {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let store = try SQLiteStore(path: path, process: "old")
@@ -52,4 +66,12 @@ import Testing
         #expect(store.fileState == .current)
         try store.checkFile()
     }
+}
+
+/// Errors collected from concurrent openings.
+private final class Failures: @unchecked Sendable {
+    private let lock = NSLock()
+    private var errors: [String] = []
+    func add(_ error: String) { lock.withLock { errors.append(error) } }
+    var all: [String] { lock.withLock { errors } }
 }

@@ -4,6 +4,7 @@ import Fixtures
 import Foundation
 import Ingest
 import Model
+import Registry
 import Spool
 import Store
 import Testing
@@ -18,6 +19,8 @@ import Testing
         let spool = Spool(root: temp.file("spool"))
         try spool.create()
         let store = try SQLiteStore(path: spool.root + "/vfl.sqlite", process: "test")
+        try ModelRegistrar.makeChampion(
+            RandomModel.json(seed: 1, parties: RandomModel.fourParties, top: [4]), store: store, spool: spool)
         var configuration = IngestConfiguration(spool: spool, maxShardBytes: 2_000, settleSeconds: 0)
         configuration.memoryBound = 512_000_000
         let ingestor = Ingestor(configuration: configuration, store: store, model: model, logger: .disabled)
@@ -46,6 +49,7 @@ import Testing
         let spool = Spool(root: temp.file("spool"))
         try spool.create()
         let store = try SQLiteStore(path: spool.root + "/vfl.sqlite", process: "test")
+        try ModelRegistrar.makeChampion(DerivedFeatureTests.model, store: store, spool: spool)
         let ingestor = Ingestor(
             configuration: IngestConfiguration(spool: spool, settleSeconds: 0), store: store, model: model,
             logger: .disabled)
@@ -66,6 +70,9 @@ import Testing
         let spool = Spool(root: temp.file("spool"))
         try spool.create()
         let place = try StorePlace(backend)
+        try ModelRegistrar.makeChampion(
+            RandomModel.json(seed: 1, parties: RandomModel.fourParties, top: [4]), store: try place.open(),
+            spool: spool)
         let ingestors = try (0..<2).map { i in
             Ingestor(
                 configuration: IngestConfiguration(spool: spool, settleSeconds: 0),
@@ -89,7 +96,9 @@ import Testing
             #expect(try store.job(id)?.state == .queued, "\(id)")
             #expect(try store.job(id)?.held == false)
             let events = try store.events(job: id)
-            #expect(events.map(\.kind) == ["queued"], "\(events.map { "\($0.process) \($0.kind): \($0.detail)" })")
+            #expect(
+                events.map(\.kind) == ["queued", "accepted"],
+                "\(events.map { "\($0.process) \($0.kind): \($0.detail)" })")
             #expect(FileManager.default.fileExists(atPath: spool.batch(id) + "/manifest.json"))
         }
     }

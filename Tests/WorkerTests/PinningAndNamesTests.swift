@@ -19,12 +19,14 @@ extension PipelineTests {
         let staging = try drop("pinned", customers: 300, seed: 31)
         let store = try SQLiteStore(path: spool.root + "/vfl.sqlite", process: "test")
         #expect(try waitUntil(seconds: 20) { try store.job("pinned") != nil })
-        // The job's model file goes away (a rolling upgrade replaced it), and a worker starts with another model.
+        // The job's model file in the registry is damaged (a truncated copy), and a worker starts with another model.
         let otherModel = temp.file("other.json")
         try RandomModel.json(seed: 7, parties: RandomModel.fourParties, top: [4]).write(
             toFile: otherModel, atomically: true, encoding: .utf8)
         let jobModel = temp.file("kept.json")
-        try FileManager.default.moveItem(atPath: modelPath, toPath: jobModel)
+        let registered = spool.modelFile(model.id)
+        try FileManager.default.moveItem(atPath: registered, toPath: jobModel)
+        try "{\"format\": \"vfl-model\"".write(toFile: registered, atomically: true, encoding: .utf8)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CommandLineTests.binary)
         process.arguments = ["worker", "--spool", spool.root, "--model", otherModel]
@@ -36,8 +38,9 @@ extension PipelineTests {
         #expect(try store.job("pinned")?.state == .queued, "never scored with another model")
         let released = try store.events(job: "pinned").first { $0.kind == "released" }?.detail ?? ""
         #expect(released.contains("cannot load the job's model"))
-        // The model is back where the store says it is: the same worker loads it by id and scores the job.
-        try FileManager.default.moveItem(atPath: jobModel, toPath: modelPath)
+        // The model is back in the registry's folder: the same worker loads it by id and scores the job.
+        try FileManager.default.removeItem(atPath: registered)
+        try FileManager.default.moveItem(atPath: jobModel, toPath: registered)
         #expect(
             try waitUntil(seconds: 90) { try store.job("pinned")?.state == .done && spool.hasPublishedScores("pinned") }
         )

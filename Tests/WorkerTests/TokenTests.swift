@@ -3,6 +3,7 @@ import Fixtures
 import Foundation
 import Ingest
 import Model
+import Registry
 import Spool
 import Store
 import Testing
@@ -319,6 +320,7 @@ import Worker
         let store = try SQLiteStore(path: spool.root + "/vfl.sqlite", process: "test")
         var configuration = IngestConfiguration(spool: spool, settleSeconds: 0)
         configuration.requireTokens = requireTokens
+        try ModelRegistrar.makeChampion(modelText, store: store, spool: spool)
         return (Ingestor(configuration: configuration, store: store, model: model, logger: .disabled), store, spool)
     }
 
