@@ -24,7 +24,7 @@ extension BatchScorer {
     func scoreChallengers(
         _ batch: JoinedBatch, companions: [[Result<PartyTable, ScoringError>?]], results: ResultPaths
     ) -> [ChallengerOutcome] {
-        challengers.enumerated().map { c, challenger in
+        let scored = challengers.enumerated().map { c, challenger in
             let paths = results.challenger(challenger.id)
             let log = logger.with("challenger", String(challenger.id.prefix(12)))
             do {
@@ -35,28 +35,41 @@ extension BatchScorer {
                 let outcome = try scorer.scoreJoined(joined, results: paths).outcome
                 return ChallengerOutcome(id: challenger.id, name: challenger.name, scored: outcome.scored, error: nil)
             } catch {
-                return recordChallengerFailure(challenger, batch: batch.manifest.batch, error: error, results: results)
+                return recordChallengerFailure(
+                    id: challenger.id, name: challenger.name, batch: batch.manifest.batch, error: error,
+                    results: results)
             }
+        }
+        return scored + recordUnavailable(batch: batch.manifest.batch, results: results)
+    }
+
+    /// Records each challenger that could not be loaded as failed (``unavailableChallengers``).
+    func recordUnavailable(batch: String, results: ResultPaths) -> [ChallengerOutcome] {
+        unavailableChallengers.map { missing in
+            recordChallengerFailure(
+                id: missing.id, name: missing.name, batch: batch,
+                error: ScoringError(.modelUnavailable, missing.reason),
+                results: results)
         }
     }
 
-    /// Records that `challenger` did not score the batch: its `error.json` (batch, model, error, code) in its
-    /// folder, and a log line (the error's message names files, lines and columns, never a value).
+    /// Records that the challenger with model id `id` did not score the batch: its `error.json` (batch, model, error,
+    /// code) in its folder, and a log line (the error's message names files, lines and columns, never a value).
     ///
     /// - Returns: Its outcome, with the error.
     func recordChallengerFailure(
-        _ challenger: SplitModel, batch: String, error: any Error, results: ResultPaths
+        id: String, name: String, batch: String, error: any Error, results: ResultPaths
     )
         -> ChallengerOutcome
     {
-        let log = logger.with("challenger", String(challenger.id.prefix(12)))
+        let log = logger.with("challenger", String(id.prefix(12)))
         let scoring = error as? ScoringError
         let message = scoring?.message ?? "\(error)"
         var members: [(String, JSONValue)] = [
-            ("batch", .string(batch)), ("model", .string(challenger.id)), ("error", .string(message)),
+            ("batch", .string(batch)), ("model", .string(id)), ("error", .string(message)),
         ]
         if let code = scoring?.code { members.append(("code", .string(code.rawValue))) }
-        let path = results.challengerError(challenger.id)
+        let path = results.challengerError(id)
         do {
             try FileIO.makeDirectories(FileIO.directory(of: path))
             try FileIO.writeAtomically(path, Array((JSONValue.object(members).text + "\n").utf8))
@@ -64,7 +77,7 @@ extension BatchScorer {
             log.info("cannot write the challenger's error.json", metadata: [("error", "\(error)")])
         }
         log.info("challenger failed; the champion's results stand", metadata: [("error", message)])
-        return ChallengerOutcome(id: challenger.id, name: challenger.name, scored: 0, error: message)
+        return ChallengerOutcome(id: id, name: name, scored: 0, error: message)
     }
 
     /// The batch as challenger `c` sees it: its tables, the join restricted to its parties, the shards it ignores.

@@ -114,6 +114,24 @@ public struct ChallengerOutcome: Sendable {
     public var error: String?
 }
 
+/// A challenger of a job whose model this process cannot load (its file missing, or not hashing to its id): it is
+/// recorded as failed, like one that cannot score the batch, and the champion's results stand.
+public struct UnavailableChallenger: Sendable, Equatable {
+    /// The challenger's model id.
+    public var id: String
+    /// Its registry name, if known.
+    public var name: String
+    /// Why it cannot be had (names the model id, never a value).
+    public var reason: String
+
+    /// Creates a record.
+    public init(id: String, name: String, reason: String) {
+        self.id = id
+        self.name = name
+        self.reason = reason
+    }
+}
+
 /// Scores one batch folder (shards + manifest) into `scores.csv`, `rejects.csv` and `summary.json`.
 ///
 /// The same code serves `vfl score` and the workers. Shards are read in parallel, joined by key (a sort per party and a
@@ -125,6 +143,8 @@ public struct BatchScorer: Sendable {
     public let model: SplitModel
     /// The challengers scored beside the champion in the same pass (shadow scoring), each id once.
     public let challengers: [SplitModel]
+    /// The job's challengers that could not be loaded: recorded as failed after the others.
+    public let unavailableChallengers: [UnavailableChallenger]
     /// The run's settings.
     public let options: ScoringOptions
     /// Where progress is logged (never keys or values).
@@ -137,13 +157,15 @@ public struct BatchScorer: Sendable {
     ///   - challengers: Models scored in the same pass over the shards into `challengers/<model-id>/` beside the
     ///     champion's results and compared with it in `comparison.json` (``ResultPaths``); a challenger's failure is
     ///     recorded there and never fails the champion. A challenger given twice is scored once.
+    ///   - unavailable: Challengers of the job that could not be loaded, each recorded as failed.
     public init(
-        model: SplitModel, challengers: [SplitModel] = [], options: ScoringOptions = ScoringOptions(),
-        logger: Logger = .disabled
+        model: SplitModel, challengers: [SplitModel] = [], unavailable: [UnavailableChallenger] = [],
+        options: ScoringOptions = ScoringOptions(), logger: Logger = .disabled
     ) {
         self.model = model
         var seen: Set<String> = []
         self.challengers = challengers.filter { seen.insert($0.id).inserted }
+        self.unavailableChallengers = unavailable.filter { seen.insert($0.id).inserted }
         self.options = options
         self.logger = logger
     }
@@ -257,7 +279,9 @@ public struct BatchScorer: Sendable {
         lap("join")
         let batch = JoinedBatch(
             manifest: manifest, scheme: scheme, tables: tables, join: join, timings: timings, started: started)
-        if challengers.isEmpty { return try scoreJoined(batch, results: results).outcome }
+        if challengers.isEmpty && unavailableChallengers.isEmpty {
+            return try scoreJoined(batch, results: results).outcome
+        }
         // The champion first: its failure is the batch's (nothing of the challengers is published then); its files
         // are published last, after the challengers' and the comparison, scores.csv the very last.
         let champion = try scoreJoined(batch, results: results, publishing: false)

@@ -29,6 +29,8 @@ public struct ScoringError: Error, Sendable, CustomStringConvertible {
         public static let keys = Code(rawValue: "keys")
         /// A file could not be read or written.
         public static let io = Code(rawValue: "io")
+        /// A model of the job (a challenger) cannot be loaded here: its registry file is missing or damaged.
+        public static let modelUnavailable = Code(rawValue: "model_unavailable")
     }
 
     /// The kind of failure.

@@ -139,7 +139,8 @@ public enum StagedScoring {
         options.maxRejectShare = 1
         try FileIO.makeDirectories(folder + "/out")
         _ = try BatchScorer(
-            model: scorer.model, challengers: scorer.challengers, options: options, logger: scorer.logger
+            model: scorer.model, challengers: scorer.challengers, unavailable: scorer.unavailableChallengers,
+            options: options, logger: scorer.logger
         )
         .score(
             batchDirectory: folder, manifest: Manifest(batch: manifest.batch, parties: manifest.parties),
@@ -286,7 +287,7 @@ public enum StagedScoring {
     static func mergeChallengers(
         _ scorer: BatchScorer, buckets: [ResultPaths], into results: ResultPaths, batch: String
     ) throws -> [ChallengerOutcome] {
-        let outcomes = scorer.challengers.map { challenger -> ChallengerOutcome in
+        let scored = scorer.challengers.map { challenger -> ChallengerOutcome in
             do {
                 if let failed = buckets.first(where: { FileIO.exists($0.challengerError(challenger.id)) }) {
                     let error = try JSONValue(
@@ -301,9 +302,11 @@ public enum StagedScoring {
                     maxRejectShare: scorer.options.maxRejectShare)
                 return ChallengerOutcome(id: challenger.id, name: challenger.name, scored: outcome.scored, error: nil)
             } catch {
-                return scorer.recordChallengerFailure(challenger, batch: batch, error: error, results: results)
+                return scorer.recordChallengerFailure(
+                    id: challenger.id, name: challenger.name, batch: batch, error: error, results: results)
             }
         }
+        let outcomes = scored + scorer.recordUnavailable(batch: batch, results: results)
         if !outcomes.isEmpty {
             try scorer.writeComparison(
                 batch: batch, championScores: results.scores, outcomes: outcomes, results: results)
