@@ -101,10 +101,13 @@ extension PipelineTests {
             toFile: other, atomically: true, encoding: .utf8)
         #expect(try vfl(["model", "add", other, "--name", "next"]).status == 0)
         #expect(try vfl(["model", "alias", "set", "champion", "next@1"]).status == 0)
+        // This ingest has done its startup once it accepts a batch: by then it must have left the alias alone.
         let ingest = try start("ingest")
-        usleep(1_500_000)
+        try drop("after-restart", customers: 20, seed: 45)
+        #expect(try waitUntil(seconds: 20) { try store.job("after-restart") != nil })
         ingest.terminate()
         ingest.waitUntilExit()
         #expect(try store.alias("champion")?.modelID == (try SplitModel.load(path: other)).id)
+        #expect(try store.job("after-restart")?.modelID == (try SplitModel.load(path: other)).id)
     }
 }
