@@ -18,11 +18,14 @@ extension BatchScorer {
     /// Scores every challenger of a joined batch into its folder under `results.challengers`, publishing each
     /// challenger's files there as it finishes.
     ///
-    /// - Parameter companions: For each of the batch's tables (by party) per challenger its table, its failure, or
-    ///   `nil` when it does not know the party (``loadTables(_:)``).
+    /// - Parameters:
+    ///   - companions: For each of the batch's tables (by party) per challenger its table, its failure, or `nil`
+    ///     when it does not know the party (``loadTables(_:)``).
+    ///   - recording: As ``scoreJoined(_:results:publishing:recording:)``'s.
     /// - Returns: What became of each challenger, in order. Never throws: a failure is the challenger's.
     func scoreChallengers(
-        _ batch: JoinedBatch, companions: [[Result<PartyTable, ScoringError>?]], results: ResultPaths
+        _ batch: JoinedBatch, companions: [[Result<PartyTable, ScoringError>?]], results: ResultPaths,
+        recording: Int?
     ) -> [ChallengerOutcome] {
         let scored = challengers.enumerated().map { c, challenger in
             let paths = results.challenger(challenger.id)
@@ -32,8 +35,10 @@ extension BatchScorer {
                 unlink(results.challengerError(challenger.id))
                 let joined = try challengerBatch(batch, challenger: c, companions: companions)
                 let scorer = BatchScorer(model: challenger, options: options, logger: log)
-                let outcome = try scorer.scoreJoined(joined, results: paths).outcome
-                return ChallengerOutcome(id: challenger.id, name: challenger.name, scored: outcome.scored, error: nil)
+                let scored = try scorer.scoreJoined(joined, results: paths, recording: recording)
+                return ChallengerOutcome(
+                    id: challenger.id, name: challenger.name, scored: scored.outcome.scored, error: nil,
+                    written: scored.written)
             } catch {
                 return recordChallengerFailure(
                     id: challenger.id, name: challenger.name, batch: batch.manifest.batch, error: error,
@@ -112,8 +117,28 @@ extension BatchScorer {
         return joined
     }
 
-    /// Writes `comparison.json` atomically: each challenger against the champion's scores (still under their
-    /// temporary name).
+    /// Writes `comparison.json` atomically from the scores as written, kept in memory: each challenger against the
+    /// champion (the same document ``StagedScoring`` makes from the files of a split job).
+    ///
+    /// - Throws: ``ScoringError`` of code `io` when it cannot be written.
+    func writeComparison(
+        batch: String, champion: WrittenScores, outcomes: [ChallengerOutcome], results: ResultPaths
+    ) throws {
+        let entries = outcomes.map { outcome in
+            var entry = ScoreComparison.Entry(id: outcome.id, name: outcome.name, scores: nil, error: outcome.error)
+            if outcome.error == nil, let written = outcome.written {
+                entry.measured = WrittenScores.pairs(champion: champion, challenger: written)
+            }
+            return entry
+        }
+        try writeComparison(
+            document: ScoreComparison.document(
+                batch: batch, champion: (model.id, model.name), championScores: "", challengers: entries),
+            results: results)
+    }
+
+    /// Writes `comparison.json` atomically from the published files (a split job's merge): each challenger against
+    /// the champion's scores.
     ///
     /// - Throws: ``ScoringError`` of code `io` when it cannot be written.
     func writeComparison(
@@ -124,8 +149,13 @@ extension BatchScorer {
                 id: outcome.id, name: outcome.name,
                 scores: outcome.error == nil ? results.challenger(outcome.id).scores : nil, error: outcome.error)
         }
-        let document = ScoreComparison.document(
-            batch: batch, champion: (model.id, model.name), championScores: championScores, challengers: entries)
+        try writeComparison(
+            document: ScoreComparison.document(
+                batch: batch, champion: (model.id, model.name), championScores: championScores, challengers: entries),
+            results: results)
+    }
+
+    private func writeComparison(document: JSONValue, results: ResultPaths) throws {
         do { try FileIO.writeAtomically(results.comparison, Array((document.text + "\n").utf8)) } catch {
             throw ScoringError(.io, "cannot write \(results.comparison): \(error)")
         }

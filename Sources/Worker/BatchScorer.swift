@@ -112,6 +112,8 @@ public struct ChallengerOutcome: Sendable {
     public var scored: Int
     /// Why it did not score the batch, or `nil` when it did.
     public var error: String?
+    /// What it wrote, for `comparison.json` (a whole batch only).
+    var written: WrittenScores? = nil
 }
 
 /// A challenger of a job whose model this process cannot load (its file missing, or not hashing to its id): it is
@@ -284,11 +286,12 @@ public struct BatchScorer: Sendable {
         }
         // The champion first: its failure is the batch's (nothing of the challengers is published then); its files
         // are published last, after the challengers' and the comparison, scores.csv the very last.
-        let champion = try scoreJoined(batch, results: results, publishing: false)
-        let outcomes = scoreChallengers(batch, companions: companions, results: results)
-        if !lineMaps {
-            try writeComparison(
-                batch: manifest.batch, championScores: champion.moves.last!.0, outcomes: outcomes, results: results)
+        // A whole batch's comparison is made from the scores as written, kept in memory (a bucket's is the merge's).
+        let recording = lineMaps ? nil : join.count
+        let champion = try scoreJoined(batch, results: results, publishing: false, recording: recording)
+        let outcomes = scoreChallengers(batch, companions: companions, results: results, recording: recording)
+        if let written = champion.written {
+            try writeComparison(batch: manifest.batch, champion: written, outcomes: outcomes, results: results)
         }
         try publish(champion.moves)
         var outcome = champion.outcome
@@ -312,14 +315,17 @@ public struct BatchScorer: Sendable {
 
     /// Scores a joined batch with the scorer's model into `results`: the rejects, the scores in blocks, the summary.
     ///
-    /// - Parameter publishing: Whether to rename the files into place; without, the caller publishes `moves` (in
-    ///   order, `scores.csv` last). When too many rows are rejected, `rejects.csv` and `summary.json` are published
-    ///   at once either way.
+    /// - Parameters:
+    ///   - publishing: Whether to rename the files into place; without, the caller publishes `moves` (in order,
+    ///     `scores.csv` last). When too many rows are rejected, `rejects.csv` and `summary.json` are published at once
+    ///     either way.
+    ///   - recording: The customers of the champion's join, to keep what `scores.csv` holds by their index there
+    ///     (``WrittenScores``); `nil` keeps nothing.
     /// - Throws: ``ScoringError``, of code `tooManyRejects` when the share is exceeded.
     func scoreJoined(
-        _ batch: JoinedBatch, results: ResultPaths, publishing: Bool = true
+        _ batch: JoinedBatch, results: ResultPaths, publishing: Bool = true, recording: Int? = nil
     ) throws -> (
-        outcome: BatchOutcome, moves: [(String, String)]
+        outcome: BatchOutcome, moves: [(String, String)], written: WrittenScores?
     ) {
         let manifest = batch.manifest
         let scheme = batch.scheme
@@ -387,8 +393,9 @@ public struct BatchScorer: Sendable {
         // Scoring only adds rejects: a share already too high fails without scoring.
         if rejects.share > options.maxRejectShare { try failForRejects() }
 
+        let written = recording.map { WrittenScores(count: $0) }
         let (histogram, overflows) = try writeScores(
-            path: temporaryScores, join: join, rejected: rejects.indices, tables: tableOfParty)
+            path: temporaryScores, join: join, rejected: rejects.indices, tables: tableOfParty, record: written)
         lap("score")
         if !overflows.isEmpty {
             // Each overflowing customer is rejected on the row of the party blamed, like a bad value.
@@ -427,7 +434,7 @@ public struct BatchScorer: Sendable {
         let outcome = BatchOutcome(
             customers: join.count, scored: join.count - rejects.indices.count, rejectedRows: rejects.rows,
             summary: summary)
-        return (outcome, moves)
+        return (outcome, moves, written)
     }
 
     // MARK: - Rejects
@@ -650,7 +657,7 @@ public struct BatchScorer: Sendable {
     /// Scores the customers that were not rejected in blocks of join indices, in parallel waves, writing rows in key
     /// order; returns the histogram and, in key order, the customers whose evaluation overflowed (not written).
     private func writeScores(
-        path: String, join: Join, rejected: [Int32], tables: [PartyTable?]
+        path: String, join: Join, rejected: [Int32], tables: [PartyTable?], record: WrittenScores?
     ) throws -> (histogram: [Int: Int], overflows: [Overflow]) {
         let writer = try BufferedFileWriter(path: path)
         var header = model.key + ",score,parties"
@@ -668,6 +675,7 @@ public struct BatchScorer: Sendable {
         let evaluators = Evaluators((0..<threads).map { _ in NetworkEvaluator(model: model, capacity: blockRows) })
         let inputs: [PartyInput] = model.parties.indices.map { tables[$0]?.input ?? .absent }
         let codeCells = evaluators.all[0].reasonCodes.map { ScoreText.cell($0) }
+        record?.codes = codeCells
         let partyNames = model.parties.map { Array($0.name.utf8) }
         let wave = threads * 8
         var histogram: [Int: Int] = [:]
@@ -709,7 +717,7 @@ public struct BatchScorer: Sendable {
                         customers: customers[...], join: join, tables: tables, inputs: inputs,
                         evaluator: evaluator, model: model, reasons: reasons, codeCells: codeCells,
                         partyNames: partyNames, decimals: decimals, histogram: &local,
-                        overflows: &outputs.overflows[b])
+                        overflows: &outputs.overflows[b], record: record)
                 }
                 histograms.withLock { total in for (k, v) in local { total[k, default: 0] += v } }
             }
@@ -736,7 +744,7 @@ public struct BatchScorer: Sendable {
     private static func scoreBlock(
         customers: ArraySlice<Int32>, join: Join, tables: [PartyTable?], inputs: [PartyInput],
         evaluator: NetworkEvaluator, model: SplitModel, reasons: Bool, codeCells: [[UInt8]], partyNames: [[UInt8]],
-        decimals: Int, histogram: inout [Int: Int], overflows: inout [Overflow]
+        decimals: Int, histogram: inout [Int: Int], overflows: inout [Overflow], record: WrittenScores?
     ) -> [UInt8] {
         let partyCount = model.parties.count
         let rows = customers.count
@@ -774,10 +782,16 @@ public struct BatchScorer: Sendable {
             let keyTable = tables[keyParty]!
             keyTable.withKey(at: Int(join.positions[first + keyParty])) { out.appendCell($0) }
             out.append(UInt8(ascii: ","))
+            let scoreStart = out.count
             if decimals == 2 {
                 out.appendTwoDecimals(score)
             } else {
                 out.append(Array(String(format: "%.\(decimals)f", score).utf8))
+            }
+            if let record {
+                let text = UnsafeBufferPointer(start: out.base + scoreStart, count: out.count - scoreStart)
+                let slot = reasons ? evaluator.reasons(row: i)[0] : -1
+                record.record(join.origin.map { Int($0[customer]) } ?? customer, text: text, reason: slot)
             }
             // Finite, but a linear output may be huge: its bin is clamped (an Int conversion would trap).
             histogram[Int(max(-1e17, min(1e17, (score / 10).rounded(.down)))) * 10, default: 0] += 1

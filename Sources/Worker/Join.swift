@@ -9,6 +9,9 @@ struct Join: Sendable {
     let known: [Int]
     /// How many customers are known to 0, 1, ... parties.
     let partiesPerCustomer: [Int]
+    /// For a join projected from another (``projected(onto:)``): each customer's index in that join; `nil` when the
+    /// indices are that join's own.
+    let origin: [Int32]?
 
     /// Merges the parties' sorted keys (``PartyTable/sortKeys()`` must have run).
     init(tables: [PartyTable], partyCount: Int) {
@@ -56,13 +59,15 @@ struct Join: Sendable {
         self.positions = positions
         self.known = known
         self.partiesPerCustomer = perCustomer
+        self.origin = nil
     }
 
-    private init(count: Int, positions: [Int32], known: [Int], partiesPerCustomer: [Int]) {
+    private init(count: Int, positions: [Int32], known: [Int], partiesPerCustomer: [Int], origin: [Int32]?) {
         self.count = count
         self.positions = positions
         self.known = known
         self.partiesPerCustomer = partiesPerCustomer
+        self.origin = origin
     }
 
     /// The customers as another model with other parties sees them (a challenger's): `parties[q]` is this join's
@@ -78,6 +83,7 @@ struct Join: Sendable {
         var perCustomer = [Int](repeating: 0, count: width + 1)
         var count = 0
         var current = [Int32](repeating: -1, count: width)
+        var origin: [Int32] = []
         for c in 0..<self.count {
             var present = 0
             for q in 0..<width {
@@ -91,9 +97,11 @@ struct Join: Sendable {
             }
             guard present > 0 else { continue }
             positions.append(contentsOf: current)
+            origin.append(self.origin?[c] ?? Int32(c))
             perCustomer[present] += 1
             count += 1
         }
-        return Join(count: count, positions: positions, known: known, partiesPerCustomer: perCustomer)
+        return Join(
+            count: count, positions: positions, known: known, partiesPerCustomer: perCustomer, origin: origin)
     }
 }

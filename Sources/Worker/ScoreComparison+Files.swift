@@ -100,6 +100,8 @@ extension ScoreComparison {
         public var scores: String?
         /// Why it did not, when it did not.
         public var error: String?
+        /// Its pairs and counts when already known (a whole batch's, kept while scoring): the files are not read.
+        var measured: (pairs: [ScorePair], counts: Counts)? = nil
 
         /// Creates an entry.
         public init(id: String, name: String, scores: String?, error: String?) {
@@ -120,7 +122,10 @@ extension ScoreComparison {
         var entries: [JSONValue] = []
         for entry in challengers {
             var members: [(String, JSONValue)] = [("model", ["id": .string(entry.id), "name": .string(entry.name)])]
-            if let scores = entry.scores {
+            if let measured = entry.measured {
+                members.append(("status", "done"))
+                members += json(pairs: measured.pairs, counts: measured.counts, options: options).object ?? []
+            } else if let scores = entry.scores {
                 do {
                     let (pairs, counts) = try pairs(championScores: championScores, challengerScores: scores)
                     members.append(("status", "done"))

@@ -241,6 +241,28 @@ import Worker
         }
     }
 
+    /// A whole batch's comparison is made from the scores kept while scoring: it must be the document the files
+    /// give (what a split job's merge reads), whatever the decimals and reasons.
+    @Test(arguments: [(2, true), (4, true), (2, false)])
+    func score_comparisonInMemoryEqualsTheOneReadFromTheFiles(decimals: Int, reasons: Bool) throws {
+        let batch = try TestBatch.write(directory: temp.file("b"), model: champion, customers: 2200, seed: 9)
+        try damage(batch, party: "credit_card", column: "note", with: "y")
+        let challengers = [try Self.perturbed(0.8), try Self.twoParties(), try Self.readingNote()]
+        let paths = try folder("memory")
+        var options = ScoringOptions(threads: 2, blockRows: 500)
+        options.decimals = decimals
+        options.reasons = reasons
+        let outcome = try BatchScorer(model: champion, challengers: challengers, options: options)
+            .score(batchDirectory: batch.directory, results: paths)
+        #expect(outcome.challengers.allSatisfy { $0.error == nil })
+        let fromFiles = ScoreComparison.document(
+            batch: "test-batch", champion: (champion.id, champion.name), championScores: paths.scores,
+            challengers: challengers.map {
+                ScoreComparison.Entry(id: $0.id, name: $0.name, scores: paths.challenger($0.id).scores, error: nil)
+            })
+        #expect(try bytes(paths.comparison) == Data((fromFiles.text + "\n").utf8))
+    }
+
     @Test func scoreSplit_mergesEveryModelByteIdenticalToOneTask() throws {
         let batch = try TestBatch.write(directory: temp.file("b"), model: champion, customers: 5000, seed: 5)
         try damage(batch, party: "auto_loans", column: "auto_loans_f2", with: "abc")
