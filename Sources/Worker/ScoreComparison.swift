@@ -67,24 +67,18 @@ public enum ScoreComparison {
 
     /// The 1-based ranks of `values`, ties given the average of the ranks they span.
     public static func averageRanks(_ values: [Double]) -> [Double] {
-        // Sorted as (order-preserving bits, index) pairs: a contiguous sort of plain values, without lookups through
-        // the array for every comparison (the order among ties does not change their average rank).
-        struct Entry {
-            var key: UInt64
-            var index: Int
-        }
-        var entries = values.enumerated().map { i, v in
-            let bits = (v == 0 ? 0 : v).bitPattern  // -0 ranks with 0
-            return Entry(key: bits >> 63 == 0 ? bits | (1 << 63) : ~bits, index: i)
-        }
-        entries.sort { $0.key < $1.key }
+        // The values' order-preserving keys radix-sorted with their indices (the order among ties does not change
+        // their average rank).
+        var keys = values.map(RadixSort.key)
+        var indices = (0..<values.count).map { Int32($0) }
+        RadixSort.sort(&keys, carrying: &indices)
         var ranks = [Double](repeating: 0, count: values.count)
         var i = 0
-        while i < entries.count {
+        while i < keys.count {
             var j = i
-            while j + 1 < entries.count && entries[j + 1].key == entries[i].key { j += 1 }
+            while j + 1 < keys.count && keys[j + 1] == keys[i] { j += 1 }
             let rank = Double(i + j) / 2 + 1
-            for k in i...j { ranks[entries[k].index] = rank }
+            for k in i...j { ranks[Int(indices[k])] = rank }
             i = j + 1
         }
         return ranks
@@ -199,7 +193,7 @@ public enum ScoreComparison {
         }
         let sorted = Sorted()
         DispatchQueue.concurrentPerform(iterations: 3) { k in
-            sorted.results[k] = k == 0 ? shift.sorted() : averageRanks(k == 1 ? champion : challenger)
+            sorted.results[k] = k == 0 ? RadixSort.sorted(shift) : averageRanks(k == 1 ? champion : challenger)
         }
         let sortedShift = sorted.results[0]
         var shiftMembers: [(String, JSONValue)] = [
