@@ -445,6 +445,19 @@ public enum RegistrySQL {
             throw StoreError(
                 .inUse, "\(model.label) is the model of \(live) queued or running job(s); remove it once they end")
         }
+        // A challenger is in use too: the job would record it as failed instead of scoring it.
+        let challenging =
+            try db.select(
+                """
+                SELECT COUNT(*) AS n FROM jobs WHERE state IN ('queued', 'running') AND challengers IS NOT NULL
+                AND ',' || challengers || ',' LIKE ?
+                """, [.text("%," + id + ",%")]
+            ).first?["n"].int ?? 0
+        guard challenging == 0 else {
+            throw StoreError(
+                .inUse,
+                "\(model.label) is a challenger of \(challenging) queued or running job(s); remove it once they end")
+        }
         _ = try db.select("UPDATE models SET removed_us = \(db.nowMicroseconds) WHERE id = ?", [.text(id)])
         try event(db, process: process, actor: actor, kind: "removed", modelID: id)
     }

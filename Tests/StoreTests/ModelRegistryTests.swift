@@ -112,6 +112,28 @@ import Testing
     }
 
     @Test(arguments: Backend.allCases)
+    func removeModel_isRefusedWhileALiveJobHasItAsChallenger(_ backend: Backend) throws {
+        let store = try StorePlace(backend).open()
+        try register(store, Self.a)
+        try register(store, Self.b)
+        let other = String(repeating: "c", count: 64)
+        try register(store, other)
+        try store.createJob(
+            id: "shadowed", parties: ["p"],
+            model: JobModel(id: Self.a, name: "credit", challengers: [other, Self.b]), modelPath: nil, shards: nil,
+            held: false, tasks: [TaskSpec(stage: 0, part: 0)])
+        for challenger in [Self.b, other] {
+            #expect { try store.removeModel(challenger, actor: "ana") } throws: {
+                ($0 as? StoreError)?.code == .inUse && "\($0)".contains("challenger of 1")
+            }
+        }
+        let task = try #require(try store.claimTask(owner: "w", leaseSeconds: 60, maxAttempts: 3))
+        #expect(try store.completeTask(task, customers: 1, scored: 1, rejectedRows: 0, resultPath: "/r"))
+        try store.removeModel(Self.b, actor: "ana")
+        #expect(try store.registeredModel(id: Self.b)?.removedAt != nil)
+    }
+
+    @Test(arguments: Backend.allCases)
     func createJob_keepsTheModelsProvenanceAndChallengers(_ backend: Backend) throws {
         let store = try StorePlace(backend).open()
         try register(store, Self.a)
