@@ -9,10 +9,11 @@ import Spool
 import Store
 import Synchronization
 import Testing
+import Worker
 
 /// A batch is pinned while it is checked and recorded afterwards: an alias change in between must not leave a job
-/// recorded after the change with the alias's previous model (found by scripts/bench-rollout's check of every job
-/// against the champion of its record).
+/// recorded after the change with the alias's previous model (scripts/bench-rollout checks every job against the
+/// champion of its record).
 @Suite struct PinUnderAliasChangeTests {
     let temp = TemporaryDirectory()
     static let textA = RandomModel.json(seed: 1, parties: RandomModel.fourParties, top: [4])
