@@ -375,6 +375,11 @@ public final class Ingestor: @unchecked Sendable {
             // The model was removed between its resolution and the record: resolved again at the next scan.
             logger.info("batch's model removed meanwhile; resolved again", metadata: [("job.id", name)])
             return .notReady
+        } catch let error as StoreError where error.code == .staleGeneration {
+            // The alias (`champion`) moved while the batch was checked: pinned again, and checked against the alias's
+            // new model, at the next scan (soon: reported as settling).
+            logger.info("the batch's alias moved meanwhile; pinned again", metadata: [("job.id", name)])
+            return .settling
         } catch let error as StoreError where error.code == .constraint {
             // Another ingest sharing the spool recorded it first: that one moves it (the next scan sees it held).
             logger.info("batch recorded by another ingest", metadata: [("job.id", name)])

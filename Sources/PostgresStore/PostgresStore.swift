@@ -150,7 +150,7 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
             // Shared with other job records, exclusive with registry writes: a model is never removed between the
             // check and the record.
             try lockRegistry(db, exclusive: false)
-            try RegistrySQL.checkPinnable(db, model.id)
+            try RegistrySQL.checkPinnable(db, model)
             try insertJob(
                 db, id: id, parties: parties, model: model, modelPath: modelPath, shards: shards, held: held,
                 tasks: tasks)

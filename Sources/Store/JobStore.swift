@@ -247,7 +247,7 @@ public protocol JobQueue: AnyObject, Sendable {
     ///   - held: Record the job held: no task is claimed until ``releaseHeldJob(_:)`` (ingest records the job before
     ///     it moves the batch, then releases it).
     /// - Throws: ``StoreError`` of code `constraint` when the id exists, `notFound` when the model was removed from
-    ///   the registry.
+    ///   the registry, `staleGeneration` when `model.alias` no longer points to `model.id` (resolve it again).
     func createJob(
         id: String, parties: [String], model: JobModel, modelPath: String?, shards: String?, held: Bool,
         tasks: [TaskSpec]) throws

@@ -462,14 +462,21 @@ public enum RegistrySQL {
         try event(db, process: process, actor: actor, kind: "removed", modelID: id)
     }
 
-    /// Refuses to record a job pinned to a removed model (in the job's own transaction).
+    /// Refuses to record a job pinned to a removed model, or through an alias that has moved since the pin was
+    /// resolved (in the job's own transaction, serialized with alias changes: a job recorded after an alias change
+    /// is pinned to the alias's new model, never to the one it pointed to while the batch was being checked).
     ///
-    /// - Throws: ``StoreError`` of code `notFound`.
-    public static func checkPinnable(_ db: some SQLSelecting, _ id: String) throws {
+    /// - Throws: ``StoreError`` of code `notFound` (removed) or `staleGeneration` (the alias moved: resolve again).
+    public static func checkPinnable(_ db: some SQLSelecting, _ model: JobModel) throws {
         let removed = try db.select(
-            "SELECT 1 FROM models WHERE id = ? AND version IS NOT NULL AND removed_us IS NOT NULL", [.text(id)])
+            "SELECT 1 FROM models WHERE id = ? AND version IS NOT NULL AND removed_us IS NOT NULL", [.text(model.id)])
         guard removed.isEmpty else {
-            throw StoreError(.notFound, "model \(id.prefix(12)) was removed from the registry")
+            throw StoreError(.notFound, "model \(model.id.prefix(12)) was removed from the registry")
+        }
+        guard let alias = model.alias else { return }
+        let current = try db.select("SELECT model_id FROM aliases WHERE name = ?", [.text(alias)]).first
+        guard current?["model_id"].string == model.id else {
+            throw StoreError(.staleGeneration, "the alias \(alias) moved while the batch was being checked")
         }
     }
 }

@@ -74,7 +74,7 @@ public final class SQLiteStore: JobStore, @unchecked Sendable {
     ) throws {
         try sync { db in
             try db.withImmediateTransaction {
-                try RegistrySQL.checkPinnable(db, model.id)
+                try RegistrySQL.checkPinnable(db, model)
                 try insertJob(
                     db, id: id, parties: parties, model: model, modelPath: modelPath, shards: shards, held: held,
                     tasks: tasks)

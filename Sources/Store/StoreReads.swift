@@ -6,14 +6,18 @@ public protocol SQLSelecting {
     /// Runs `sql` with `arguments` bound to its `?` placeholders, in order.
     func select(_ sql: String, _ arguments: [SQLValue]) throws -> [Row]
 
-    /// The database's clock in microseconds since the epoch, as an SQL expression.
+    /// The store's clock in microseconds since the epoch, as an SQL expression: the clock the backend stamps job
+    /// events with, so that registry events and job events order on one time line.
     var nowMicroseconds: String { get }
 }
 
 extension Connection: SQLSelecting {
     func select(_ sql: String, _ arguments: [SQLValue]) throws -> [Row] { try query(sql, arguments) }
 
-    var nowMicroseconds: String { "CAST((julianday('now') - 2440587.5) * 86400000000.0 AS INTEGER)" }
+    /// The process's clock, as job events are stamped (``Timestamp/now()``, read in the caller's transaction), an
+    /// integer literal: SQLite's `julianday('now')` keeps only milliseconds, so a registry event and a job event in
+    /// the same millisecond would not tell their order.
+    var nowMicroseconds: String { "\(Timestamp.now().microseconds)" }
 }
 
 /// The reads both job stores answer with the same SQL over the same columns: one place for each, whichever the

@@ -109,17 +109,24 @@ public final class WorkerService: @unchecked Sendable {
                 explanation: explanation(job.id, job.error ?? "failed", nil), keeping: [], from: nil, replacing: false)
         }
         // Work folders: a live claim's private folder stays, and a split job's staged folder while the job runs. The
-        // order matters: list first, then the live claims, then the done jobs' folders, so that a claim completing
-        // meanwhile is seen in one of the two. Under the publish lock, so that a failure's explanation being staged
-        // (its task already ended) is never taken for abandoned.
+        // order matters: list first, then the live claims, then the jobs' states, then the done jobs' folders, so
+        // that a claim completing meanwhile is seen live, or its job not yet ended, or its folder recorded (a state
+        // read after the recorded folders would see a job done meanwhile as ended and its folder as abandoned, and
+        // remove the results its worker is about to publish). Under the publish lock, so that a failure's
+        // explanation being staged (its task already ended) is never taken for abandoned.
         try spool.withPublishLock {
             let entries = (try? Spool.list(spool.work)) ?? []
             let live = try store.runningOwners()
+            var states: [String: JobState?] = [:]
+            for entry in entries {
+                guard let job = Spool.jobOfWorkEntry(entry), !states.keys.contains(job) else { continue }
+                states[job] = try store.job(job)?.state
+            }
             let recorded = Set(try store.doneResultPaths().map { name($0.path) })
             for entry in entries {
                 guard let job = Spool.jobOfWorkEntry(entry) else { continue }
                 let path = spool.work + "/" + entry
-                let state = try store.job(job)?.state
+                let state = states[job] ?? nil
                 let ended = state == nil || state == .done || state == .failed || state == .rejected
                 if let at = entry.firstIndex(of: "@") {
                     // `<job>@<owner>` or `<job>@<owner>.error` (owners hold the host name, which may hold dots).
