@@ -254,6 +254,55 @@ enum Dashboard {
           }
         }
 
+        // A job's champion against each challenger (GET /jobs/{id}/comparison): scalars, the score shift's
+        // quantiles as a strip, the swaps at each cutoff; what the API withholds is shown as withheld.
+        function comparisonView(box, c) {
+          const m = c.minimum_group;
+          box.append(el("h3", {}, "Champion and challengers"));
+          for (const entry of c.challengers || []) {
+            const model = entry.model || {};
+            box.append(el("h4", {}, (model.name || "challenger") + " · " + String(model.id || "").slice(0, 12)));
+            if (entry.status !== "done") { box.append(el("div", { class: "error" }, "failed: " + (entry.error || "unknown")), el("div", {})); continue; }
+            const kv = el("div", { class: "kv" });
+            const add = (k, v, cls) => { kv.append(el("div", {}, k)); kv.append(el("div", cls ? { class: cls } : {}, v)); };
+            const n = entry.customers || {};
+            add("customers", `${fmt(n.both)} scored by both · ${fmt(n.only_champion)} by the champion only · ${fmt(n.only_challenger)} by the challenger only`);
+            if (entry.withheld) { add("comparison", "withheld: " + entry.withheld, "withheld"); box.append(kv); continue; }
+            const num = (v, d) => v === null || v === undefined ? "withheld" : Number(v).toFixed(d);
+            add("Spearman", num(entry.spearman, 4));
+            add("PSI", num((entry.psi || {}).value, 4));
+            add("first reason agrees", entry.first_reason_agreement === null ? "withheld" : (100 * entry.first_reason_agreement).toFixed(1) + "%");
+            box.append(kv);
+            const q = entry.score_shift || {};
+            const points = ["p1", "p5", "p25", "median", "p75", "p95", "p99"].filter(k => q[k] !== null && q[k] !== undefined);
+            if (points.length) {
+              const w = 460, ht = 54, left = 20, values = points.map(k => q[k]);
+              const lo = Math.min(-1, ...values), hi = Math.max(1, ...values), scale = (w - 2 * left) / (hi - lo);
+              const x = v => left + (v - lo) * scale;
+              const svg = el("svg", { viewBox: `0 0 ${w} ${ht}`, width: "100%", role: "img", "aria-label": "score shift quantiles" });
+              svg.append(el("line", { svg: 1, x1: x(0), x2: x(0), y1: 4, y2: 34, stroke: "#9aa3b2", "stroke-dasharray": "3 3" }));
+              if (q.p25 !== null && q.p75 !== null) svg.append(el("rect", { svg: 1, x: x(q.p25), y: 10, width: Math.max(x(q.p75) - x(q.p25), 1), height: 18, fill: "#cfe0fb", stroke: "#2f6fdb" }));
+              for (const k of points) {
+                svg.append(el("line", { svg: 1, x1: x(q[k]), x2: x(q[k]), y1: 8, y2: 30, stroke: k === "median" ? "#1b3f8b" : "#2f6fdb", "stroke-width": k === "median" ? 3 : 1 }));
+                svg.append(el("text", { svg: 1, x: x(q[k]), y: 46, "text-anchor": "middle" }, k === "median" ? "med" : k));
+              }
+              box.append(el("div", { class: "note" }, `score shift (challenger − champion): mean ${num(q.mean, 2)}, median ${num(q.median, 2)}; tails shown when at least ${fmt(m)} customers lie beyond them`));
+              box.append(svg);
+            }
+            const table = el("table");
+            const head = el("tr");
+            for (const [t, cls] of [["cutoff", "num"], ["up (cross above)", "num"], ["down (cross below)", "num"]]) head.append(el("th", { class: cls }, t));
+            table.append(head);
+            for (const sw of entry.swaps || []) {
+              const tr = el("tr");
+              const cell = v => el("td", v === null ? { class: "num withheld", title: `fewer than ${fmt(m)} customers` } : { class: "num" }, v === null ? "withheld" : fmt(v));
+              tr.append(el("td", { class: "num" }, fmt(sw.cutoff)), cell(sw.up), cell(sw.down));
+              table.append(tr);
+            }
+            box.append(table);
+          }
+        }
+
         function detail(job, full) {
           const box = el("section", { id: "detail" });
           box.append(el("h2", {}, "Job " + job.id));
@@ -283,6 +332,7 @@ enum Dashboard {
             box.append(el("div", { class: "locked" }, "Score distribution, banks per customer and drift need the API token: enter it above. Public view: state, counts, progress, timings, coverage and error."));
           } else if (full.status === "ok") {
             distribution(box, full.data);
+            if (full.data.comparison) comparisonView(box, full.data.comparison);
           } else {
             box.append(el("div", { class: "locked error" }, full.message));
           }
@@ -303,6 +353,12 @@ enum Dashboard {
             if (sent !== token) return null;
             if (r.status === 401) { askAgain("the token was refused: enter it again"); return null; }
             answer = r.ok ? { status: "ok", data: await r.json() } : { status: "error", message: "detail unavailable: " + ((await r.json()).error || r.status) };
+            if (r.ok) {
+              // A job with challengers has a comparison (404 without): the redacted form, as the API serves it.
+              const c = await fetch("/jobs/" + encodeURIComponent(id) + "/comparison", { headers: { Authorization: "Bearer " + sent }, cache: "no-store" });
+              if (sent !== token) return null;
+              if (c.ok) answer.data.comparison = await c.json();
+            }
           } catch (e) {
             answer = { status: "error", message: "detail unavailable: " + e };
           }

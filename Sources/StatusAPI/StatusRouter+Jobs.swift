@@ -64,6 +64,15 @@ extension StatusRouter {
         return .json(.ok, SummaryRedaction.detail(of: summary, minimumGroup: minimumGroup))
     }
 
+    /// `GET /jobs/{id}/comparison`: a job's champion/challenger comparison, redacted (``ComparisonRedaction``).
+    func comparison(_ id: String) throws -> HTTPResponse {
+        guard BatchID.isValid(id), let job = try store.job(id) else { throw HTTPError(.notFound, "no such job") }
+        guard let bytes = try? FileIO.readFile(spool.result(job.id) + "/comparison.json", limit: 1 << 24),
+            let comparison = try? JSONValue(parsing: Data(bytes))
+        else { throw HTTPError(.notFound, "this job has no comparison (no challengers, or not done)") }
+        return .json(.ok, ComparisonRedaction.detail(of: comparison, minimumGroup: minimumGroup))
+    }
+
     private func summaryFile(_ id: String) -> JSONValue? {
         guard let bytes = try? FileIO.readFile(spool.result(id) + "/summary.json", limit: 1 << 24) else { return nil }
         return try? JSONValue(parsing: Data(bytes))

@@ -64,6 +64,9 @@ public struct StatusRouter: HTTPResponder {
             Route(.get, "/jobs/{id}/summary", access: .token) { _, parameters in
                 try router.summary(parameters["id"] ?? "")
             },
+            Route(.get, "/jobs/{id}/comparison", access: .token) { _, parameters in
+                try router.comparison(parameters["id"] ?? "")
+            },
             Route(.get, "/jobs/{id}/results", access: .token) { request, parameters in
                 try router.results(parameters["id"] ?? "", request)
             },

@@ -1,0 +1,83 @@
+public import Core
+
+/// What of a job's `comparison.json` the status API shows the token holder (`GET /jobs/{id}/comparison`;
+/// docs/privacy.md), under the rule of ``SummaryRedaction``: no statement about the scores of fewer than
+/// `minimumGroup` customers.
+///
+/// A pure function. Shown as they are: the batch, the champion, the cutoffs, and per challenger its model, status,
+/// error and customer counts (the same kind of counts `summary.json` makes public). The rest describes the scores
+/// of the customers both models scored (`both`), and is shown only when `both` is at least `minimumGroup`:
+///
+/// - `spearman`, `first_reason_agreement` and `psi.value`: one number over all of them.
+/// - `score_shift`: `mean`, `median`, `p25`, `p50` and `p75`; a tail quantile (`p1`, `p5`, `p95`, `p99`) only when
+///   the tail beyond it holds at least `minimumGroup` customers (`both × p ≥ minimumGroup`), else `null`.
+/// - `swaps`: per cutoff `up` and `down` when 0 or at least `minimumGroup`, else `null`. Never `champion_above` or
+///   `challenger_above`: counts of one model's scores above a cutoff cut the score distribution at other edges than
+///   the summary's merged histogram, and the difference of the two could describe a few customers.
+/// - `psi`'s bin counts never, for the same reason.
+///
+/// Anything else (a member added later) is not shown until it is added here.
+public enum ComparisonRedaction {
+    /// Tail quantiles and the share of `both` beyond each.
+    static let tails: [(String, Double)] = [("p1", 0.01), ("p5", 0.05), ("p95", 0.05), ("p99", 0.01)]
+
+    /// The comparison as the token holder sees it.
+    ///
+    /// - Parameters:
+    ///   - comparison: A job's `comparison.json` as the worker wrote it.
+    ///   - minimumGroup: The smallest group a statement may describe (at least 1).
+    /// - Returns: `batch`, `champion`, `cutoffs`, `minimum_group` and `challengers`, each redacted as above.
+    public static func detail(of comparison: JSONValue, minimumGroup: Int) -> JSONValue {
+        let minimum = max(minimumGroup, 1)
+        var out: [(String, JSONValue)] = []
+        for name in ["batch", "champion", "cutoffs"] {
+            if let value = comparison[name] { out.append((name, value)) }
+        }
+        out.append(("minimum_group", .number(Double(minimum))))
+        out.append(
+            ("challengers", .array((comparison["challengers"]?.array ?? []).map { entry($0, minimum: minimum) })))
+        return .object(out)
+    }
+
+    private static func entry(_ entry: JSONValue, minimum: Int) -> JSONValue {
+        var out: [(String, JSONValue)] = []
+        for name in ["model", "status", "error"] {
+            if let value = entry[name] { out.append((name, value)) }
+        }
+        guard let customers = entry["customers"]?.object else { return .object(out) }
+        let counts = ["champion", "challenger", "both", "only_champion", "only_challenger"]
+        out.append(
+            (
+                "customers",
+                .object(
+                    counts.compactMap { name in
+                        customers.first { $0.0 == name }.map { (name, $0.1.int.map { .number(Double($0)) } ?? .null) }
+                    })
+            ))
+        let both = entry["customers"]?["both"]?.int ?? 0
+        guard both >= minimum else {
+            out.append(("withheld", .string("fewer than \(minimum) customers scored by both models")))
+            return .object(out)
+        }
+        func number(_ value: JSONValue?) -> JSONValue { value?.double.map { .number($0) } ?? .null }
+        if let shift = entry["score_shift"] {
+            var members: [(String, JSONValue)] = ["mean", "median", "p25", "p50", "p75"].map { ($0, number(shift[$0])) }
+            for (name, share) in tails {
+                members.append((name, Double(both) * share >= Double(minimum) ? number(shift[name]) : .null))
+            }
+            out.append(("score_shift", .object(members)))
+        }
+        out.append(("spearman", number(entry["spearman"])))
+        out.append(("psi", ["value": number(entry["psi"]?["value"])]))
+        func count(_ value: JSONValue?) -> JSONValue {
+            guard let count = value?.int, count >= 0 else { return .null }
+            return count == 0 || count >= minimum ? .number(Double(count)) : .null
+        }
+        let swaps = (entry["swaps"]?.array ?? []).map { swap -> JSONValue in
+            ["cutoff": number(swap["cutoff"]), "up": count(swap["up"]), "down": count(swap["down"])]
+        }
+        out.append(("swaps", .array(swaps)))
+        out.append(("first_reason_agreement", number(entry["first_reason_agreement"])))
+        return .object(out)
+    }
+}

@@ -1,0 +1,90 @@
+import Core
+import Foundation
+import Spool
+import StatusAPI
+import Testing
+
+/// ``ComparisonRedaction`` and `GET /jobs/{id}/comparison`: behind the token, the statements about scores only for
+/// groups of at least the minimum, never a count of one model's scores above a cutoff or in a bin.
+@Suite struct ComparisonRedactionTests {
+    /// A comparison as the worker writes it (the demo batch against a perturbed challenger), with `both` customers.
+    static func comparison(both: Int, up: Int = 0, down: Int = 190) -> String {
+        """
+        {"batch":"demo","champion":{"id":"f7b6","name":"vfl-default"},"cutoffs":[580,620],"challengers":[\
+        {"model":{"id":"f521","name":"next"},"status":"done","customers":{"champion":\(both + 3),\
+        "challenger":\(both),"both":\(both),"only_champion":3,"only_challenger":0},"score_shift":{"mean":-17.48,\
+        "median":-13.61,"p1":-75.77,"p5":-71.17,"p25":-50.84,"p50":-13.61,"p75":17.26,"p95":27.41,"p99":28.6},\
+        "spearman":0.9998,"psi":{"value":0.268,"bins":10,"from":300,"to":850,"epsilon":0.0001,\
+        "champion_counts":[7,35,106,160,257,335,395,402,269,34],"challenger_counts":[60,132,137,209,231,232,265,289,311,134]},\
+        "swaps":[{"cutoff":580,"up":\(up),"down":\(down),"champion_above":1401,"challenger_above":1211},\
+        {"cutoff":620,"up":7,"down":0,"champion_above":1161,"challenger_above":1048}],"first_reason_agreement":0.97},\
+        {"model":{"id":"c0ff","name":"broken"},"status":"failed","error":"the challenger's key column is not the champion's"}]}
+        """
+    }
+
+    static func redacted(_ text: String, minimumGroup: Int = 50) throws -> JSONValue {
+        ComparisonRedaction.detail(of: try JSONValue(parsing: Data(text.utf8)), minimumGroup: minimumGroup)
+    }
+
+    @Test func detail_keepsTheScalarsAndTheSwapsOfGroupsOfTheMinimum() throws {
+        let out = try Self.redacted(Self.comparison(both: 2000, up: 12))
+        let entry = try #require(out["challengers"]?.array?.first)
+        #expect(out["minimum_group"] == 50 && out["cutoffs"] == [580, 620])
+        #expect(entry["status"] == "done" && entry["customers"]?["only_champion"] == 3)
+        #expect(entry["spearman"] == 0.9998 && entry["psi"] == ["value": 0.268])
+        #expect(entry["first_reason_agreement"] == 0.97)
+        #expect(entry["score_shift"]?["median"] == -13.61)
+        // 1% of 2,000 is 20 customers, under the minimum: the outer tails are withheld, 5% (100) is shown.
+        #expect(entry["score_shift"]?["p1"] == .null && entry["score_shift"]?["p99"] == .null)
+        #expect(entry["score_shift"]?["p5"] == -71.17 && entry["score_shift"]?["p95"] == 27.41)
+        // 12 and 7 customers crossing a cutoff describe too few; 0 and 190 do not.
+        #expect(
+            entry["swaps"] == [["cutoff": 580, "up": .null, "down": 190], ["cutoff": 620, "up": .null, "down": 0]])
+        // A model's counts above a cutoff or per bin are never shown.
+        #expect(!out.text.contains("above") && !out.text.contains("counts"))
+        let failed = try #require(out["challengers"]?.array?.last)
+        #expect(failed["status"] == "failed" && failed["error"]?.string?.contains("key column") == true)
+    }
+
+    @Test func detail_ofFewerCustomersThanTheMinimumWithholdsEveryStatement() throws {
+        let entry = try #require(try Self.redacted(Self.comparison(both: 49))["challengers"]?.array?.first)
+        #expect(entry["withheld"] != nil && entry["customers"]?["both"] == 49)
+        for member in ["score_shift", "spearman", "psi", "swaps", "first_reason_agreement"] {
+            #expect(entry[member] == nil, "\(member)")
+        }
+        let large = try #require(try Self.redacted(Self.comparison(both: 10_000))["challengers"]?.array?.first)
+        #expect(large["score_shift"]?["p1"] == -75.77)
+    }
+
+    @Test(arguments: [
+        "[]", "{}", #"{"challengers": 7}"#, #"{"challengers": [3, "x", null]}"#,
+        #"{"challengers": [{"customers": {"both": "many"}, "swaps": [{"up": -4}]}]}"#,
+        #"{"challengers": [{"customers": {"both": 1e300}, "score_shift": {"p1": "x"}, "swaps": [{"up": 1e300}]}]}"#,
+    ])
+    func detail_ofAnythingElseIsAnObjectWithoutAStatement(text: String) throws {
+        let out = try Self.redacted(text)
+        #expect(out["minimum_group"] == 50)
+        for entry in out["challengers"]?.array ?? [] {
+            #expect(entry["score_shift"] == nil || entry["score_shift"]?["p1"] == .null)
+        }
+    }
+
+    @Test func route_needsTheTokenAndAnswers404WithoutAComparison() throws {
+        let access = StatusRouterAccessTests()
+        let (router, store, spool) = try access.makeRouter()
+        try access.finishJob("b1", store: store, spool: spool)
+        try access.finishJob("b2", store: store, spool: spool)
+        try Self.comparison(both: 2000).write(
+            toFile: spool.result("b1") + "/comparison.json", atomically: true, encoding: .utf8)
+        #expect(try access.send(router, .get, "/jobs/b1/comparison").status == 401)
+        let answer = try access.send(router, .get, "/jobs/b1/comparison", headers: StatusRouterAccessTests.bearer)
+        #expect(answer.status == 200)
+        #expect(answer.json?["challengers"]?.array?.first?["spearman"] == 0.9998)
+        #expect(answer.json.map { !$0.text.contains("above") } == true)
+        #expect(
+            try access.send(router, .get, "/jobs/b2/comparison", headers: StatusRouterAccessTests.bearer).status == 404)
+        #expect(
+            try access.send(router, .get, "/jobs/nope/comparison", headers: StatusRouterAccessTests.bearer).status
+                == 404)
+    }
+}
