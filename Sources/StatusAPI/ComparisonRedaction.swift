@@ -8,9 +8,11 @@ public import Core
 /// error and customer counts (the same kind of counts `summary.json` makes public). The rest describes the scores
 /// of the customers both models scored (`both`), and is shown only when `both` is at least `minimumGroup`:
 ///
-/// - `spearman`, `first_reason_agreement` and `psi.value`: one number over all of them.
-/// - `score_shift`: `mean`, `median`, `p25`, `p50` and `p75`; a tail quantile (`p1`, `p5`, `p95`, `p99`) only when
-///   the tail beyond it holds at least `minimumGroup` customers (`both × p ≥ minimumGroup`), else `null`.
+/// - `spearman`, `psi.value` and the shift's `mean`: one number over all of them.
+/// - `first_reason_agreement`: a share of `both` is a count (0.983333 of 120 is 2 disagreeing), so only when the
+///   customers agreeing and those disagreeing are each 0 or at least `minimumGroup`, else `null`.
+/// - `score_shift`'s quantiles (`median`, `p1` ... `p99`): a quantile is one customer's shift, so only when at
+///   least `minimumGroup` customers lie on each side of it (`both × min(p, 1 − p) ≥ minimumGroup`), else `null`.
 /// - `swaps`: per cutoff `up` and `down` when 0 or at least `minimumGroup`, else `null`. Never `champion_above` or
 ///   `challenger_above`: counts of one model's scores above a cutoff cut the score distribution at other edges than
 ///   the summary's merged histogram, and the difference of the two could describe a few customers.
@@ -18,8 +20,11 @@ public import Core
 ///
 /// Anything else (a member added later) is not shown until it is added here.
 public enum ComparisonRedaction {
-    /// Tail quantiles and the share of `both` beyond each.
-    static let tails: [(String, Double)] = [("p1", 0.01), ("p5", 0.05), ("p95", 0.05), ("p99", 0.01)]
+    /// The quantiles of the score shift and the smaller share of `both` on either side of each.
+    static let quantiles: [(String, Double)] = [
+        ("median", 0.5), ("p1", 0.01), ("p5", 0.05), ("p25", 0.25), ("p50", 0.5), ("p75", 0.25), ("p95", 0.05),
+        ("p99", 0.01),
+    ]
 
     /// The comparison as the token holder sees it.
     ///
@@ -61,8 +66,8 @@ public enum ComparisonRedaction {
         }
         func number(_ value: JSONValue?) -> JSONValue { value?.double.map { .number($0) } ?? .null }
         if let shift = entry["score_shift"] {
-            var members: [(String, JSONValue)] = ["mean", "median", "p25", "p50", "p75"].map { ($0, number(shift[$0])) }
-            for (name, share) in tails {
+            var members: [(String, JSONValue)] = [("mean", number(shift["mean"]))]
+            for (name, share) in quantiles {
                 members.append((name, Double(both) * share >= Double(minimum) ? number(shift[name]) : .null))
             }
             out.append(("score_shift", .object(members)))
@@ -77,7 +82,15 @@ public enum ComparisonRedaction {
             ["cutoff": number(swap["cutoff"]), "up": count(swap["up"]), "down": count(swap["down"])]
         }
         out.append(("swaps", .array(swaps)))
-        out.append(("first_reason_agreement", number(entry["first_reason_agreement"])))
+        // The agreeing customers as a count (the share is rounded to 6 decimals: exact below a million).
+        var agreement = JSONValue.null
+        if let share = entry["first_reason_agreement"]?.double, (0...1).contains(share) {
+            let agreeing = Int((share * Double(both)).rounded())
+            if count(.number(Double(agreeing))) != .null && count(.number(Double(both - agreeing))) != .null {
+                agreement = .number(share)
+            }
+        }
+        out.append(("first_reason_agreement", agreement))
         return .object(out)
     }
 }

@@ -32,8 +32,8 @@ import Testing
         #expect(out["minimum_group"] == 50 && out["cutoffs"] == [580, 620])
         #expect(entry["status"] == "done" && entry["customers"]?["only_champion"] == 3)
         #expect(entry["spearman"] == 0.9998 && entry["psi"] == ["value": 0.268])
-        #expect(entry["first_reason_agreement"] == 0.97)
-        #expect(entry["score_shift"]?["median"] == -13.61)
+        #expect(entry["first_reason_agreement"] == 0.97)  // 1,940 agree, 60 do not
+        #expect(entry["score_shift"]?["median"] == -13.61 && entry["score_shift"]?["p25"] == -50.84)
         // 1% of 2,000 is 20 customers, under the minimum: the outer tails are withheld, 5% (100) is shown.
         #expect(entry["score_shift"]?["p1"] == .null && entry["score_shift"]?["p99"] == .null)
         #expect(entry["score_shift"]?["p5"] == -71.17 && entry["score_shift"]?["p95"] == 27.41)
@@ -44,6 +44,18 @@ import Testing
         #expect(!out.text.contains("above") && !out.text.contains("counts"))
         let failed = try #require(out["challengers"]?.array?.last)
         #expect(failed["status"] == "failed" && failed["error"]?.string?.contains("key column") == true)
+    }
+
+    /// A share or a quantile is a count or one customer's value: withheld when it would describe a small group.
+    @Test func detail_withholdsAnAgreementOrAQuantileThatDescribesAFewCustomers() throws {
+        // 200 both: 0.97 is 194 agreeing and 6 disagreeing; a quarter is 50 customers, 5% only 10.
+        let entry = try #require(try Self.redacted(Self.comparison(both: 200))["challengers"]?.array?.first)
+        #expect(entry["first_reason_agreement"] == .null)
+        #expect(entry["score_shift"]?["p25"] == -50.84 && entry["score_shift"]?["p5"] == .null)
+        #expect(entry["score_shift"]?["mean"] == -17.48 && entry["spearman"] == 0.9998)
+        // 120 both: a quarter is 30 customers, under the minimum; the median is shown (60 on each side).
+        let small = try #require(try Self.redacted(Self.comparison(both: 120))["challengers"]?.array?.first)
+        #expect(small["score_shift"]?["p25"] == .null && small["score_shift"]?["median"] == -13.61)
     }
 
     @Test func detail_ofFewerCustomersThanTheMinimumWithholdsEveryStatement() throws {
