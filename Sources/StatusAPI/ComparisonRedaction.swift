@@ -74,9 +74,10 @@ public enum ComparisonRedaction {
         }
         out.append(("spearman", number(entry["spearman"])))
         out.append(("psi", ["value": number(entry["psi"]?["value"])]))
+        func reportable(_ count: Int) -> Bool { count == 0 || count >= minimum }
         func count(_ value: JSONValue?) -> JSONValue {
-            guard let count = value?.int, count >= 0 else { return .null }
-            return count == 0 || count >= minimum ? .number(Double(count)) : .null
+            guard let count = value?.int, count >= 0, reportable(count) else { return .null }
+            return .number(Double(count))
         }
         let swaps = (entry["swaps"]?.array ?? []).map { swap -> JSONValue in
             ["cutoff": number(swap["cutoff"]), "up": count(swap["up"]), "down": count(swap["down"])]
@@ -86,9 +87,7 @@ public enum ComparisonRedaction {
         var agreement = JSONValue.null
         if let share = entry["first_reason_agreement"]?.double, (0...1).contains(share) {
             let agreeing = Int((share * Double(both)).rounded())
-            if count(.number(Double(agreeing))) != .null && count(.number(Double(both - agreeing))) != .null {
-                agreement = .number(share)
-            }
+            if reportable(agreeing) && reportable(both - agreeing) { agreement = .number(share) }
         }
         out.append(("first_reason_agreement", agreement))
         return .object(out)
