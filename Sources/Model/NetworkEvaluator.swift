@@ -67,6 +67,9 @@ public final class NetworkEvaluator {
     private let topGradient: UnsafeMutablePointer<Float>
     private let maxWidth: Int
     private let featureCodes: [[Int]]
+    /// Per party, the code of its first feature when its features' codes are consecutive (the usual model: a code
+    /// per feature), else `nil`.
+    private let contiguousCodes: [Int?]
     private let partyCodes: [Int]
     /// Parties with a tree ensemble: not differentiable, attributed as a whole like a representation.
     private let opaque: [Bool]
@@ -103,6 +106,9 @@ public final class NetworkEvaluator {
         }
         featureCodes = model.parties.map { party in party.features.map { index($0.reason) } }
         partyCodes = model.parties.map { index($0.name) }
+        contiguousCodes = featureCodes.map { codes in
+            codes.enumerated().allSatisfy { $0.element == (codes.first ?? 0) + $0.offset } ? codes.first : nil
+        }
         opaque = model.parties.map { party in party.layers.contains { $0.isTrees } }
         reasonCodes = codes
         var widest = topWidth
@@ -342,6 +348,16 @@ public final class NetworkEvaluator {
                 }
                 let x = featureInputs[p]
                 let count = party.features.count
+                if let start = contiguousCodes[p] {
+                    // Feature f's code is start + f: a multiply-add over the row, vectorized.
+                    for i in 0..<rows where flags[i] != 0 {
+                        let row = contributions + i * codeCount + start
+                        let g = current + i * ldc
+                        let xi = x + i * count
+                        for f in 0..<count { row[f] += g[f] * xi[f] }
+                    }
+                    continue
+                }
                 featureCodes[p].withUnsafeBufferPointer { codes in
                     for i in 0..<rows where flags[i] != 0 {
                         let row = contributions + i * codeCount
@@ -376,30 +392,56 @@ public final class NetworkEvaluator {
                 input == .representation || opaque[p] ? [Int32(partyCodes[p])] : featureCodes[p].map { Int32($0) }
         }
         active = Array(Set(active)).sorted()
+        // Every code active (each party in the batch by its features): the row is scanned eight codes at a time.
+        let everyCode = active.count == codeCount
         active.withUnsafeBufferPointer { active in
             for i in 0..<rows {
                 let row = contributions + i * codeCount
-                var v0: Float = 0, v1: Float = 0, v2: Float = 0, v3: Float = 0
-                var c0: Int32 = -1, c1: Int32 = -1, c2: Int32 = -1, c3: Int32 = -1
-                for c in active {
-                    let value = row[Int(c)]
-                    if value >= v3 { continue }
-                    // Insert into the sorted four (v0 <= v1 <= v2 <= v3, unused slots hold 0).
-                    if value < v0 {
-                        (v3, c3, v2, c2, v1, c1, v0, c0) = (v2, c2, v1, c1, v0, c0, value, c)
-                    } else if value < v1 {
-                        (v3, c3, v2, c2, v1, c1) = (v2, c2, v1, c1, value, c)
-                    } else if value < v2 {
-                        (v3, c3, v2, c2) = (v2, c2, value, c)
-                    } else {
-                        (v3, c3) = (value, c)
+                var four = LowestFour()
+                if everyCode {
+                    var c = 0
+                    while c + 8 <= codeCount {
+                        let lanes = UnsafeRawPointer(row + c).loadUnaligned(as: SIMD8<Float>.self)
+                        // Only a chunk with a value not at least the fourth lowest so far can change the four.
+                        if !all(lanes .>= SIMD8(repeating: four.v3)) {
+                            for k in 0..<8 { four.insert(lanes[k], Int32(c + k)) }
+                        }
+                        c += 8
                     }
+                    while c < codeCount {
+                        four.insert(row[c], Int32(c))
+                        c += 1
+                    }
+                } else {
+                    for c in active { four.insert(row[Int(c)], c) }
                 }
                 let slots = reasonSlots + i * Self.reasonsPerRow
-                slots[0] = c0
-                slots[1] = c1
-                slots[2] = c2
-                slots[3] = c3
+                slots[0] = four.c0
+                slots[1] = four.c1
+                slots[2] = four.c2
+                slots[3] = four.c3
+            }
+        }
+    }
+
+    /// The four most negative contributions of a row seen so far, in ascending order (`v0 <= v1 <= v2 <= v3`; unused
+    /// slots hold 0 and code -1). Codes are offered in ascending order, so a tie keeps the lower code.
+    private struct LowestFour {
+        var v0: Float = 0, v1: Float = 0, v2: Float = 0, v3: Float = 0
+        var c0: Int32 = -1, c1: Int32 = -1, c2: Int32 = -1, c3: Int32 = -1
+
+        @inline(__always)
+        mutating func insert(_ value: Float, _ c: Int32) {
+            // (A NaN is not skipped: it takes the fourth slot, as it always has.)
+            if value >= v3 { return }
+            if value < v0 {
+                (v3, c3, v2, c2, v1, c1, v0, c0) = (v2, c2, v1, c1, v0, c0, value, c)
+            } else if value < v1 {
+                (v3, c3, v2, c2, v1, c1) = (v2, c2, v1, c1, value, c)
+            } else if value < v2 {
+                (v3, c3, v2, c2) = (v2, c2, value, c)
+            } else {
+                (v3, c3) = (value, c)
             }
         }
     }

@@ -673,33 +673,34 @@ public struct BatchScorer: Sendable {
             init(_ all: [NetworkEvaluator]) { self.all = all }
         }
         let evaluators = Evaluators((0..<threads).map { _ in NetworkEvaluator(model: model, capacity: blockRows) })
-        let inputs: [PartyInput] = model.parties.indices.map { tables[$0]?.input ?? .absent }
         let codeCells = evaluators.all[0].reasonCodes.map { ScoreText.cell($0) }
         record?.codes = codeCells
-        let partyNames = model.parties.map { Array($0.name.utf8) }
+        let pass = ScoringPass(
+            join: join, tables: tables, inputs: model.parties.indices.map { tables[$0]?.input ?? .absent },
+            model: model, reasons: options.reasons,
+            cells: RowCells(codes: codeCells, partyNames: model.parties.map { Array($0.name.utf8) }),
+            decimals: options.decimals, record: record)
         let wave = threads * 8
-        var histogram: [Int: Int] = [:]
-        let histograms = Mutex<[Int: Int]>([:])
+        let histograms = Mutex(ScoreHistogram())
         final class Outputs: @unchecked Sendable {
-            // Each slot is written by exactly one thread per wave; read after concurrentPerform returns.
-            var blocks: [[UInt8]]
+            // Each slot is written by exactly one thread per wave; read after concurrentPerform returns. The
+            // buffers are reused from wave to wave.
+            let blocks: [ByteBuffer]
             var overflows: [[Overflow]]
-            init(_ n: Int) {
-                blocks = Array(repeating: [], count: n)
+            init(_ n: Int, capacity: Int) {
+                blocks = (0..<n).map { _ in ByteBuffer(capacity: capacity) }
                 overflows = Array(repeating: [], count: n)
             }
         }
+        let outputs = Outputs(min(wave, blockCount), capacity: blockRows * pass.estimatedRowBytes)
         var overflows: [Overflow] = []
-        let reasons = options.reasons
-        let decimals = options.decimals
         var firstBlock = 0
         while firstBlock < blockCount {
             let blocksInWave = min(wave, blockCount - firstBlock)
-            let outputs = Outputs(blocksInWave)
             let base = firstBlock
             DispatchQueue.concurrentPerform(iterations: threads) { t in
                 let evaluator = evaluators.all[t]
-                var local: [Int: Int] = [:]
+                var local = ScoreHistogram()
                 for b in stride(from: t, to: blocksInWave, by: threads) {
                     let start = (base + b) * blockRows
                     let end = min(start + blockRows, join.count)
@@ -713,21 +714,20 @@ public struct BatchScorer: Sendable {
                             customers.append(Int32(c))
                         }
                     }
-                    outputs.blocks[b] = Self.scoreBlock(
-                        customers: customers[...], join: join, tables: tables, inputs: inputs,
-                        evaluator: evaluator, model: model, reasons: reasons, codeCells: codeCells,
-                        partyNames: partyNames, decimals: decimals, histogram: &local,
-                        overflows: &outputs.overflows[b], record: record)
+                    outputs.blocks[b].removeAll()
+                    outputs.overflows[b].removeAll(keepingCapacity: true)
+                    Self.scoreBlock(
+                        customers: customers, pass: pass, evaluator: evaluator, out: outputs.blocks[b],
+                        histogram: &local, overflows: &outputs.overflows[b])
                 }
-                histograms.withLock { total in for (k, v) in local { total[k, default: 0] += v } }
+                histograms.withLock { $0.merge(local) }
             }
-            for block in outputs.blocks { try writer.write(block) }
-            for blockOverflows in outputs.overflows { overflows += blockOverflows }
+            for b in 0..<blocksInWave { try writer.writeThrough(outputs.blocks[b].bytes) }
+            for b in 0..<blocksInWave { overflows += outputs.overflows[b] }
             firstBlock += blocksInWave
         }
-        histogram = histograms.withLock { $0 }
         try writer.close(sync: true)
-        return (histogram, overflows)
+        return (histograms.withLock { $0.bins }, overflows)
     }
 
     /// The position of the first element of a sorted array that is at least `value`.
@@ -741,75 +741,123 @@ public struct BatchScorer: Sendable {
         return low
     }
 
+    /// What every block of one ``writeScores(path:join:rejected:tables:record:)`` pass reads.
+    private struct ScoringPass: @unchecked Sendable {
+        // Read-only during the pass (the record's slots are written per customer by the thread of its block).
+        let join: Join
+        let tables: [PartyTable?]
+        let inputs: [PartyInput]
+        let model: SplitModel
+        let reasons: Bool
+        let cells: RowCells
+        let decimals: Int
+        let record: WrittenScores?
+
+        /// A row's bytes, for a block buffer's first capacity (a longer key only grows it).
+        var estimatedRowBytes: Int {
+            32 + 24 + cells.longestParties + NetworkEvaluator.reasonsPerRow * (cells.longestCode + 1) + 1
+        }
+    }
+
+    /// Scores the join indices `customers` into `out`: gathers each party's rows into the evaluator's inputs,
+    /// evaluates the block, then formats its rows (``formatRows(customers:pass:evaluator:out:histogram:overflows:)``).
     private static func scoreBlock(
-        customers: ArraySlice<Int32>, join: Join, tables: [PartyTable?], inputs: [PartyInput],
-        evaluator: NetworkEvaluator, model: SplitModel, reasons: Bool, codeCells: [[UInt8]], partyNames: [[UInt8]],
-        decimals: Int, histogram: inout [Int: Int], overflows: inout [Overflow], record: WrittenScores?
-    ) -> [UInt8] {
-        let partyCount = model.parties.count
-        let rows = customers.count
-        for p in 0..<partyCount {
-            guard let table = tables[p] else { continue }
-            let width = table.width
-            let flags = evaluator.presence(party: p)
-            let target =
-                table.input == .representation
-                ? evaluator.representationInput(party: p) : evaluator.featureInput(party: p)
-            for (i, c) in customers.enumerated() {
-                let position = join.positions[Int(c) * partyCount + p]
-                if position >= 0 {
-                    (target + i * width).update(from: table.values(Int(table.entries[Int(position)].row)), count: width)
-                    flags[i] = 1
-                } else {
-                    (target + i * width).update(repeating: 0, count: width)
-                    flags[i] = 0
+        customers: [Int32], pass: ScoringPass, evaluator: NetworkEvaluator, out: ByteBuffer,
+        histogram: inout ScoreHistogram, overflows: inout [Overflow]
+    ) {
+        let partyCount = pass.model.parties.count
+        pass.join.positions.withUnsafeBufferPointer { positions in
+            for p in 0..<partyCount {
+                guard let table = pass.tables[p] else { continue }
+                let width = table.width
+                let flags = evaluator.presence(party: p)
+                let target =
+                    table.input == .representation
+                    ? evaluator.representationInput(party: p) : evaluator.featureInput(party: p)
+                let entries = table.entries.base
+                let values = table.values(0)
+                for (i, c) in customers.enumerated() {
+                    let position = positions[Int(c) * partyCount + p]
+                    if position >= 0 {
+                        (target + i * width).update(
+                            from: values + Int(entries[Int(position)].row) * width, count: width)
+                        flags[i] = 1
+                    } else {
+                        (target + i * width).update(repeating: 0, count: width)
+                        flags[i] = 0
+                    }
                 }
             }
         }
-        evaluator.evaluate(rows: rows, inputs: inputs, reasons: reasons)
-        let out = ByteBuffer(capacity: rows * 96)
-        for (i, c) in customers.enumerated() {
-            let customer = Int(c)
-            let first = customer * partyCount
-            var keyParty = 0
-            while join.positions[first + keyParty] < 0 { keyParty += 1 }
-            let score = model.output.score(evaluator.z(row: i))
-            // A customer whose evaluation overflowed is never written: it becomes a reject.
-            if let party = evaluator.overflowParty(row: i) ?? (score.isFinite ? nil : keyParty) {
-                overflows.append(Overflow(customer: c, party: Int32(party)))
-                continue
-            }
-            let keyTable = tables[keyParty]!
-            keyTable.withKey(at: Int(join.positions[first + keyParty])) { out.appendCell($0) }
-            out.append(UInt8(ascii: ","))
-            let scoreStart = out.count
-            if decimals == 2 {
-                out.appendTwoDecimals(score)
-            } else {
-                out.append(Array(String(format: "%.\(decimals)f", score).utf8))
-            }
-            if let record {
-                let text = UnsafeBufferPointer(start: out.base + scoreStart, count: out.count - scoreStart)
-                let slot = reasons ? evaluator.reasons(row: i)[0] : -1
-                record.record(join.origin.map { Int($0[customer]) } ?? customer, text: text, reason: slot)
-            }
-            // Finite, but a linear output may be huge: its bin is clamped (an Int conversion would trap).
-            histogram[Int(max(-1e17, min(1e17, (score / 10).rounded(.down)))) * 10, default: 0] += 1
-            out.append(UInt8(ascii: ","))
-            var firstParty = true
-            for p in 0..<partyCount where join.positions[first + p] >= 0 {
-                if !firstParty { out.append(UInt8(ascii: "|")) }
-                out.append(partyNames[p])
-                firstParty = false
-            }
-            let slots = evaluator.reasons(row: i)
-            for s in 0..<NetworkEvaluator.reasonsPerRow {
+        evaluator.evaluate(rows: customers.count, inputs: pass.inputs, reasons: pass.reasons)
+        formatRows(
+            customers: customers, pass: pass, evaluator: evaluator, out: out, histogram: &histogram,
+            overflows: &overflows)
+    }
+
+    /// Appends the `scores.csv` rows of an evaluated block to `out`, recording each written score when the pass
+    /// records them; a customer whose evaluation overflowed is not written but added to `overflows`.
+    private static func formatRows(
+        customers: [Int32], pass: ScoringPass, evaluator: NetworkEvaluator, out: ByteBuffer,
+        histogram: inout ScoreHistogram, overflows: inout [Overflow]
+    ) {
+        let partyCount = pass.model.parties.count
+        let cells = pass.cells
+        let origin = pass.join.origin
+        pass.join.positions.withUnsafeBufferPointer { positions in
+            for (i, c) in customers.enumerated() {
+                let customer = Int(c)
+                let first = customer * partyCount
+                var keyParty = -1
+                var mask = 0
+                for p in 0..<partyCount where positions[first + p] >= 0 {
+                    if keyParty < 0 { keyParty = p }
+                    if p < RowCells.maximumPrecomputedParties { mask |= 1 << p }
+                }
+                let score = pass.model.output.score(evaluator.z(row: i))
+                // A customer whose evaluation overflowed is never written: it becomes a reject.
+                if let party = evaluator.overflowParty(row: i) ?? (score.isFinite ? nil : keyParty) {
+                    overflows.append(Overflow(customer: c, party: Int32(party)))
+                    continue
+                }
+                pass.tables[keyParty]!.withKey(at: Int(positions[first + keyParty])) { out.appendCell($0) }
                 out.append(UInt8(ascii: ","))
-                if reasons && slots[s] >= 0 { out.append(codeCells[Int(slots[s])]) }
+                let scoreStart = out.count
+                if pass.decimals == 2 {
+                    out.appendTwoDecimals(score)
+                } else {
+                    out.append(Array(String(format: "%.\(pass.decimals)f", score).utf8))
+                }
+                if let record = pass.record {
+                    let text = UnsafeBufferPointer(start: out.base + scoreStart, count: out.count - scoreStart)
+                    let slot = pass.reasons ? evaluator.reasons(row: i)[0] : -1
+                    record.record(origin.map { Int($0[customer]) } ?? customer, text: text, reason: slot)
+                }
+                histogram.add(score)
+                out.append(UInt8(ascii: ","))
+                if cells.precomputedSets {
+                    let (bytes, count) = cells.parties(mask: mask)
+                    out.appendPadded(bytes, count: count)
+                } else {
+                    var firstParty = true
+                    for p in 0..<partyCount where positions[first + p] >= 0 {
+                        if !firstParty { out.append(UInt8(ascii: "|")) }
+                        let (bytes, count) = cells.partyName(p)
+                        out.appendPadded(bytes, count: count)
+                        firstParty = false
+                    }
+                }
+                let slots = evaluator.reasons(row: i)
+                for s in 0..<NetworkEvaluator.reasonsPerRow {
+                    out.append(UInt8(ascii: ","))
+                    if pass.reasons && slots[s] >= 0 {
+                        let (bytes, count) = cells.code(Int(slots[s]))
+                        out.appendPadded(bytes, count: count)
+                    }
+                }
+                out.append(UInt8(ascii: "\n"))
             }
-            out.append(UInt8(ascii: "\n"))
         }
-        return Array(out.bytes)
     }
 
     // MARK: - Summary helpers

@@ -1,5 +1,6 @@
 import Core
 import Fixtures
+import Foundation
 import Model
 import Testing
 
@@ -149,6 +150,71 @@ import Testing
             #expect(reasons.allSatisfy { $0 < 0 })
             let negatives = contributions.filter { $0 < 0 }.count
             #expect(reasons.count == min(4, negatives))
+        }
+    }
+
+    /// The four most negative of the active codes' contributions, ties to the lower code: the rule, written plainly.
+    func expectedReasons(_ contributions: UnsafeBufferPointer<Float>, active: [Int]) -> [Int32] {
+        let chosen = active.filter { contributions[$0] < 0 }
+            .sorted { (contributions[$0], $0) < (contributions[$1], $1) }.prefix(4).map { Int32($0) }
+        return chosen + Array(repeating: -1, count: 4 - chosen.count)
+    }
+
+    @Test(arguments: [false, true])
+    func reasons_areTheFourMostNegativeOfTheBatchsCodesTiesToTheLowerCode(_ absentParty: Bool) throws {
+        // Many codes (the eight-at-a-time scan) and, with a party absent, only some codes active (the plain scan).
+        let shape = Shape(
+            parties: [
+                PartyShape(name: "wide", features: 37, hidden: [8]), PartyShape(name: "thin", features: 3, hidden: []),
+                PartyShape(name: "mid", features: 9, hidden: [4, 2]),
+            ],
+            top: [6], activation: "relu", masks: true, output: ["kind": "linear"])
+        let model = try model(shape, seed: 5)
+        let evaluator = NetworkEvaluator(model: model, capacity: 300)
+        var random = SeededRandom(seed: 9)
+        _ = fill(evaluator, rows: 300, random: &random)
+        let inputs: [PartyInput] = absentParty ? [.features, .absent, .features] : [.features, .features, .features]
+        evaluator.evaluate(rows: 300, inputs: inputs, reasons: true)
+        var active: [Int] = []
+        for (p, party) in model.parties.enumerated() where inputs[p] != .absent {
+            active += party.features.map { evaluator.reasonCodes.firstIndex(of: $0.reason)! }
+        }
+        var withReasons = 0
+        for row in 0..<300 {
+            let expected = expectedReasons(evaluator.contributions(row: row), active: active.sorted())
+            #expect(Array(evaluator.reasons(row: row)) == expected, "row \(row)")
+            if expected[3] >= 0 { withReasons += 1 }
+        }
+        #expect(withReasons > 100)
+    }
+
+    @Test func reasons_aCodeSharedByFeaturesOfTwoPartiesSumsTheirContributions() throws {
+        // A code used by two features is not consecutive with the others: its contributions are added one by one.
+        let text = RandomModel.json(seed: 3, parties: RandomModel.fourParties, top: [8])
+        let shared = try SplitModel(
+            bytes: Array(text.replacingOccurrences(of: "\"reason\":\"AU1\"", with: "\"reason\":\"DI0\"").utf8))
+        let plain = try SplitModel(bytes: Array(text.utf8))
+        #expect(shared.parties[0].features[1].reason == "DI0")
+        let a = NetworkEvaluator(model: plain, capacity: 64)
+        let b = NetworkEvaluator(model: shared, capacity: 64)
+        var random = SeededRandom(seed: 1)
+        _ = fill(a, rows: 64, random: &random)
+        random = SeededRandom(seed: 1)
+        _ = fill(b, rows: 64, random: &random)
+        let inputs = [PartyInput](repeating: .features, count: 4)
+        a.evaluate(rows: 64, inputs: inputs, reasons: true)
+        b.evaluate(rows: 64, inputs: inputs, reasons: true)
+        let au1 = a.reasonCodes.firstIndex(of: "AU1")!
+        let di0 = a.reasonCodes.firstIndex(of: "DI0")!
+        let sharedCode = b.reasonCodes.firstIndex(of: "DI0")!
+        for row in 0..<64 {
+            let (ca, cb) = (a.contributions(row: row), b.contributions(row: row))
+            #expect(cb[sharedCode] == ca[au1] + ca[di0])
+            for (k, code) in b.reasonCodes.enumerated() where code != "DI0" {
+                #expect(cb[k] == ca[a.reasonCodes.firstIndex(of: code)!])
+            }
+            let active = Array(0..<b.reasonCodes.count).filter { b.reasonCodes[$0] != "AU1" }
+            #expect(Array(b.reasons(row: row)) == expectedReasons(cb, active: active))
         }
     }
 

@@ -69,6 +69,31 @@ import Worker
         }
     }
 
+    @Test(arguments: [3, 12])
+    func score_partiesCellNamesTheKnowingPartiesInModelOrder(_ partyCount: Int) throws {
+        // Long names (the cells are copied 16 bytes at a time), and more parties than have a cell per set.
+        let letters = Array("abcdefghijklmnop")
+        let parties = (0..<partyCount).map {
+            PartyShape(name: "a\(letters[$0])_bank_with_a_rather_long_name", features: 2 + $0 % 3, hidden: [2])
+        }
+        let model = try SplitModel(bytes: Array(RandomModel.json(seed: 7, parties: parties, top: [4]).utf8))
+        let batch = try TestBatch.write(directory: temp.file("many"), model: model, customers: 400, coverage: 0.5)
+        let paths = ResultPaths(besideScores: temp.file("many-out/scores.csv"))
+        try FileManager.default.createDirectory(
+            atPath: FileIO.directory(of: paths.scores), withIntermediateDirectories: true)
+        _ = try BatchScorer(model: model, options: ScoringOptions(threads: 2)).score(
+            batchDirectory: batch.directory, results: paths)
+        let body = try readCSV(paths.scores).dropFirst()
+        #expect(body.count == batch.cells.count)
+        let reference = batch.referenceScores(model: model)
+        for row in body {
+            let known = model.parties.indices.filter { batch.cells[row[0]]![$0] != nil }
+            #expect(row[2] == known.map { model.parties[$0].name }.joined(separator: "|"), "\(row[0])")
+            #expect(abs(Double(row[1])! - reference[row[0]]!) <= 0.0051, "\(row[0])")
+            for reason in row[3...] where !reason.isEmpty { #expect(model.reasons[reason] != nil) }
+        }
+    }
+
     @Test func score_isByteIdenticalAcrossThreadCountsAndRowOrders() throws {
         let batch = try TestBatch.write(directory: temp.file("b"), model: model, customers: 5000)
         let one = try String(contentsOfFile: try score(batch.directory, threads: 1).scores, encoding: .utf8)
