@@ -141,22 +141,25 @@ public struct ModelRegistrar: Sendable {
                     + "(vfl model alias set \(Self.champion) NAME@VERSION)")
         }
         var ids: [String] = []
+        var readings: [AliasReading] = []
         for challenger in challengers {
             do {
-                let id = try store.resolve(challenger).model.id
-                if !ids.contains(id) { ids.append(id) }
+                let (model, alias) = try store.resolve(challenger)
+                if let alias { readings.append(AliasReading(alias: alias, modelID: model.id)) }
+                if !ids.contains(model.id) { ids.append(model.id) }
             } catch let error as StoreError where error.code == .notFound {
                 throw RegistryError("manifest.json: field \"challengers\": \(error.message)")
             }
         }
-        if let alias = try store.alias(Self.challenger), let id = alias.modelID, !ids.contains(id),
-            (try store.registeredModel(id: id))?.removedAt == nil
-        {
+        // The aliases as read now, checked again when the job is recorded (``JobModel/aliasReadings``).
+        let challengerAlias = try store.alias(Self.challenger)?.modelID
+        if let id = challengerAlias, !ids.contains(id), (try store.registeredModel(id: id))?.removedAt == nil {
             ids.append(id)
         }
         return JobModel(
             id: resolved.model.id, name: resolved.model.name, version: resolved.model.version, alias: resolved.alias,
-            challengers: ids.filter { $0 != resolved.model.id })
+            challengers: ids.filter { $0 != resolved.model.id },
+            aliasReadings: readings + [AliasReading(alias: Self.challenger, modelID: challengerAlias)])
     }
 
     /// The user an operator's change is recorded for: `--by`, else `VFL_USER`, `USER` or `LOGNAME`, else the uid.

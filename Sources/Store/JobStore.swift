@@ -71,14 +71,35 @@ public struct JobModel: Sendable, Equatable {
     public var alias: String?
     /// The challenger model ids, in order, without the model itself.
     public var challengers: [String]
+    /// The other aliases the pin was resolved through (the `challenger` alias), as they were read: checked again in
+    /// the job's own transaction, like ``alias``. Not stored: empty for a pin read back.
+    public var aliasReadings: [AliasReading]
 
     /// Creates a pin.
-    public init(id: String, name: String, version: Int? = nil, alias: String? = nil, challengers: [String] = []) {
+    public init(
+        id: String, name: String, version: Int? = nil, alias: String? = nil, challengers: [String] = [],
+        aliasReadings: [AliasReading] = []
+    ) {
         self.id = id
         self.name = name
         self.version = version
         self.alias = alias
         self.challengers = challengers
+        self.aliasReadings = aliasReadings
+    }
+}
+
+/// An alias as a pin read it: the model it pointed to, or `nil` when it was unset.
+public struct AliasReading: Sendable, Equatable {
+    /// The alias.
+    public var alias: String
+    /// The model id it pointed to, `nil` when unset.
+    public var modelID: String?
+
+    /// Creates a reading.
+    public init(alias: String, modelID: String?) {
+        self.alias = alias
+        self.modelID = modelID
     }
 }
 

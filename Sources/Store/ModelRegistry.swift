@@ -462,21 +462,28 @@ public enum RegistrySQL {
         try event(db, process: process, actor: actor, kind: "removed", modelID: id)
     }
 
-    /// Refuses to record a job pinned to a removed model, or through an alias that has moved since the pin was
-    /// resolved (in the job's own transaction, serialized with alias changes: a job recorded after an alias change
-    /// is pinned to the alias's new model, never to the one it pointed to while the batch was being checked).
+    /// Refuses to record a job pinned to a removed model or challenger, or through an alias that has moved since the
+    /// pin was resolved (in the job's own transaction, serialized with alias changes: a job recorded after an alias
+    /// change is pinned to the alias's new model, never to the one it pointed to while the batch was being checked;
+    /// the same for its challengers and the `challenger` alias).
     ///
-    /// - Throws: ``StoreError`` of code `notFound` (removed) or `staleGeneration` (the alias moved: resolve again).
+    /// - Throws: ``StoreError`` of code `notFound` (removed) or `staleGeneration` (an alias moved: resolve again).
     public static func checkPinnable(_ db: some SQLSelecting, _ model: JobModel) throws {
-        let removed = try db.select(
-            "SELECT 1 FROM models WHERE id = ? AND version IS NOT NULL AND removed_us IS NOT NULL", [.text(model.id)])
-        guard removed.isEmpty else {
-            throw StoreError(.notFound, "model \(model.id.prefix(12)) was removed from the registry")
+        for id in [model.id] + model.challengers {
+            let removed = try db.select(
+                "SELECT 1 FROM models WHERE id = ? AND version IS NOT NULL AND removed_us IS NOT NULL", [.text(id)])
+            guard removed.isEmpty else {
+                throw StoreError(.notFound, "model \(id.prefix(12)) was removed from the registry")
+            }
         }
-        guard let alias = model.alias else { return }
-        let current = try db.select("SELECT model_id FROM aliases WHERE name = ?", [.text(alias)]).first
-        guard current?["model_id"].string == model.id else {
-            throw StoreError(.staleGeneration, "the alias \(alias) moved while the batch was being checked")
+        var readings = model.aliasReadings
+        if let alias = model.alias { readings.insert(AliasReading(alias: alias, modelID: model.id), at: 0) }
+        for reading in readings {
+            let current = try db.select("SELECT model_id FROM aliases WHERE name = ?", [.text(reading.alias)]).first
+            guard current?["model_id"].string == reading.modelID else {
+                throw StoreError(
+                    .staleGeneration, "the alias \(reading.alias) moved while the batch was being checked")
+            }
         }
     }
 }

@@ -49,6 +49,57 @@ import Worker
         #expect(try store.job("named")?.modelID == a.id)
     }
 
+    /// The same for the challengers: a pin read while the `challenger` alias was unset (or pointed elsewhere), or
+    /// whose manifest challenger came through an alias that has moved since, is refused; pinned again, the job
+    /// shadows the alias's new model.
+    @Test(arguments: Backend.allCases)
+    func createJob_refusesAPinWhoseChallengerAliasesHaveMovedSince(_ backend: Backend) throws {
+        let spool = Spool(root: temp.file("spool"))
+        try spool.create()
+        let store = try StorePlace(backend).open()
+        let a = try ModelRegistrar.makeChampion(Self.textA, store: store, spool: spool)
+        let registrar = ModelRegistrar(store: store, spool: spool)
+        let b = try registrar.add(bytes: Array(Self.textB.utf8), source: "b", name: "b", actor: "test").record
+        let textC = RandomModel.json(seed: 3, parties: RandomModel.fourParties, top: [4])
+        let c = try registrar.add(bytes: Array(textC.utf8), source: "c", name: "c", actor: "test").record
+        let parties = RandomModel.fourParties.map(\.name)
+        let tasks = TaskPlan.tasks(parties: parties.count, buckets: 1)
+        func record(_ id: String, _ pin: JobModel) throws {
+            try store.createJob(
+                id: id, parties: parties, model: pin, modelPath: nil, shards: nil, held: false, tasks: tasks)
+        }
+        func isStale(_ error: any Error) -> Bool { (error as? StoreError)?.code == .staleGeneration }
+
+        // Unset, then set.
+        let unset = try registrar.pin(model: nil, challengers: [])
+        #expect(unset.id == a.id && unset.challengers.isEmpty)
+        try store.setAlias("challenger", modelID: b.id, expectedGeneration: nil, actor: "test", via: "command")
+        #expect { try record("one", unset) } throws: { isStale($0) }
+        #expect(try store.job("one") == nil)
+        try record("one", try registrar.pin(model: nil, challengers: []))
+        #expect(try store.job("one")?.challengers == [b.id])
+
+        // Moved to another model, then unset.
+        let toB = try registrar.pin(model: nil, challengers: [])
+        try store.setAlias("challenger", modelID: c.id, expectedGeneration: nil, actor: "test", via: "command")
+        #expect { try record("two", toB) } throws: { isStale($0) }
+        let toC = try registrar.pin(model: nil, challengers: [])
+        #expect(toC.challengers == [c.id])
+        try store.setAlias("challenger", modelID: nil, expectedGeneration: nil, actor: "test", via: "command")
+        #expect { try record("two", toC) } throws: { isStale($0) }
+        try record("two", try registrar.pin(model: nil, challengers: []))
+        #expect(try store.job("two")?.challengers == [])
+
+        // A manifest's challenger named by an alias.
+        try store.setAlias("candidate", modelID: b.id, expectedGeneration: nil, actor: "test", via: "command")
+        let candidate = try registrar.pin(model: nil, challengers: ["candidate"])
+        #expect(candidate.challengers == [b.id])
+        try store.setAlias("candidate", modelID: c.id, expectedGeneration: nil, actor: "test", via: "command")
+        #expect { try record("three", candidate) } throws: { isStale($0) }
+        try record("three", try registrar.pin(model: nil, challengers: ["candidate"]))
+        #expect(try store.job("three")?.challengers == [c.id])
+    }
+
     /// Ingest while an operator keeps moving `champion` between two models: every job is pinned to the model the
     /// alias named when the job was recorded (its `queued` event against the alias's events; SQLite serializes the
     /// writes, one clock stamps both), never to the one it named while the batch was being checked. The manifests'
