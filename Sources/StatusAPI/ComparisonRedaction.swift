@@ -11,7 +11,7 @@ public import Core
 /// - `spearman`, `psi.value` and the shift's `mean`: one number over all of them.
 /// - `first_reason_agreement`: a share of `both` is a count (0.983333 of 120 is 2 disagreeing), so only when the
 ///   customers agreeing and those disagreeing are each 0 or at least `minimumGroup`, else `null`.
-/// - `score_shift`'s quantiles (`median`, `p1` ... `p99`): a quantile is one customer's shift, so only when at
+/// - `score_shift`'s quantiles (`median`, `p1`, `p5`, the deciles, the quartiles, `p95`, `p99`): a quantile is one customer's shift, so only when at
 ///   least `minimumGroup` customers lie on each side of it (`both × min(p, 1 − p) ≥ minimumGroup`), else `null`.
 /// - `swaps`: per cutoff `up` and `down` when 0 or at least `minimumGroup`, else `null`. Never `champion_above` or
 ///   `challenger_above`: counts of one model's scores above a cutoff cut the score distribution at other edges than
@@ -22,8 +22,9 @@ public import Core
 public enum ComparisonRedaction {
     /// The quantiles of the score shift and the smaller share of `both` on either side of each.
     static let quantiles: [(String, Double)] = [
-        ("median", 0.5), ("p1", 0.01), ("p5", 0.05), ("p25", 0.25), ("p50", 0.5), ("p75", 0.25), ("p95", 0.05),
-        ("p99", 0.01),
+        ("median", 0.5), ("p1", 0.01), ("p5", 0.05), ("p10", 0.1), ("p20", 0.2), ("p25", 0.25), ("p30", 0.3),
+        ("p40", 0.4), ("p50", 0.5), ("p60", 0.4), ("p70", 0.3), ("p75", 0.25), ("p80", 0.2), ("p90", 0.1),
+        ("p95", 0.05), ("p99", 0.01),
     ]
 
     /// The comparison as the token holder sees it.

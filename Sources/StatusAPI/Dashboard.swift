@@ -121,6 +121,8 @@ enum Dashboard {
           return e;
         };
         const $ = id => document.getElementById(id);
+        // Model id to its registry label (NAME@VERSION), from GET /models.
+        const registryLabels = new Map();
         const fmt = n => n === null || n === undefined ? "–" : Number(n).toLocaleString("en-US");
         const secs = s => s === undefined || s === null ? "–" : s < 1 ? (s * 1000).toFixed(0) + " ms" : s.toFixed(2) + " s";
         const time = t => t ? new Date(t).toLocaleTimeString() : "–";
@@ -254,14 +256,14 @@ enum Dashboard {
           }
         }
 
-        // A job's champion against each challenger (GET /jobs/{id}/comparison): scalars, the score shift's
-        // quantiles as a strip, the swaps at each cutoff; what the API withholds is shown as withheld.
+        // A job's champion against each challenger (GET /jobs/{id}/comparison): scalars, a histogram of the score
+        // shift from its quantiles, the swaps at each cutoff; what the API withholds is shown as withheld.
         function comparisonView(box, c) {
           const m = c.minimum_group;
           box.append(el("h3", {}, "Champion and challengers"));
           for (const entry of c.challengers || []) {
             const model = entry.model || {};
-            box.append(el("h4", {}, (model.name || "challenger") + " · " + String(model.id || "").slice(0, 12)));
+            box.append(el("h4", {}, (registryLabels.get(model.id) || model.name || "challenger") + " · " + String(model.id || "").slice(0, 12)));
             if (entry.status !== "done") { box.append(el("div", { class: "error" }, "failed: " + (entry.error || "unknown")), el("div", {})); continue; }
             const kv = el("div", { class: "kv" });
             const add = (k, v, cls) => { kv.append(el("div", {}, k)); kv.append(el("div", cls ? { class: cls } : {}, v)); };
@@ -274,19 +276,34 @@ enum Dashboard {
             add("first reason agrees", entry.first_reason_agreement === null ? "withheld" : (100 * entry.first_reason_agreement).toFixed(1) + "%");
             box.append(kv);
             const q = entry.score_shift || {};
-            const points = ["p1", "p5", "p25", "median", "p75", "p95", "p99"].filter(k => q[k] !== null && q[k] !== undefined);
-            if (points.length) {
-              const w = 460, ht = 54, left = 20, values = points.map(k => q[k]);
+            // A histogram of the shift from its quantiles: a bar between each two consecutive quantiles shown, its
+            // area their share of the customers (the API withholds a quantile with too few customers beyond it).
+            const levels = [["p1", 1], ["p5", 5], ["p10", 10], ["p20", 20], ["p25", 25], ["p30", 30], ["p40", 40], ["median", 50], ["p60", 60], ["p70", 70], ["p75", 75], ["p80", 80], ["p90", 90], ["p95", 95], ["p99", 99]]
+              .filter(([k]) => q[k] !== null && q[k] !== undefined).map(([k, p]) => ({ k, p, v: q[k] }));
+            if (levels.length) {
+              const w = 460, ht = 120, left = 24, base = 86, values = levels.map(l => l.v);
               const lo = Math.min(-1, ...values), hi = Math.max(1, ...values), scale = (w - 2 * left) / (hi - lo);
               const x = v => left + (v - lo) * scale;
-              const svg = el("svg", { viewBox: `0 0 ${w} ${ht}`, width: "100%", role: "img", "aria-label": "score shift quantiles" });
-              svg.append(el("line", { svg: 1, x1: x(0), x2: x(0), y1: 4, y2: 34, stroke: "#9aa3b2", "stroke-dasharray": "3 3" }));
-              if (q.p25 !== null && q.p75 !== null) svg.append(el("rect", { svg: 1, x: x(q.p25), y: 10, width: Math.max(x(q.p75) - x(q.p25), 1), height: 18, fill: "#cfe0fb", stroke: "#2f6fdb" }));
-              for (const k of points) {
-                svg.append(el("line", { svg: 1, x1: x(q[k]), x2: x(q[k]), y1: 8, y2: 30, stroke: k === "median" ? "#1b3f8b" : "#2f6fdb", "stroke-width": k === "median" ? 3 : 1 }));
-                svg.append(el("text", { svg: 1, x: x(q[k]), y: 46, "text-anchor": "middle" }, k === "median" ? "med" : k));
+              const svg = el("svg", { viewBox: `0 0 ${w} ${ht}`, width: "100%", role: "img", "aria-label": "score shift histogram" });
+              const bars = [];
+              for (let i = 0; i + 1 < levels.length; i++) {
+                const a = levels[i], b = levels[i + 1], px = Math.max(x(b.v) - x(a.v), 2);
+                bars.push({ a, b, x0: x(a.v), px, density: (b.p - a.p) / px });
               }
-              box.append(el("div", { class: "note" }, `score shift (challenger − champion): mean ${num(q.mean, 2)}, median ${num(q.median, 2)}; tails shown when at least ${fmt(m)} customers lie beyond them`));
+              const top = Math.max(...bars.map(r => r.density), 1e-9);
+              for (const r of bars) {
+                const h = Math.max(1, (r.density / top) * (base - 8));
+                const bar = el("rect", { svg: 1, x: r.x0, y: base - h, width: r.px, height: h, fill: "#cfe0fb", stroke: "#2f6fdb" });
+                bar.append(el("title", { svg: 1 }, `${r.b.p - r.a.p}% of the customers shift by ${num(r.a.v, 2)} to ${num(r.b.v, 2)}`));
+                svg.append(bar);
+              }
+              svg.append(el("line", { svg: 1, x1: left, x2: w - left, y1: base, y2: base, stroke: "#9aa3b2" }));
+              svg.append(el("line", { svg: 1, x1: x(0), x2: x(0), y1: 4, y2: base, stroke: "#9aa3b2", "stroke-dasharray": "3 3" }));
+              if (q.median !== null && q.median !== undefined) svg.append(el("line", { svg: 1, x1: x(q.median), x2: x(q.median), y1: 4, y2: base, stroke: "#1b3f8b", "stroke-width": 2 }));
+              const ticks = [[lo, "start"], [0, "middle"], [hi, "end"]];
+              for (const [v, anchor] of ticks) svg.append(el("text", { svg: 1, x: x(v), y: base + 14, "text-anchor": anchor }, num(v, 1)));
+              svg.append(el("text", { svg: 1, x: w / 2, y: base + 30, "text-anchor": "middle" }, "score shift (points)"));
+              box.append(el("div", { class: "note" }, `score shift (challenger − champion): mean ${num(q.mean, 2)}, median ${num(q.median, 2)}; each bar spans two quantiles and its area is their share of the customers; tails shown when at least ${fmt(m)} customers lie beyond them`));
               box.append(svg);
             }
             const table = el("table");
@@ -372,6 +389,7 @@ enum Dashboard {
           const answer = await r.json();
           const body = $("models");
           if (answer.models.length) body.replaceChildren();
+          for (const m of answer.models) registryLabels.set(m.id, m.label);
           for (const m of answer.models) {
             const tr = el("tr", m.removed_at ? { class: "removed", title: "removed " + m.removed_at } : {});
             tr.append(el("td", {}, m.label), el("td", {}, m.id.slice(0, 12)), el("td", {}, m.aliases.join(", ")),

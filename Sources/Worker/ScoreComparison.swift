@@ -52,7 +52,9 @@ public struct ComparisonOptions: Sendable, Equatable {
 public enum ScoreComparison {
     /// The quantiles reported for the score shift.
     public static let quantiles: [(name: String, p: Double)] = [
-        ("p1", 0.01), ("p5", 0.05), ("p25", 0.25), ("p50", 0.5), ("p75", 0.75), ("p95", 0.95), ("p99", 0.99),
+        ("p1", 0.01), ("p5", 0.05), ("p10", 0.1), ("p20", 0.2), ("p25", 0.25), ("p30", 0.3), ("p40", 0.4),
+        ("p50", 0.5), ("p60", 0.6), ("p70", 0.7), ("p75", 0.75), ("p80", 0.8), ("p90", 0.9), ("p95", 0.95),
+        ("p99", 0.99),
     ]
 
     /// The `p` quantile of ascending `sorted` values by linear interpolation between order statistics (Hyndman and

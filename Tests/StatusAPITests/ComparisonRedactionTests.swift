@@ -13,7 +13,7 @@ import Testing
         {"batch":"demo","champion":{"id":"f7b6","name":"vfl-default"},"cutoffs":[580,620],"challengers":[\
         {"model":{"id":"f521","name":"next"},"status":"done","customers":{"champion":\(both + 3),\
         "challenger":\(both),"both":\(both),"only_champion":3,"only_challenger":0},"score_shift":{"mean":-17.48,\
-        "median":-13.61,"p1":-75.77,"p5":-71.17,"p25":-50.84,"p50":-13.61,"p75":17.26,"p95":27.41,"p99":28.6},\
+        "median":-13.61,"p1":-75.77,"p5":-71.17,"p10":-66.2,"p20":-55.4,"p25":-50.84,"p50":-13.61,"p75":17.26,"p90":25.5,"p95":27.41,"p99":28.6},\
         "spearman":0.9998,"psi":{"value":0.268,"bins":10,"from":300,"to":850,"epsilon":0.0001,\
         "champion_counts":[7,35,106,160,257,335,395,402,269,34],"challenger_counts":[60,132,137,209,231,232,265,289,311,134]},\
         "swaps":[{"cutoff":580,"up":\(up),"down":\(down),"champion_above":1401,"challenger_above":1211},\
@@ -37,6 +37,7 @@ import Testing
         // 1% of 2,000 is 20 customers, under the minimum: the outer tails are withheld, 5% (100) is shown.
         #expect(entry["score_shift"]?["p1"] == .null && entry["score_shift"]?["p99"] == .null)
         #expect(entry["score_shift"]?["p5"] == -71.17 && entry["score_shift"]?["p95"] == 27.41)
+        #expect(entry["score_shift"]?["p10"] == -66.2 && entry["score_shift"]?["p90"] == 25.5)
         // 12 and 7 customers crossing a cutoff describe too few; 0 and 190 do not.
         #expect(
             entry["swaps"] == [["cutoff": 580, "up": .null, "down": 190], ["cutoff": 620, "up": .null, "down": 0]])
@@ -52,6 +53,9 @@ import Testing
         let entry = try #require(try Self.redacted(Self.comparison(both: 200))["challengers"]?.array?.first)
         #expect(entry["first_reason_agreement"] == .null)
         #expect(entry["score_shift"]?["p25"] == -50.84 && entry["score_shift"]?["p5"] == .null)
+        // A decile is 20 customers of 200: withheld at both ends.
+        #expect(entry["score_shift"]?["p10"] == .null && entry["score_shift"]?["p90"] == .null)
+        #expect(entry["score_shift"]?["p20"] == .null)
         #expect(entry["score_shift"]?["mean"] == -17.48 && entry["spearman"] == 0.9998)
         // 120 both: a quarter is 30 customers, under the minimum; the median is shown (60 on each side).
         let small = try #require(try Self.redacted(Self.comparison(both: 120))["challengers"]?.array?.first)

@@ -75,9 +75,10 @@ import Worker
         #expect(json["spearman"] == 1)
         #expect(json["psi"]?["value"] == 0)
         #expect(json["score_shift"]?["mean"] == 0)
-        for name in ["median", "p1", "p5", "p25", "p50", "p75", "p95", "p99"] {
-            #expect(json["score_shift"]?[name] == 0)
+        for name in ["median"] + ScoreComparison.quantiles.map(\.name) {
+            #expect(json["score_shift"]?[name] == 0, "\(name)")
         }
+        #expect(json["score_shift"]?.object?.count == 17)
         #expect(json["swaps"]?.array?.allSatisfy { $0["up"] == 0 && $0["down"] == 0 } == true)
         #expect(json["first_reason_agreement"] == 1)
         #expect(json["customers"]?["both"] == 7)
@@ -93,6 +94,7 @@ import Worker
         #expect(json["score_shift"]?["mean"] == 1)
         #expect(json["score_shift"]?["median"] == 1)
         #expect(json["score_shift"]?["p25"] == 0.5)
+        #expect(json["score_shift"]?["p10"] == 0.2 && json["score_shift"]?["p90"] == 1.8)
         #expect(json["first_reason_agreement"] == 0.666667)
         #expect(json["customers"]?["only_champion"] == 2)
         #expect(json["customers"]?["only_challenger"] == 0)
