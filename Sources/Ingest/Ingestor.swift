@@ -370,7 +370,7 @@ public final class Ingestor: @unchecked Sendable {
             try Failpoint.hit("ingest.accept.before-record")
             try store.createJob(
                 id: name, parties: parties, model: model, modelPath: nil, shards: Shard.jsonText(shards), held: true,
-                tasks: plan(shards))
+                tasks: plan(shards, pin: model))
         } catch let error as StoreError where error.code == .notFound {
             // The model was removed between its resolution and the record: resolved again at the next scan.
             logger.info("batch's model removed meanwhile; resolved again", metadata: [("job.id", name)])
@@ -407,9 +407,24 @@ public final class Ingestor: @unchecked Sendable {
         return .accepted
     }
 
-    /// The job's tasks, from the size of its (already checked) shards and the memory bound.
-    private func plan(_ shards: [Shard]) -> [TaskSpec] {
-        let bytes = shards.reduce(0) { $0 + Int($1.identity.size) }
+    /// The job's tasks, from the size of its (already checked) shards, what its challengers add
+    /// (``TaskPlan/plannedBytes(shardBytes:challengers:)``) and the memory bound.
+    private func plan(_ shards: [Shard], pin: JobModel? = nil) -> [TaskSpec] {
+        var inputs: [[TaskPlan.ChallengerInput]] = []
+        if let pin, !pin.challengers.isEmpty, let champion = models.model(id: pin.id) {
+            // A challenger that cannot be loaded here is counted as reading every shard into inputs of its own.
+            let challengers = pin.challengers.map { models.model(id: $0) }
+            inputs = shards.map { shard in
+                let own = champion.partyIndex(shard.party).map { champion.parties[$0] }
+                return challengers.map { challenger in
+                    guard let challenger else { return .own }
+                    guard let p = challenger.partyIndex(shard.party) else { return .none }
+                    let party = challenger.parties[p]
+                    return shard.input == .features && own.map(party.readsInputs(like:)) == true ? .shared : .own
+                }
+            }
+        }
+        let bytes = TaskPlan.plannedBytes(shardBytes: shards.map { Int($0.identity.size) }, challengers: inputs)
         return TaskPlan.tasks(
             parties: shards.count, buckets: TaskPlan.buckets(shardBytes: bytes, memoryBound: configuration.memoryBound)
         )

@@ -43,6 +43,45 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: spool.inbox + "/later"))
     }
 
+    /// The memory plan counts a job's challengers: one that reads the shards into inputs of its own needs a second
+    /// table of values, so a batch that fits the bound alone is split; one that shares the champion's inputs is not.
+    @Test func scanOnce_plansAChallengerWithInputsOfItsOwnAsASecondTable() throws {
+        let champion = RandomModel.json(seed: 1, parties: RandomModel.fourParties, top: [4])
+        let model = try SplitModel(bytes: Array(champion.utf8))
+        let spool = Spool(root: temp.file("spool"))
+        try spool.create()
+        let store = try SQLiteStore(path: spool.root + "/vfl.sqlite", process: "test")
+        try ModelRegistrar.makeChampion(champion, store: store, spool: spool)
+        let registrar = ModelRegistrar(store: store, spool: spool)
+        // The same parties' draws with another top: the same features. Another seed: other statistics.
+        let sharing = RandomModel.json(seed: 1, parties: RandomModel.fourParties, top: [7])
+        let own = RandomModel.json(seed: 2, parties: RandomModel.fourParties, top: [4])
+        #expect(try SplitModel(bytes: Array(sharing.utf8)).parties[0].readsInputs(like: model.parties[0]))
+        #expect(try !SplitModel(bytes: Array(own.utf8)).parties[0].readsInputs(like: model.parties[0]))
+        _ = try registrar.add(bytes: Array(sharing.utf8), source: "s", name: "sharing", actor: "test")
+        _ = try registrar.add(bytes: Array(own.utf8), source: "o", name: "own", actor: "test")
+        let staging = temp.file("staging")
+        _ = try TestBatch.write(directory: staging, model: model, customers: 2000)
+        let bytes = try model.parties.reduce(0) {
+            $0 + (try FileManager.default.attributesOfItem(atPath: staging + "/\($1.name).csv")[.size] as! Int)
+        }
+        // Usable: half of a bound this small; the champion's plan is 0.8 bytes per byte of CSV.
+        var configuration = IngestConfiguration(spool: spool, settleSeconds: 0)
+        configuration.memoryBound = Int(Double(bytes) * 0.8 * 2 * 1.5)
+        let ingestor = Ingestor(configuration: configuration, store: store, model: model, logger: .disabled)
+        for (batch, challengers) in [("alone", [String]()), ("sharing", ["sharing@1"]), ("own", ["own@1"])] {
+            try FileManager.default.copyItem(atPath: staging, toPath: spool.inbox + "/" + batch)
+            try Manifest(batch: batch, parties: model.parties.map(\.name), challengers: challengers).jsonText.write(
+                toFile: spool.inbox + "/\(batch)/manifest.json", atomically: true, encoding: .utf8)
+        }
+        #expect(try ingestor.scanOnce() == Ingestor.ScanOutcome(accepted: 3, rejected: 0))
+        #expect(try store.taskStates(job: "alone").count == 1)
+        #expect(try store.taskStates(job: "sharing").count == 1)
+        #expect(try store.job("own")?.challengers.count == 1)
+        // Four partitions, two buckets, a merge.
+        #expect(try store.taskStates(job: "own").count == 7)
+    }
+
     @Test func scanOnce_acceptsAModelsDerivedFeaturesByTheirSourceColumns() throws {
         let model = try SplitModel(bytes: Array(DerivedFeatureTests.model.utf8))
         #expect(model.parties[0].inputColumns == ["a", "b"])
