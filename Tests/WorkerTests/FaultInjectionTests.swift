@@ -1,6 +1,7 @@
 import Core
 import Fixtures
 import Foundation
+import Model
 import Spool
 import Store
 import Testing
@@ -20,6 +21,9 @@ extension PipelineTests {
         case whole
         /// Partition, bucket and merge tasks (a tiny memory bound).
         case split
+        /// Split, and shadowed by a challenger (the `challenger` alias): every model's results and the comparison
+        /// are checked.
+        case shadowed
         /// Ingest rejects the batch (its manifest names a party the model lacks).
         case rejected
 
@@ -36,7 +40,7 @@ extension PipelineTests {
             ]
             switch self {
             case .whole: return ingest + worker
-            case .split:
+            case .split, .shadowed:
                 return ingest + worker + [
                     "worker.partition.before-rename", "worker.bucket.before-rename", "worker.merge.after-rejects",
                     "file.written.before-rename",
@@ -57,17 +61,34 @@ extension PipelineTests {
 
     static let faultCases: [FaultCase] = Stage.allCases.flatMap { stage in
         stage.failpoints.flatMap { point in
-            ["crash", "error"].map { FaultCase(stage: stage, failpoint: point, action: $0) }
+            // A shadowed job adds the challenger's files to the same steps: a crash at each is the new case.
+            (stage == .shadowed ? ["crash"] : ["crash", "error"]).map {
+                FaultCase(stage: stage, failpoint: point, action: $0)
+            }
         }
     }
 
     @Test(arguments: PipelineTests.faultCases)
     func failpoint_endsInAConsistentStateAfterRecovery(_ fault: FaultCase) throws {
         let id = "fault"
-        let ingestArguments = fault.stage == .split ? ["--memory-mb", "1"] : []
+        let split = fault.stage == .split || fault.stage == .shadowed
+        let ingestArguments = split ? ["--memory-mb", "1"] : []
         let workerArguments = ["--lease", "2", "--max-attempts", "20"]
         let armed = ["VFL_FAILPOINTS": "\(fault.failpoint)=\(fault.action)@1"]
         let store = try SQLiteStore(path: spool.root + "/vfl.sqlite", process: "test")
+        // A shadowed job's registry is set up before the roles start (a failpoint may stop ingest's own startup).
+        var challenger: String?
+        if fault.stage == .shadowed {
+            let path = try otherModel("challenger", seed: 12)
+            for command in [
+                ["model", "add", modelPath, "--name", "credit"], ["model", "alias", "set", "champion", "credit@1"],
+                ["model", "add", path, "--name", "next"], ["model", "alias", "set", "challenger", "next@1"],
+            ] {
+                let result = try vfl(command)
+                #expect(result.status == 0, "\(command): \(result.output)")
+            }
+            challenger = path
+        }
         // Phase 1: the roles run with the failpoint armed, until the job ends or a process dies.
         let logs = [temp.file("ingest.log"), temp.file("worker.log")]
         var processes = [
@@ -75,7 +96,7 @@ extension PipelineTests {
             try start("worker", workerArguments, environment: armed, errorLog: logs[1]),
         ]
         let staging = try drop(
-            id, customers: fault.stage == .split ? 6000 : 300, seed: 11,
+            id, customers: split ? 6000 : 300, seed: 11,
             manifest: fault.stage == .rejected ? #"{"batch": "fault", "parties": ["auto_loans", "no_such_bank"]}"# : nil
         )
         _ = try waitUntil(seconds: 30) {
@@ -93,6 +114,23 @@ extension PipelineTests {
         let ended = try waitUntil(seconds: 60) { try terminal(store, [id]) && settled(id, store) }
         #expect(ended, "\(fault.testDescription): the job ended and its folders settled")
         try checkInvariants(id, staging: staging, store: store, fault: fault)
+        if let challenger { try checkShadowed(id, staging: staging, challenger: challenger, fault: fault) }
+    }
+
+    /// A shadowed job's challenger results and comparison are `vfl score --challenger`'s bytes.
+    func checkShadowed(_ id: String, staging: String, challenger: String, fault: FaultCase) throws {
+        let label = Comment(rawValue: fault.testDescription)
+        let challengerID = try SplitModel.load(path: challenger).id
+        let published = spool.result(id)
+        let reference = try expectedShadow(staging, challengers: [challenger])
+        for file in [
+            "comparison.json", "challengers/\(challengerID)/scores.csv", "challengers/\(challengerID)/rejects.csv",
+        ] {
+            #expect(
+                try bytes(published + "/" + file) == (try bytes(reference + "/" + file)),
+                "\(fault.testDescription): \(file)")
+        }
+        #expect(!FileIO.exists(published + "/challengers/\(challengerID)/error.json"), label)
     }
 
     /// The job's folders are in their final place: results published (or explained), no work left.
