@@ -19,16 +19,24 @@ import Worker
     static let textA = RandomModel.json(seed: 1, parties: RandomModel.fourParties, top: [4])
     static let textB = RandomModel.json(seed: 2, parties: RandomModel.fourParties, top: [4])
 
-    /// A pin resolved through an alias that has moved before the job is recorded is refused, so that ingest pins the
-    /// batch again; a pin naming its model without an alias is not affected by aliases.
-    @Test(arguments: Backend.allCases)
-    func createJob_refusesAPinThroughAnAliasThatHasMovedSince(_ backend: Backend) throws {
+    /// A fresh spool and store on `backend` with model A as `champion` and model B registered as `b`.
+    func registryOfTwo(
+        _ backend: Backend
+    ) throws -> (store: any JobStore, registrar: ModelRegistrar, a: RegisteredModel, b: RegisteredModel) {
         let spool = Spool(root: temp.file("spool"))
         try spool.create()
         let store = try StorePlace(backend).open()
         let a = try ModelRegistrar.makeChampion(Self.textA, store: store, spool: spool)
         let registrar = ModelRegistrar(store: store, spool: spool)
         let b = try registrar.add(bytes: Array(Self.textB.utf8), source: "b", name: "b", actor: "test").record
+        return (store, registrar, a, b)
+    }
+
+    /// A pin resolved through an alias that has moved before the job is recorded is refused, so that ingest pins the
+    /// batch again; a pin naming its model without an alias is not affected by aliases.
+    @Test(arguments: Backend.allCases)
+    func createJob_refusesAPinThroughAnAliasThatHasMovedSince(_ backend: Backend) throws {
+        let (store, registrar, a, b) = try registryOfTwo(backend)
         let parties = RandomModel.fourParties.map(\.name)
         let tasks = TaskPlan.tasks(parties: parties.count, buckets: 1)
         let stale = try registrar.pin(model: nil, challengers: [])
@@ -54,12 +62,7 @@ import Worker
     /// shadows the alias's new model.
     @Test(arguments: Backend.allCases)
     func createJob_refusesAPinWhoseChallengerAliasesHaveMovedSince(_ backend: Backend) throws {
-        let spool = Spool(root: temp.file("spool"))
-        try spool.create()
-        let store = try StorePlace(backend).open()
-        let a = try ModelRegistrar.makeChampion(Self.textA, store: store, spool: spool)
-        let registrar = ModelRegistrar(store: store, spool: spool)
-        let b = try registrar.add(bytes: Array(Self.textB.utf8), source: "b", name: "b", actor: "test").record
+        let (store, registrar, a, b) = try registryOfTwo(backend)
         let textC = RandomModel.json(seed: 3, parties: RandomModel.fourParties, top: [4])
         let c = try registrar.add(bytes: Array(textC.utf8), source: "c", name: "c", actor: "test").record
         let parties = RandomModel.fourParties.map(\.name)
