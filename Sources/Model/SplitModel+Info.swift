@@ -73,15 +73,18 @@ extension SplitModel {
 
 extension Party {
     /// Whether a shard read for `other` gives this party the same standardized inputs: the same features in the same
-    /// order, each with the same column or derivation, statistics, transform and value map. A challenger's party that
+    /// order, each with the same column or derivation, statistics, transform and value map, and the same reading of a
+    /// missing cell (a tree ensemble's NaN, a network's 0). A challenger's party that
     /// does shares the champion's values in the pass over the shard (the worker decides on the shard's own columns;
     /// this is the model-level view ingest plans memory with).
     public func readsInputs(like other: Party) -> Bool {
-        features.elementsEqual(other.features) { a, b in
-            a.name == b.name && a.mean.bitPattern == b.mean.bitPattern && a.std.bitPattern == b.std.bitPattern
-                && a.signedLog == b.signedLog && a.derivation == b.derivation
-                && (a.values == nil) == (b.values == nil)
-                && (a.values ?? []).elementsEqual(b.values ?? []) { $0.text == $1.text && $0.value == $1.value }
-        }
+        // A tree ensemble reads a missing cell as NaN, a network as 0: the same columns give other inputs.
+        (layers.first?.isTrees ?? false) == (other.layers.first?.isTrees ?? false)
+            && features.elementsEqual(other.features) { a, b in
+                a.name == b.name && a.mean.bitPattern == b.mean.bitPattern && a.std.bitPattern == b.std.bitPattern
+                    && a.signedLog == b.signedLog && a.derivation == b.derivation
+                    && (a.values == nil) == (b.values == nil)
+                    && (a.values ?? []).elementsEqual(b.values ?? []) { $0.text == $1.text && $0.value == $1.value }
+            }
     }
 }

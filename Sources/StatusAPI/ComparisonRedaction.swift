@@ -11,8 +11,9 @@ public import Core
 /// - `spearman`, `psi.value` and the shift's `mean`: one number over all of them.
 /// - `first_reason_agreement`: a share of `both` is a count (0.983333 of 120 is 2 disagreeing), so only when the
 ///   customers agreeing and those disagreeing are each 0 or at least `minimumGroup`, else `null`.
-/// - `score_shift`'s quantiles (`median`, `p1`, `p5`, the deciles, the quartiles, `p95`, `p99`): a quantile is one customer's shift, so only when at
-///   least `minimumGroup` customers lie on each side of it (`both × min(p, 1 − p) ≥ minimumGroup`), else `null`.
+/// - `score_shift`'s quantiles (`median`, `p1`, `p5`, the deciles, the quartiles, `p95`, `p99`): a quantile is one
+///   customer's shift, so only when at least `minimumGroup` customers lie on each side of it, and between it and the
+///   next quantile shown towards the median (``shownQuantiles(both:minimum:)``), else `null`.
 /// - `swaps`: per cutoff `up` and `down` when 0 or at least `minimumGroup`, else `null`. Never `champion_above` or
 ///   `challenger_above`: counts of one model's scores above a cutoff cut the score distribution at other edges than
 ///   the summary's merged histogram, and the difference of the two could describe a few customers.
@@ -20,12 +21,32 @@ public import Core
 ///
 /// Anything else (a member added later) is not shown until it is added here.
 public enum ComparisonRedaction {
-    /// The quantiles of the score shift and the smaller share of `both` on either side of each.
+    /// The quantiles of the score shift and their levels (`median` is `p50`).
     static let quantiles: [(String, Double)] = [
         ("median", 0.5), ("p1", 0.01), ("p5", 0.05), ("p10", 0.1), ("p20", 0.2), ("p25", 0.25), ("p30", 0.3),
-        ("p40", 0.4), ("p50", 0.5), ("p60", 0.4), ("p70", 0.3), ("p75", 0.25), ("p80", 0.2), ("p90", 0.1),
-        ("p95", 0.05), ("p99", 0.01),
+        ("p40", 0.4), ("p50", 0.5), ("p60", 0.6), ("p70", 0.7), ("p75", 0.75), ("p80", 0.8), ("p90", 0.9),
+        ("p95", 0.95), ("p99", 0.99),
     ]
+
+    /// The quantile levels shown for `both` customers: walking out from the median on each side, a level is shown
+    /// when at least `minimum` customers lie beyond it (`both × min(p, 1 − p)`) and between it and the last level
+    /// shown on its way (`both × |p − p'|`), so that no two shown quantiles bracket fewer than `minimum` customers.
+    static func shownQuantiles(both: Int, minimum: Int) -> Set<Double> {
+        // In whole percents (products of integers, exact in a Double), so that a gap of exactly the minimum is not
+        // lost to rounding.
+        func enough(_ percent: Int) -> Bool { Double(both) * Double(percent) >= Double(minimum) * 100 }
+        guard both > 0, enough(50) else { return [] }
+        var shown: Set<Int> = [50]
+        let levels = Set(quantiles.map { Int(($0.1 * 100).rounded()) }).sorted()
+        for side in [Array(levels.filter { $0 < 50 }.reversed()), levels.filter { $0 > 50 }] {
+            var last = 50
+            for p in side where enough(min(p, 100 - p)) && enough(abs(p - last)) {
+                shown.insert(p)
+                last = p
+            }
+        }
+        return Set(shown.map { Double($0) / 100 })
+    }
 
     /// The comparison as the token holder sees it.
     ///
@@ -68,8 +89,10 @@ public enum ComparisonRedaction {
         func number(_ value: JSONValue?) -> JSONValue { value?.double.map { .number($0) } ?? .null }
         if let shift = entry["score_shift"] {
             var members: [(String, JSONValue)] = [("mean", number(shift["mean"]))]
-            for (name, share) in quantiles {
-                members.append((name, Double(both) * share >= Double(minimum) ? number(shift[name]) : .null))
+            let shown = shownQuantiles(both: both, minimum: minimum)
+            for (name, p) in quantiles {
+                members.append(
+                    (name, shown.contains(Double(Int((p * 100).rounded())) / 100) ? number(shift[name]) : .null))
             }
             out.append(("score_shift", .object(members)))
         }

@@ -13,7 +13,7 @@ import Testing
         {"batch":"demo","champion":{"id":"f7b6","name":"vfl-default"},"cutoffs":[580,620],"challengers":[\
         {"model":{"id":"f521","name":"next"},"status":"done","customers":{"champion":\(both + 3),\
         "challenger":\(both),"both":\(both),"only_champion":3,"only_challenger":0},"score_shift":{"mean":-17.48,\
-        "median":-13.61,"p1":-75.77,"p5":-71.17,"p10":-66.2,"p20":-55.4,"p25":-50.84,"p50":-13.61,"p75":17.26,"p90":25.5,"p95":27.41,"p99":28.6},\
+        "median":-13.61,"p1":-75.77,"p5":-71.17,"p10":-66.2,"p20":-55.4,"p25":-50.84,"p30":-40.1,"p40":-22.3,"p50":-13.61,"p60":-5.2,"p70":5.4,"p75":17.26,"p80":20.1,"p90":25.5,"p95":27.41,"p99":28.6},\
         "spearman":0.9998,"psi":{"value":0.268,"bins":10,"from":300,"to":850,"epsilon":0.0001,\
         "champion_counts":[7,35,106,160,257,335,395,402,269,34],"challenger_counts":[60,132,137,209,231,232,265,289,311,134]},\
         "swaps":[{"cutoff":580,"up":\(up),"down":\(down),"champion_above":1401,"challenger_above":1211},\
@@ -60,6 +60,31 @@ import Testing
         // 120 both: a quarter is 30 customers, under the minimum; the median is shown (60 on each side).
         let small = try #require(try Self.redacted(Self.comparison(both: 120))["challengers"]?.array?.first)
         #expect(small["score_shift"]?["p25"] == .null && small["score_shift"]?["median"] == -13.61)
+    }
+
+    /// Two quantiles shown bracket the customers between them: never fewer than the minimum, for any count and
+    /// minimum, nor fewer than the minimum beyond the outermost.
+    @Test func detail_noTwoShownQuantilesBracketFewerThanTheMinimum() throws {
+        func level(_ name: String) -> Double { name == "median" ? 0.5 : Double(name.dropFirst())! / 100 }
+        for minimum in [1, 10, 50, 137, 1000] {
+            for both in [minimum, minimum * 2 + 1, 250, 999, 1000, 2000, 4321, 20_000, 100_000] where both >= minimum {
+                let entry = try #require(
+                    try Self.redacted(Self.comparison(both: both), minimumGroup: minimum)["challengers"]?.array?.first)
+                let shift = try #require(entry["score_shift"]?.object)
+                let shown = shift.filter { $0.0 != "mean" && $0.1 != .null }.map { level($0.0) }
+                let label = Comment(rawValue: "both \(both), minimum \(minimum)")
+                for p in shown {
+                    #expect(Double(both) * min(p, 1 - p) >= Double(minimum) - 1e-9, label)
+                    for q in shown where q != p {
+                        #expect(Double(both) * abs(p - q) >= Double(minimum) - 1e-9, label)
+                    }
+                }
+            }
+        }
+        // 250 customers, a minimum of 50: the median, p30 and p70 (50 customers apart), nothing closer.
+        let entry = try #require(try Self.redacted(Self.comparison(both: 250))["challengers"]?.array?.first)
+        let shown = (entry["score_shift"]?.object ?? []).filter { $0.0 != "mean" && $0.1 != .null }.map(\.0)
+        #expect(Set(shown) == ["median", "p50", "p30", "p70"])
     }
 
     @Test func detail_ofFewerCustomersThanTheMinimumWithholdsEveryStatement() throws {
