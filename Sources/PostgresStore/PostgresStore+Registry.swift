@@ -8,8 +8,12 @@ extension PostgresStore {
 
     /// Takes the registry's transaction-scoped advisory lock.
     func lockRegistry(_ db: PGConnection, exclusive: Bool) throws {
-        let function = exclusive ? "pg_advisory_xact_lock" : "pg_advisory_xact_lock_shared"
-        _ = try db.execute("SELECT \(function)(\(Self.registryLock))")
+        _ = try db.execute(Self.lockRegistrySQL(exclusive: exclusive))
+    }
+
+    /// The statement that takes the registry's transaction-scoped advisory lock.
+    static func lockRegistrySQL(exclusive: Bool) -> String {
+        "SELECT \(exclusive ? "pg_advisory_xact_lock" : "pg_advisory_xact_lock_shared")(\(registryLock))"
     }
 
     /// Runs a registry write in a durable transaction under the registry's lock.
