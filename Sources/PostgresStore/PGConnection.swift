@@ -144,8 +144,8 @@ final class PGConnection {
     /// Runs `statements` one after the other in one round trip (libpq's pipeline mode, PQenterPipelineMode(3)): all
     /// are sent, then one sync, then every answer is read. Each statement still runs on its own (in READ COMMITTED, each
     /// with a snapshot taken when it starts, after the one before it finished), and none depends on the client seeing
-    /// the previous one's answer. Statements with arguments are prepared beforehand, each once per connection, as
-    /// ``query(_:_:planEachTime:)`` prepares them.
+    /// the previous one's answer. Queries are prepared beforehand, each once per connection, as
+    /// ``query(_:_:planEachTime:)`` prepares those with arguments.
     ///
     /// Wrap a transaction's statements in `BEGIN` and `COMMIT` (``pipelinedTransaction(_:)``): after a failed
     /// statement the server skips the rest up to the sync, so a `COMMIT` after it is never run.
@@ -158,8 +158,10 @@ final class PGConnection {
         // Prepared before the pipeline: PQprepare waits for its answer, which pipeline mode does not allow.
         var names: [String?] = []
         for statement in statements {
+            // Queries without arguments too (not BEGIN, COMMIT or SET): they would be parsed and planned each time.
+            let query = statement.sql.hasPrefix("SELECT") || statement.sql.hasPrefix("WITH")
             names.append(
-                statement.arguments.isEmpty || !prepares
+                !prepares || (statement.arguments.isEmpty && !query)
                     ? nil : try preparedName(statement.sql, types: Self.types(statement.arguments)))
         }
         guard PQenterPipelineMode(conn) == 1 else {

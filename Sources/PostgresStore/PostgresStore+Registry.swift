@@ -42,6 +42,17 @@ extension PostgresStore {
     /// Every alias, by name.
     public func aliases() throws -> [ModelAlias] { try read { db in try RegistrySQL.aliases(db) } }
 
+    /// The models and the aliases in one round trip (a pipeline of the two reads, in one transaction: one snapshot).
+    public func registrySnapshot() throws -> RegistrySnapshot {
+        try read { db in
+            let answers = try db.pipelinedTransaction([
+                (RegistrySQL.modelsSQL, []), (RegistrySQL.aliasesSQL, []),
+            ])
+            return RegistrySnapshot(
+                models: answers[0].map(RegistrySQL.model(row:)), aliases: answers[1].map(RegistrySQL.alias(row:)))
+        }
+    }
+
     /// Sets or unsets an alias (see ``ModelRegistry``).
     @discardableResult
     public func setAlias(

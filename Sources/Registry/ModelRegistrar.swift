@@ -129,9 +129,11 @@ public struct ModelRegistrar: Sendable {
     ///
     /// - Throws: ``RegistryError`` naming the manifest field at fault.
     public func pin(model reference: String?, challengers: [String]) throws -> JobModel {
+        // One read of the registry for every reference (the pin is checked again in the job's own transaction).
+        let snapshot = try store.registrySnapshot()
         let resolved: (model: RegisteredModel, alias: String?)
-        do { resolved = try store.resolve(reference ?? Self.champion) } catch let error as StoreError
-            where error.code == .notFound
+        do { resolved = try snapshot.resolve(reference ?? Self.champion) } catch let error
+            as StoreError where error.code == .notFound
         {
             if reference != nil {
                 throw RegistryError("manifest.json: field \"model\": \(error.message)")
@@ -143,14 +145,14 @@ public struct ModelRegistrar: Sendable {
         var ids: [String] = []
         for challenger in challengers {
             do {
-                let id = try store.resolve(challenger).model.id
+                let id = try snapshot.resolve(challenger).model.id
                 if !ids.contains(id) { ids.append(id) }
             } catch let error as StoreError where error.code == .notFound {
                 throw RegistryError("manifest.json: field \"challengers\": \(error.message)")
             }
         }
-        if let alias = try store.alias(Self.challenger), let id = alias.modelID, !ids.contains(id),
-            (try store.registeredModel(id: id))?.removedAt == nil
+        if let alias = snapshot.aliases.first(where: { $0.name == Self.challenger }), let id = alias.modelID,
+            !ids.contains(id), snapshot.models.first(where: { $0.id == id })?.removedAt == nil
         {
             ids.append(id)
         }
