@@ -82,6 +82,11 @@ final class PGConnection {
     func query(_ sql: String, _ arguments: [SQLValue] = [], planEachTime: Bool = false) throws -> [Row] {
         let result = try run(sql, arguments, planEachTime: planEachTime)
         defer { PQclear(result) }
+        return Self.rows(of: result)
+    }
+
+    /// The rows of a result.
+    private static func rows(of result: OpaquePointer) -> [Row] {
         let count = Int(PQntuples(result))
         let fields = Int(PQnfields(result))
         let columns = (0..<fields).map { String(cString: PQfname(result, Int32($0))) }
@@ -134,6 +139,120 @@ final class PGConnection {
     /// Makes the running transaction's commit wait for the disk (see ``transaction(durable:_:)``).
     func commitDurably() { durableCommit = true }
 
+    // MARK: - Pipelines
+
+    /// Runs `statements` one after the other in one round trip (libpq's pipeline mode, PQenterPipelineMode(3)): all
+    /// are sent, then one sync, then every answer is read. Each statement still runs on its own (in READ COMMITTED, each
+    /// with a snapshot taken when it starts, after the one before it finished), and none depends on the client seeing
+    /// the previous one's answer. Queries are prepared beforehand, each once per connection, as
+    /// ``query(_:_:planEachTime:)`` prepares those with arguments.
+    ///
+    /// Wrap a transaction's statements in `BEGIN` and `COMMIT` (``pipelinedTransaction(_:)``): after a failed
+    /// statement the server skips the rest up to the sync, so a `COMMIT` after it is never run.
+    ///
+    /// - Returns: Each statement's rows, in order.
+    /// - Throws: ``StoreError``: the first statement's error that failed (its SQL named, never its arguments), or
+    ///   `unavailable` when the connection broke.
+    func pipeline(_ statements: [(sql: String, arguments: [SQLValue])]) throws -> [[Row]] {
+        guard isOK else { throw StoreError(.unavailable, "the database connection is broken") }
+        // Prepared before the pipeline: PQprepare waits for its answer, which pipeline mode does not allow.
+        var names: [String?] = []
+        for statement in statements {
+            // Queries without arguments too (not BEGIN, COMMIT or SET): they would be parsed and planned each time.
+            let query = statement.sql.hasPrefix("SELECT") || statement.sql.hasPrefix("WITH")
+            names.append(
+                !prepares || (statement.arguments.isEmpty && !query)
+                    ? nil : try preparedName(statement.sql, types: Self.types(statement.arguments)))
+        }
+        guard PQenterPipelineMode(conn) == 1 else {
+            throw StoreError(.unavailable, "cannot enter pipeline mode: \(Self.firstLine(errorMessage))")
+        }
+        // > PQexitPipelineMode: "Causes a connection to exit pipeline mode if it is currently in pipeline mode with
+        // > an empty queue and no pending results." (https://www.postgresql.org/docs/current/libpq-pipeline-mode.html)
+        defer { PQexitPipelineMode(conn) }
+        for (statement, name) in zip(statements, names) {
+            let texts = Self.texts(statement.arguments)
+            let sent = withOptionalCStrings(texts) { pointers in
+                if let name {
+                    return PQsendQueryPrepared(conn, name, Int32(texts.count), pointers, nil, nil, 0)
+                }
+                return PQsendQueryParams(
+                    conn, statement.sql, Int32(texts.count), Self.types(statement.arguments), pointers, nil, nil, 0)
+            }
+            guard sent == 1 else {
+                abandon()
+                throw StoreError(
+                    .unavailable, "cannot send a statement: \(Self.firstLine(errorMessage))", sql: statement.sql)
+            }
+        }
+        guard PQpipelineSync(conn) == 1 else {
+            abandon()
+            throw StoreError(.unavailable, "cannot send the pipeline: \(Self.firstLine(errorMessage))")
+        }
+        var answers: [[Row]] = []
+        var failure: StoreError?
+        for statement in statements {
+            // One result per statement, then NULL (its end).
+            guard let result = PQgetResult(conn) else {
+                abandon()
+                throw StoreError(
+                    .unavailable, "the database did not answer: \(Self.firstLine(errorMessage))", sql: statement.sql)
+            }
+            let status = PQresultStatus(result)
+            if status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK {
+                answers.append(Self.rows(of: result))
+            } else if failure == nil {
+                // PGRES_PIPELINE_ABORTED for the statements skipped after it.
+                failure = error(result, sql: statement.sql)
+            }
+            PQclear(result)
+            while let extra = PQgetResult(conn) { PQclear(extra) }
+        }
+        // The sync's own result.
+        guard let sync = PQgetResult(conn) else {
+            abandon()
+            throw StoreError(.unavailable, "the database did not answer: \(Self.firstLine(errorMessage))")
+        }
+        let synced = PQresultStatus(sync) == PGRES_PIPELINE_SYNC
+        PQclear(sync)
+        if let failure { throw failure }
+        guard synced else {
+            abandon()
+            throw StoreError(.unavailable, "the database's pipeline ended out of step")
+        }
+        return answers
+    }
+
+    /// Drops a connection left in an unknown state (a pipeline cut short): the next statement reconnects.
+    private func abandon() {
+        PQfinish(conn)
+        conn = nil
+    }
+
+    /// Runs `statements` as one transaction in one round trip: ``pipeline(_:)`` between `BEGIN` and `COMMIT`; rolled
+    /// back (one more round trip) when one fails. A statement may make the commit durable itself with
+    /// `set_config('synchronous_commit', 'on', true)`.
+    ///
+    /// - Returns: Each statement's rows, in order (`BEGIN`'s and `COMMIT`'s left out).
+    /// - Throws: ``StoreError``, as ``pipeline(_:)``.
+    func pipelinedTransaction(
+        _ statements: [(sql: String, arguments: [SQLValue])], durable: Bool = false
+    ) throws
+        -> [[Row]]
+    {
+        var all: [(sql: String, arguments: [SQLValue])] = [("BEGIN", [])]
+        if durable && !synchronousCommit { all.append(("SET LOCAL synchronous_commit = on", [])) }
+        all += statements
+        all.append(("COMMIT", []))
+        do {
+            let answers = try pipeline(all)
+            return Array(answers.dropFirst(all.count - statements.count - 1).prefix(statements.count))
+        } catch {
+            if isOK { _ = try? execute("ROLLBACK") }
+            throw error
+        }
+    }
+
     // MARK: - Notifications
 
     /// Subscribes this connection to `channel`.
@@ -169,23 +288,8 @@ final class PGConnection {
 
     private func run(_ sql: String, _ arguments: [SQLValue], planEachTime: Bool = false) throws -> OpaquePointer {
         guard isOK else { throw StoreError(.unavailable, "the database connection is broken", sql: sql) }
-        let texts: [String?] = arguments.map {
-            switch $0 {
-            case .null: return nil
-            case .integer(let v): return String(v)
-            case .real(let v): return "\(v)"
-            case .text(let v): return v
-            }
-        }
-        // int8, float8 and text; NULL is left to the server to type.
-        let types: [Oid] = arguments.map {
-            switch $0 {
-            case .null: return 0
-            case .integer: return 20
-            case .real: return 701
-            case .text: return 25
-            }
-        }
+        let texts = Self.texts(arguments)
+        let types = Self.types(arguments)
         let statement = arguments.isEmpty || !prepares || planEachTime ? nil : try preparedName(sql, types: types)
         // Without arguments, the simple protocol: one round trip, and several statements may be sent at once.
         let result = withOptionalCStrings(texts) { pointers in
@@ -205,6 +309,30 @@ final class PGConnection {
             throw error
         }
         return result
+    }
+
+    /// The arguments as text, `nil` for NULL.
+    private static func texts(_ arguments: [SQLValue]) -> [String?] {
+        arguments.map {
+            switch $0 {
+            case .null: return nil
+            case .integer(let v): return String(v)
+            case .real(let v): return "\(v)"
+            case .text(let v): return v
+            }
+        }
+    }
+
+    /// The arguments' types: int8, float8 and text; NULL is left to the server to type.
+    private static func types(_ arguments: [SQLValue]) -> [Oid] {
+        arguments.map {
+            switch $0 {
+            case .null: return 0
+            case .integer: return 20
+            case .real: return 701
+            case .text: return 25
+            }
+        }
     }
 
     /// The name of `sql` prepared on this connection (parsed and planned once, not at every call), preparing it the

@@ -8,8 +8,12 @@ extension PostgresStore {
 
     /// Takes the registry's transaction-scoped advisory lock.
     func lockRegistry(_ db: PGConnection, exclusive: Bool) throws {
-        let function = exclusive ? "pg_advisory_xact_lock" : "pg_advisory_xact_lock_shared"
-        _ = try db.execute("SELECT \(function)(\(Self.registryLock))")
+        _ = try db.execute(Self.lockRegistrySQL(exclusive: exclusive))
+    }
+
+    /// The statement that takes the registry's transaction-scoped advisory lock.
+    static func lockRegistrySQL(exclusive: Bool) -> String {
+        "SELECT \(exclusive ? "pg_advisory_xact_lock" : "pg_advisory_xact_lock_shared")(\(registryLock))"
     }
 
     /// Runs a registry write in a durable transaction under the registry's lock.
@@ -37,6 +41,17 @@ extension PostgresStore {
 
     /// Every alias, by name.
     public func aliases() throws -> [ModelAlias] { try read { db in try RegistrySQL.aliases(db) } }
+
+    /// The models and the aliases in one round trip (a pipeline of the two reads, in one transaction: one snapshot).
+    public func registrySnapshot() throws -> RegistrySnapshot {
+        try read { db in
+            let answers = try db.pipelinedTransaction([
+                (RegistrySQL.modelsSQL, []), (RegistrySQL.aliasesSQL, []),
+            ])
+            return RegistrySnapshot(
+                models: answers[0].map(RegistrySQL.model(row:)), aliases: answers[1].map(RegistrySQL.alias(row:)))
+        }
+    }
 
     /// Sets or unsets an alias (see ``ModelRegistry``).
     @discardableResult

@@ -141,41 +141,90 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
         try read { db in try StoreReads.jobExists(db, id) }
     }
 
-    /// Records a new job and its staged tasks in one transaction (see ``JobQueue``).
+    /// Records a new job and its staged tasks in one transaction (see ``JobQueue``), in one round trip: the registry's
+    /// shared lock, then one statement that checks the pin (``RegistrySQL/checkPinnable(_:_:)``'s two conditions)
+    /// and, when it holds, records the job (``PGConnection/pipelinedTransaction(_:durable:)``).
     public func createJob(
         id: String, parties: [String], model: JobModel, modelPath: String?, shards: String?, held: Bool,
         tasks: [TaskSpec]
     ) throws {
-        try perform(durable: true) { db in
+        try perform(transaction: false) { db in
             // Shared with other job records, exclusive with registry writes: a model is never removed between the
             // check and the record.
-            try lockRegistry(db, exclusive: false)
-            try RegistrySQL.checkPinnable(db, model)
-            try insertJob(
-                db, id: id, parties: parties, model: model, modelPath: modelPath, shards: shards, held: held,
-                tasks: tasks)
-            if !held { try notifyWork(db) }
+            let answers = try db.pipelinedTransaction(
+                [
+                    (Self.lockRegistrySQL(exclusive: false), []),
+                    insertJob(
+                        id: id, parties: parties, model: model, modelPath: modelPath, shards: shards, held: held,
+                        tasks: tasks, checked: true),
+                ], durable: true)
+            guard let row = answers[1].first else { throw StoreError(.server, "the job was not inserted") }
+            guard row["live"].int == 1 else {
+                let removed = row["removed"].string ?? model.id
+                throw StoreError(.notFound, "model \(removed.prefix(12)) was removed from the registry")
+            }
+            guard row["current"].int == 1 else {
+                let moved = row["moved"].string ?? model.alias ?? ""
+                throw StoreError(.staleGeneration, "the alias \(moved) moved while the batch was being checked")
+            }
+            guard row["seq"].int != nil else { throw StoreError(.server, "the job was not inserted") }
         }
     }
 
-    /// Records the job, its model, its tasks and its `queued` event in one statement (one round trip).
+    /// The statement that records the job, its model, its tasks and its `queued` event (and notifies idle workers of a
+    /// job not held), answering one row: `live` and `current`, whether the pin holds (the model not removed from the
+    /// registry, the alias it was resolved through still pointing to it; both 1 unless `checked`), and the job's
+    /// `seq`, NULL when the pin did not hold and nothing was recorded.
     private func insertJob(
-        _ db: PGConnection, id: String, parties: [String], model: JobModel, modelPath: String?, shards: String?,
-        held: Bool, tasks: [TaskSpec]
-    ) throws {
+        id: String, parties: [String], model: JobModel, modelPath: String?, shards: String?, held: Bool,
+        tasks: [TaskSpec], checked: Bool
+    ) -> (sql: String, arguments: [SQLValue]) {
         // The tasks as three arrays (seq, stage, part), one row each once unnested.
         func array(_ values: [Int]) -> SQLValue { .text("{" + values.map(String.init).joined(separator: ",") + "}") }
-        let inserted = try db.query(
+        // A text array literal: every element quoted (backslash before a quote or a backslash), NULL for nil.
+        func textArray(_ values: [String?]) -> SQLValue {
+            let elements: [String] = values.map { value in
+                guard let value else { return "NULL" }
+                let escaped = value.replacingOccurrences(of: "\\", with: "\\\\")
+                    .replacingOccurrences(of: "\"", with: "\\\"")
+                return "\"" + escaped + "\""
+            }
+            return .text("{" + elements.joined(separator: ",") + "}")
+        }
+        // RegistrySQL.checkPinnable's conditions: no model of the pin (the model, its challengers: $17) removed;
+        // the alias the model came through ($15) and every other alias the pin read ($18 names, $19 the models they
+        // pointed to, NULL for unset) still as read.
+        let pin =
+            checked
+            ? """
+            SELECT removed IS NULL AS live, moved IS NULL AS current, removed, moved FROM (SELECT
+                (SELECT id FROM models WHERE id = ANY($17::text[]) AND version IS NOT NULL AND removed_us IS NOT NULL
+                    ORDER BY array_position($17::text[], id) LIMIT 1) AS removed,
+                (SELECT r.name FROM unnest(ARRAY[$15::text] || $18::text[], ARRAY[$3::text] || $19::text[])
+                    WITH ORDINALITY AS r(name, model_id, n)
+                    WHERE r.name IS NOT NULL
+                    AND r.model_id IS DISTINCT FROM (SELECT a.model_id FROM aliases a WHERE a.name = r.name)
+                    ORDER BY r.n LIMIT 1) AS moved) AS checks
             """
-            WITH model AS (
-                INSERT INTO models(id, name, first_seen_us, path) VALUES ($3, $7, vfl_now_us(), $8)
+            : "SELECT true AS live, true AS current, NULL::text AS removed, NULL::text AS moved"
+        // Idle workers are woken for a job recorded claimable (an orphan, recorded unchecked, is failed at once).
+        let notify =
+            checked
+            ? ",\n    CASE WHEN job.seq IS NOT NULL AND $5 = 0 THEN pg_notify('\(Self.channel)', '')::text END" : ""
+        let sql = """
+            WITH pin AS (\(pin)),
+            model AS (
+                INSERT INTO models(id, name, first_seen_us, path)
+                SELECT $3, $7, vfl_now_us(), $8::text FROM pin WHERE live AND current
                 ON CONFLICT (id) DO UPDATE SET path = EXCLUDED.path
                 WHERE EXCLUDED.path IS NOT NULL AND models.path IS DISTINCT FROM EXCLUDED.path),
             job AS (
                 INSERT INTO jobs(
                     id, state, parties, model_id, created_us, updated_us, tasks_total, held, shards, model_name,
                     model_version, model_alias, challengers)
-                VALUES ($1, 'queued', $2, $3, vfl_now_us(), vfl_now_us(), $4, $5, $6, $7, $14, $15, $16)
+                SELECT $1, 'queued', $2, $3, vfl_now_us(), vfl_now_us(), $4, $5, $6::text, $7, $14::bigint, $15::text,
+                    $16::text
+                FROM pin WHERE live AND current
                 RETURNING seq),
             task AS (
                 INSERT INTO tasks(job_id, job_seq, seq, stage, part, state)
@@ -183,18 +232,25 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
                 FROM job, unnest($9::integer[], $10::integer[], $11::integer[]) AS t(seq, stage, part)),
             noted AS (
                 INSERT INTO events(at_us, job_id, task_seq, process, kind, detail)
-                VALUES (vfl_now_us(), $1, NULL, $12, 'queued', $13))
-            SELECT seq FROM job
-            """,
-            [
-                .text(id), .text(parties.joined(separator: ",")), .text(model.id), .integer(Int64(tasks.count)),
-                .integer(held ? 1 : 0), shards.map { .text($0) } ?? .null, .text(model.name),
-                modelPath.map { .text($0) } ?? .null, array(Array(tasks.indices)), array(tasks.map(\.stage)),
-                array(tasks.map(\.part)), .text(process), .text("batch accepted with \(tasks.count) task(s)"),
-                model.version.map { .integer(Int64($0)) } ?? .null, model.alias.map { .text($0) } ?? .null,
-                model.challengersColumn,
-            ])
-        guard inserted.first?["seq"].int != nil else { throw StoreError(.server, "the job was not inserted") }
+                SELECT vfl_now_us(), $1, NULL, $12, 'queued', $13 FROM job)
+            SELECT pin.live::integer AS live, pin.current::integer AS current, pin.removed, pin.moved, job.seq\(notify)
+            FROM pin LEFT JOIN job ON true
+            """
+        var arguments: [SQLValue] = [
+            .text(id), .text(parties.joined(separator: ",")), .text(model.id), .integer(Int64(tasks.count)),
+            .integer(held ? 1 : 0), shards.map { .text($0) } ?? .null, .text(model.name),
+            modelPath.map { .text($0) } ?? .null, array(Array(tasks.indices)), array(tasks.map(\.stage)),
+            array(tasks.map(\.part)), .text(process), .text("batch accepted with \(tasks.count) task(s)"),
+            model.version.map { .integer(Int64($0)) } ?? .null, model.alias.map { .text($0) } ?? .null,
+            model.challengersColumn,
+        ]
+        if checked {
+            let pinned: [String?] = [model.id] + model.challengers
+            arguments.append(textArray(pinned))
+            arguments.append(textArray(model.aliasReadings.map(\.alias)))
+            arguments.append(textArray(model.aliasReadings.map(\.modelID)))
+        }
+        return (sql, arguments)
     }
 
     /// Releases a held job: its tasks become claimable.
@@ -239,9 +295,12 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
         reason: String
     ) throws {
         try perform(durable: true) { db in
-            try insertJob(
-                db, id: id, parties: parties, model: JobModel(id: modelID, name: modelName), modelPath: nil,
-                shards: shards, held: false, tasks: tasks)
+            let insert = insertJob(
+                id: id, parties: parties, model: JobModel(id: modelID, name: modelName), modelPath: nil,
+                shards: shards, held: false, tasks: tasks, checked: false)
+            guard try db.query(insert.sql, insert.arguments).first?["seq"].int != nil else {
+                throw StoreError(.server, "the job was not inserted")
+            }
             try event(db, job: id, task: nil, kind: "orphan", detail: reason)
             _ = try failJob(db, job: id, reason: reason)
         }
@@ -483,29 +542,32 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
         }
     }
 
-    /// Marks a task done under its lease, and the job done when it was its last task, in two statements: the task's
-    /// completion with its event and the lock of the job's row, then the job's count (seeing every completion
-    /// committed before the lock) and its end. Run again after an unanswered `COMMIT`, it finds its own completion
-    /// (the same attempt and result path) and answers `true` again.
+    /// Marks a task done under its lease, and the job done when it was its last task, in one round trip: one
+    /// transaction of two statements sent together (``PGConnection/pipelinedTransaction(_:durable:)``). The first
+    /// completes the task, writes its event and locks the job's row, marking the transaction (`vfl.completed`) when it
+    /// did; the second, only when so marked, counts the job's tasks (with a snapshot taken after the lock, so seeing
+    /// every completion committed before it) and ends the job when none remains, making that commit durable, or
+    /// notifies idle workers (a later stage may have become runnable). Run again after an unanswered `COMMIT`, it
+    /// finds its own completion (the same attempt and result path) and answers `true` again.
     public func completeTask(
         _ task: ClaimedTask, customers: Int, scored: Int, rejectedRows: Int, resultPath: String
     ) throws -> Bool {
-        try perform { db in
+        try perform(transaction: false) { db in
             // The job's row is locked after the task's (the store's lock order) and before its tasks are counted, so
             // that two last completions see each other.
-            let locked = try db.query(
-                """
+            let complete = """
                 WITH done AS (
                     UPDATE tasks SET state = 'done', owner = NULL, result_path = $1, error = NULL
                     WHERE \(Self.heldByClaim(first: 2)) AND lease_expires_us >= vfl_now_us() RETURNING seq),
                 noted AS (
                     INSERT INTO events(at_us, job_id, task_seq, process, kind, detail)
                     SELECT vfl_now_us(), $2, seq, $6, 'task_done', 'attempt ' || $5 FROM done)
-                SELECT 1 FROM jobs WHERE id = $2 AND EXISTS (SELECT 1 FROM done) FOR UPDATE
-                """, [.text(resultPath)] + Self.claimArguments(task) + [.text(process)])
-            guard !locked.isEmpty else { return try completedBefore(db, task, resultPath: resultPath) }
-            let ended = try db.query(
+                SELECT set_config('vfl.completed', '1', true) FROM jobs
+                WHERE id = $2 AND EXISTS (SELECT 1 FROM done) FOR UPDATE
                 """
+            // A job's end is durable (and with it every earlier commit): workers remove a job's work folders once it
+            // has ended, so a lost end could not be repaired by running its last task again.
+            let end = """
                 WITH counted AS (
                     SELECT COUNT(*) FILTER (WHERE state = 'done') AS done,
                         COUNT(*) FILTER (WHERE state <> 'done') AS remaining
@@ -519,30 +581,36 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
                         rejected_rows = CASE WHEN c.remaining = 0 THEN $4 ELSE j.rejected_rows END,
                         result_path = CASE WHEN c.remaining = 0 THEN $5 ELSE j.result_path END,
                         error = CASE WHEN c.remaining = 0 THEN NULL ELSE j.error END
-                    FROM counted AS c WHERE j.id = $1 RETURNING c.remaining, j.state),
+                    FROM counted AS c
+                    WHERE j.id = $1 AND current_setting('vfl.completed', true) = '1'
+                    RETURNING c.remaining, j.state),
                 noted AS (
                     INSERT INTO events(at_us, job_id, task_seq, process, kind, detail)
                     SELECT vfl_now_us(), $1, NULL, $6, 'done', $7 FROM job WHERE job.state = 'done')
-                SELECT remaining, state FROM job
-                """,
-                [
-                    .text(task.jobID), .integer(Int64(customers)), .integer(Int64(scored)),
-                    .integer(Int64(rejectedRows)), .text(resultPath), .text(process),
-                    .text("\(scored) customers scored"),
-                ])
-            guard let remaining = ended.first?["remaining"].int else {
+                SELECT remaining, state,
+                    CASE WHEN state = 'done' THEN set_config('synchronous_commit', 'on', true) END AS durable,
+                    CASE WHEN remaining > 0 THEN pg_notify('\(Self.channel)', '')::text END AS notified
+                FROM job
+                """
+            let answers = try db.pipelinedTransaction([
+                (complete, [.text(resultPath)] + Self.claimArguments(task) + [.text(process)]),
+                (
+                    end,
+                    [
+                        .text(task.jobID), .integer(Int64(customers)), .integer(Int64(scored)),
+                        .integer(Int64(rejectedRows)), .text(resultPath), .text(process),
+                        .text("\(scored) customers scored"),
+                    ]
+                ),
+            ])
+            guard !answers[0].isEmpty else { return try completedBefore(db, task, resultPath: resultPath) }
+            let ended = answers[1].first
+            guard let remaining = ended?["remaining"].int else {
                 throw StoreError(.server, "the job of a completed task is missing")
             }
-            guard remaining == 0 else {
-                try notifyWork(db)  // a later stage may have become runnable
-                return true
-            }
-            guard ended.first?["state"].string == "done" else {
+            guard remaining > 0 || ended?["state"].string == "done" else {
                 throw StoreError(.server, "a job ended under its last task")
             }
-            // The job's end is durable (and with it every earlier commit): workers remove a job's work folders once
-            // it has ended, so a lost end could not be repaired by running its last task again.
-            db.commitDurably()
             return true
         }
     }

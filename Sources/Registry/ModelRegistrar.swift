@@ -129,9 +129,11 @@ public struct ModelRegistrar: Sendable {
     ///
     /// - Throws: ``RegistryError`` naming the manifest field at fault.
     public func pin(model reference: String?, challengers: [String]) throws -> JobModel {
+        // One read of the registry for every reference (the pin is checked again in the job's own transaction).
+        let snapshot = try store.registrySnapshot()
         let resolved: (model: RegisteredModel, alias: String?)
-        do { resolved = try store.resolve(reference ?? Self.champion) } catch let error as StoreError
-            where error.code == .notFound
+        do { resolved = try snapshot.resolve(reference ?? Self.champion) } catch let error
+            as StoreError where error.code == .notFound
         {
             if reference != nil {
                 throw RegistryError("manifest.json: field \"model\": \(error.message)")
@@ -144,7 +146,7 @@ public struct ModelRegistrar: Sendable {
         var readings: [AliasReading] = []
         for challenger in challengers {
             do {
-                let (model, alias) = try store.resolve(challenger)
+                let (model, alias) = try snapshot.resolve(challenger)
                 if let alias { readings.append(AliasReading(alias: alias, modelID: model.id)) }
                 if !ids.contains(model.id) { ids.append(model.id) }
             } catch let error as StoreError where error.code == .notFound {
@@ -152,8 +154,9 @@ public struct ModelRegistrar: Sendable {
             }
         }
         // The aliases as read now, checked again when the job is recorded (``JobModel/aliasReadings``).
-        let challengerAlias = try store.alias(Self.challenger)?.modelID
-        if let id = challengerAlias, !ids.contains(id), (try store.registeredModel(id: id))?.removedAt == nil {
+        let challengerAlias = snapshot.aliases.first { $0.name == Self.challenger }?.modelID
+        if let id = challengerAlias, !ids.contains(id), snapshot.models.first(where: { $0.id == id })?.removedAt == nil
+        {
             ids.append(id)
         }
         return JobModel(

@@ -161,6 +161,10 @@ public protocol ModelRegistry: AnyObject, Sendable {
     /// Every alias that was ever set (unset ones with a `nil` model), by name.
     func aliases() throws -> [ModelAlias]
 
+    /// ``registeredModels()`` and ``aliases()`` read together (in one round trip where the store can), for a caller
+    /// that resolves several references at once (``resolve(_:prefixes:in:)``).
+    func registrySnapshot() throws -> RegistrySnapshot
+
     /// Points `alias` at `modelID`, or unsets it when `modelID` is `nil`. Nothing changes, and no event is written,
     /// when it already points there.
     ///
@@ -213,7 +217,35 @@ extension ModelRegistry {
     /// - Throws: ``StoreError`` of code `notFound` with a sentence naming the reference (when showable).
     public func resolve(_ reference: String, prefixes: Bool = false) throws -> (model: RegisteredModel, alias: String?)
     {
-        let models = try registeredModels().filter { $0.removedAt == nil }
+        try RegistrySnapshot(models: registeredModels(), aliases: aliases()).resolve(reference, prefixes: prefixes)
+    }
+
+    /// Reads the models and the aliases one after the other (a store that can read both at once overrides it).
+    public func registrySnapshot() throws -> RegistrySnapshot {
+        RegistrySnapshot(models: try registeredModels(), aliases: try aliases())
+    }
+}
+
+/// The registry's models and aliases as read together.
+public struct RegistrySnapshot: Sendable {
+    /// Every registered model, removed ones included.
+    public var models: [RegisteredModel]
+    /// Every alias ever set.
+    public var aliases: [ModelAlias]
+
+    /// Creates a snapshot.
+    public init(models: [RegisteredModel], aliases: [ModelAlias]) {
+        self.models = models
+        self.aliases = aliases
+    }
+
+    /// Resolves a reference as ``ModelRegistry/resolve(_:prefixes:)`` does, in this snapshot (read once for several
+    /// references).
+    ///
+    /// - Throws: ``StoreError`` of code `notFound`, as ``ModelRegistry/resolve(_:prefixes:)``.
+    public func resolve(_ reference: String, prefixes: Bool = false) throws -> (model: RegisteredModel, alias: String?)
+    {
+        let models = self.models.filter { $0.removedAt == nil }
         let shown = ModelNames.shown(reference)
         if let at = reference.firstIndex(of: "@") {
             let name = String(reference[..<at])
@@ -228,7 +260,7 @@ extension ModelRegistry {
             }
             return (model, nil)
         }
-        if let alias = try alias(reference) {
+        if let alias = aliases.first(where: { $0.name == reference }) {
             guard let id = alias.modelID, let model = models.first(where: { $0.id == id }) else {
                 throw StoreError(.notFound, "the alias \(shown) is not set")
             }
@@ -253,17 +285,28 @@ extension ModelRegistry {
 public enum RegistrySQL {
     /// Every registered model.
     public static func models(_ db: some SQLSelecting) throws -> [RegisteredModel] {
-        try db.select("SELECT * FROM models WHERE version IS NOT NULL ORDER BY name, version", []).map(
-            RegisteredModel.init(row:))
+        try db.select(modelsSQL, []).map(RegisteredModel.init(row:))
+    }
+
+    /// The statement of ``models(_:)``.
+    public static let modelsSQL = "SELECT * FROM models WHERE version IS NOT NULL ORDER BY name, version"
+
+    /// The statement of ``aliases(_:)``.
+    public static let aliasesSQL = "SELECT * FROM aliases ORDER BY name"
+
+    /// A model from a row of ``modelsSQL``.
+    public static func model(row: Row) -> RegisteredModel { RegisteredModel(row: row) }
+
+    /// An alias from a row of ``aliasesSQL``.
+    public static func alias(row: Row) -> ModelAlias {
+        ModelAlias(
+            name: row["name"].string ?? "", modelID: row["model_id"].string, generation: row["generation"].int ?? 0,
+            updatedAt: Int64(row["updated_us"].int ?? 0), updatedBy: row["updated_by"].string ?? "")
     }
 
     /// Every alias.
     public static func aliases(_ db: some SQLSelecting) throws -> [ModelAlias] {
-        try db.select("SELECT * FROM aliases ORDER BY name", []).map { row in
-            ModelAlias(
-                name: row["name"].string ?? "", modelID: row["model_id"].string, generation: row["generation"].int ?? 0,
-                updatedAt: Int64(row["updated_us"].int ?? 0), updatedBy: row["updated_by"].string ?? "")
-        }
+        try db.select(aliasesSQL, []).map(alias(row:))
     }
 
     /// The last `limit` registry events, oldest first.

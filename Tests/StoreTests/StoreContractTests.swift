@@ -109,6 +109,25 @@ import Testing
             #expect(done == plan.count, "one completion per task of \(id)")
         }
     }
+
+    /// A completion that is not a job's last (its stage's tasks or an earlier stage) leaves the job running with the
+    /// count of its done tasks, and only the last one ends it, with one `done` event.
+    @Test(arguments: Backend.allCases)
+    func completeTask_ofAStageCountsAndOnlyTheLastEndsTheJob(_ backend: Backend) throws {
+        let store = try StorePlace(backend).open()
+        let plan = TaskPlan.tasks(parties: 2, buckets: 2)
+        try store.createJob(id: "s", parties: ["a", "b"], modelID: "m", modelName: "n", tasks: plan)
+        for done in 1...plan.count {
+            let task = try #require(try store.claimTask(owner: "w\(done)", leaseSeconds: 60, maxAttempts: 3))
+            #expect(try store.completeTask(task, customers: 7, scored: 6, rejectedRows: 1, resultPath: "/r\(done)"))
+            let job = try #require(try store.job("s"))
+            #expect(job.tasksDone == done)
+            #expect(job.state == (done == plan.count ? .done : .running))
+        }
+        #expect(try store.claimTask(owner: "late", leaseSeconds: 60, maxAttempts: 3) == nil)
+        #expect(try store.job("s")?.scored == 6)
+        #expect(try store.events(job: "s").filter { $0.kind == "done" }.count == 1)
+    }
 }
 
 /// What only a server database does: reconnect, notify, keep passwords out of URLs.
@@ -121,6 +140,26 @@ import Testing
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'vfl victim'")
         try store.createJob(id: "after", parties: [], modelID: "m", modelName: "n", tasks: 1)
         #expect(try store.jobs(limit: 10).map(\.id).sorted() == ["after", "before"])
+    }
+
+    /// A transaction sent as one pipeline whose statement fails (here the job's unique insert) is rolled back and
+    /// leaves the connection out of pipeline mode and out of the failed transaction: the next ones work.
+    @Test func pipelinedTransaction_afterAFailedStatementLeavesTheConnectionUsable() throws {
+        let store = try StorePlace(.postgres).open()
+        try store.createJob(id: "a", parties: [], modelID: "m", modelName: "n", tasks: 1)
+        for _ in 0..<3 {
+            #expect { try store.createJob(id: "a", parties: [], modelID: "m", modelName: "n", tasks: 1) } throws: {
+                ($0 as? StoreError)?.code == .constraint
+            }
+        }
+        try store.createJob(id: "b", parties: [], modelID: "m", modelName: "n", tasks: 1)
+        for id in ["a", "b"] {
+            let task = try #require(try store.claimTask(owner: "w-\(id)", leaseSeconds: 60, maxAttempts: 3))
+            #expect(task.jobID == id)
+            #expect(try store.completeTask(task, customers: 1, scored: 1, rejectedRows: 0, resultPath: "/r/\(id)"))
+            #expect(try store.job(id)?.state == .done)
+        }
+        #expect(try store.events(job: "a").map(\.kind) == ["queued", "claimed", "task_done", "done"])
     }
 
     @Test func waitForWork_returnsWhenAnotherProcessQueuesAJob() throws {

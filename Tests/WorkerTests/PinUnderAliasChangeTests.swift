@@ -101,6 +101,15 @@ import Worker
         #expect { try record("three", candidate) } throws: { isStale($0) }
         try record("three", try registrar.pin(model: nil, challengers: ["candidate"]))
         #expect(try store.job("three")?.challengers == [c.id])
+
+        // A manifest's challenger removed from the registry after the pin was read.
+        let textD = RandomModel.json(seed: 4, parties: RandomModel.fourParties, top: [4])
+        let d = try registrar.add(bytes: Array(textD.utf8), source: "d", name: "d", actor: "test").record
+        let withD = try registrar.pin(model: nil, challengers: ["d@1"])
+        #expect(withD.challengers == [d.id])
+        try store.removeModel(d.id, actor: "test")
+        #expect { try record("four", withD) } throws: { ($0 as? StoreError)?.code == .notFound }
+        #expect(try store.job("four") == nil)
     }
 
     /// Ingest while an operator keeps moving `champion` between two models: every job is pinned to the model the
