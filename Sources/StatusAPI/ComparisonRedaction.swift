@@ -21,23 +21,22 @@ public import Core
 ///
 /// Anything else (a member added later) is not shown until it is added here.
 public enum ComparisonRedaction {
-    /// The quantiles of the score shift and their levels (`median` is `p50`).
-    static let quantiles: [(String, Double)] = [
-        ("median", 0.5), ("p1", 0.01), ("p5", 0.05), ("p10", 0.1), ("p20", 0.2), ("p25", 0.25), ("p30", 0.3),
-        ("p40", 0.4), ("p50", 0.5), ("p60", 0.6), ("p70", 0.7), ("p75", 0.75), ("p80", 0.8), ("p90", 0.9),
-        ("p95", 0.95), ("p99", 0.99),
+    /// The quantiles of the score shift and their levels in whole percents (`median` is `p50`).
+    static let quantiles: [(String, Int)] = [
+        ("median", 50), ("p1", 1), ("p5", 5), ("p10", 10), ("p20", 20), ("p25", 25), ("p30", 30), ("p40", 40),
+        ("p50", 50), ("p60", 60), ("p70", 70), ("p75", 75), ("p80", 80), ("p90", 90), ("p95", 95), ("p99", 99),
     ]
 
-    /// The quantile levels shown for `both` customers: walking out from the median on each side, a level is shown
+    /// The quantile levels (percents) shown for `both` customers: walking out from the median on each side, a level is shown
     /// when at least `minimum` customers lie beyond it (`both × min(p, 1 − p)`) and between it and the last level
     /// shown on its way (`both × |p − p'|`), so that no two shown quantiles bracket fewer than `minimum` customers.
-    static func shownQuantiles(both: Int, minimum: Int) -> Set<Double> {
+    static func shownQuantiles(both: Int, minimum: Int) -> Set<Int> {
         // In whole percents (products of integers, exact in a Double), so that a gap of exactly the minimum is not
         // lost to rounding.
         func enough(_ percent: Int) -> Bool { Double(both) * Double(percent) >= Double(minimum) * 100 }
         guard both > 0, enough(50) else { return [] }
         var shown: Set<Int> = [50]
-        let levels = Set(quantiles.map { Int(($0.1 * 100).rounded()) }).sorted()
+        let levels = Set(quantiles.map(\.1)).sorted()
         for side in [Array(levels.filter { $0 < 50 }.reversed()), levels.filter { $0 > 50 }] {
             var last = 50
             for p in side where enough(min(p, 100 - p)) && enough(abs(p - last)) {
@@ -45,7 +44,7 @@ public enum ComparisonRedaction {
                 last = p
             }
         }
-        return Set(shown.map { Double($0) / 100 })
+        return shown
     }
 
     /// The comparison as the token holder sees it.
@@ -91,8 +90,7 @@ public enum ComparisonRedaction {
             var members: [(String, JSONValue)] = [("mean", number(shift["mean"]))]
             let shown = shownQuantiles(both: both, minimum: minimum)
             for (name, p) in quantiles {
-                members.append(
-                    (name, shown.contains(Double(Int((p * 100).rounded())) / 100) ? number(shift[name]) : .null))
+                members.append((name, shown.contains(p) ? number(shift[name]) : .null))
             }
             out.append(("score_shift", .object(members)))
         }
