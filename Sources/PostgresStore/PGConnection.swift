@@ -67,20 +67,23 @@ final class PGConnection {
         // Notices (such as "already exists, skipping") are not errors: keep them off stderr. Commits wait for the
         // disk only where the store asks (PostgresStore's `perform`).
         //
-        // No bitmap scans: the store's statements are point lookups, ordered walks of an index and counts, and with a
-        // queue's statistics missing (a fresh or fast-growing queue) the planner took one for the claim, sorting every
-        // live task at each claim instead of stopping at the first claimable one.
-        try execute("SET client_min_messages = warning; SET enable_bitmapscan = off")
+        // No bitmap scans, and sequential scans only where no index serves: the store's statements are point lookups,
+        // ordered walks of an index and counts, and with a queue's statistics missing or behind (a fresh or
+        // fast-growing queue) the planner took a scan of the whole table for the claim, sorting every task at each
+        // claim instead of stopping at the first claimable one; a plan prepared then kept doing so. No JIT: a
+        // statement of the store runs in a fraction of a millisecond, and a sequential scan left (of a table without
+        // an index for it, such as `workers`) is costed high enough to be compiled, for 100 ms.
+        try execute(
+            "SET client_min_messages = warning; SET enable_bitmapscan = off; SET enable_seqscan = off; SET jit = off")
         if !synchronousCommit { try execute("SET synchronous_commit = off") }
     }
 
-    /// Runs one statement (`$1`, `$2`... placeholders) and returns its rows. `planEachTime` plans it for its
-    /// arguments and the tables as they are at each call, never by a plan prepared once.
+    /// Runs one statement (`$1`, `$2`... placeholders) and returns its rows.
     ///
     /// - Throws: ``StoreError``; the SQL is named, the arguments never are.
     @discardableResult
-    func query(_ sql: String, _ arguments: [SQLValue] = [], planEachTime: Bool = false) throws -> [Row] {
-        let result = try run(sql, arguments, planEachTime: planEachTime)
+    func query(_ sql: String, _ arguments: [SQLValue] = []) throws -> [Row] {
+        let result = try run(sql, arguments)
         defer { PQclear(result) }
         return Self.rows(of: result)
     }
@@ -145,7 +148,7 @@ final class PGConnection {
     /// are sent, then one sync, then every answer is read. Each statement still runs on its own (in READ COMMITTED, each
     /// with a snapshot taken when it starts, after the one before it finished), and none depends on the client seeing
     /// the previous one's answer. Queries are prepared beforehand, each once per connection, as
-    /// ``query(_:_:planEachTime:)`` prepares those with arguments.
+    /// ``query(_:_:)`` prepares those with arguments.
     ///
     /// Wrap a transaction's statements in `BEGIN` and `COMMIT` (``pipelinedTransaction(_:)``): after a failed
     /// statement the server skips the rest up to the sync, so a `COMMIT` after it is never run.
@@ -286,11 +289,11 @@ final class PGConnection {
 
     // MARK: - Internals
 
-    private func run(_ sql: String, _ arguments: [SQLValue], planEachTime: Bool = false) throws -> OpaquePointer {
+    private func run(_ sql: String, _ arguments: [SQLValue]) throws -> OpaquePointer {
         guard isOK else { throw StoreError(.unavailable, "the database connection is broken", sql: sql) }
         let texts = Self.texts(arguments)
         let types = Self.types(arguments)
-        let statement = arguments.isEmpty || !prepares || planEachTime ? nil : try preparedName(sql, types: types)
+        let statement = arguments.isEmpty || !prepares ? nil : try preparedName(sql, types: types)
         // Without arguments, the simple protocol: one round trip, and several statements may be sent at once.
         let result = withOptionalCStrings(texts) { pointers in
             if arguments.isEmpty { return PQexec(conn, sql) }

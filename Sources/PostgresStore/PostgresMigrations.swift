@@ -65,6 +65,27 @@ enum PostgresMigrations {
             ]
         ),
         ("pg3-model-registry", RegistrySchema.postgres),
+        (
+            // The claim reads one table through one index, so that its plan is prepared once and stays right however
+            // the queue's statistics lag: a task copies its job's model, and `waiting` says it may not be claimed yet
+            // (its job held, or a task of an earlier stage not done), what the claim read from `jobs` and from the
+            // job's other tasks at every call.
+            "pg4-claim-reads-tasks",
+            [
+                "ALTER TABLE tasks ADD COLUMN waiting boolean NOT NULL DEFAULT false, ADD COLUMN model_id text",
+                "UPDATE tasks AS t SET model_id = j.model_id FROM jobs AS j WHERE j.id = t.job_id",
+                """
+                UPDATE tasks AS t SET waiting = true FROM jobs AS j
+                WHERE j.id = t.job_id AND t.state = 'queued' AND (j.held = 1 OR EXISTS (
+                    SELECT 1 FROM tasks AS u WHERE u.job_id = t.job_id AND u.stage < t.stage AND u.state <> 'done'))
+                """,
+                """
+                CREATE INDEX tasks_claimable ON tasks(job_seq, seq)
+                WHERE state = 'running' OR (state = 'queued' AND NOT waiting)
+                """,
+                "DROP INDEX tasks_live",
+            ]
+        ),
     ]
 
     /// Applies the migrations not yet recorded, in one durable transaction, under an advisory lock.

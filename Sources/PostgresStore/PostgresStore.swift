@@ -181,16 +181,6 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
     ) -> (sql: String, arguments: [SQLValue]) {
         // The tasks as three arrays (seq, stage, part), one row each once unnested.
         func array(_ values: [Int]) -> SQLValue { .text("{" + values.map(String.init).joined(separator: ",") + "}") }
-        // A text array literal: every element quoted (backslash before a quote or a backslash), NULL for nil.
-        func textArray(_ values: [String?]) -> SQLValue {
-            let elements: [String] = values.map { value in
-                guard let value else { return "NULL" }
-                let escaped = value.replacingOccurrences(of: "\\", with: "\\\\")
-                    .replacingOccurrences(of: "\"", with: "\\\"")
-                return "\"" + escaped + "\""
-            }
-            return .text("{" + elements.joined(separator: ",") + "}")
-        }
         // RegistrySQL.checkPinnable's conditions: no model of the pin (the model, its challengers: $17) removed;
         // the alias the model came through ($15) and every other alias the pin read ($18 names, $19 the models they
         // pointed to, NULL for unset) still as read.
@@ -227,8 +217,9 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
                 FROM pin WHERE live AND current
                 RETURNING seq),
             task AS (
-                INSERT INTO tasks(job_id, job_seq, seq, stage, part, state)
-                SELECT $1, job.seq, t.seq, t.stage, t.part, 'queued'
+                INSERT INTO tasks(job_id, job_seq, seq, stage, part, state, model_id, waiting)
+                SELECT $1, job.seq, t.seq, t.stage, t.part, 'queued', $3,
+                    $5 = 1 OR t.stage > (SELECT min(s) FROM unnest($10::integer[]) AS s)
                 FROM job, unnest($9::integer[], $10::integer[], $11::integer[]) AS t(seq, stage, part)),
             noted AS (
                 INSERT INTO events(at_us, job_id, task_seq, process, kind, detail)
@@ -246,9 +237,9 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
         ]
         if checked {
             let pinned: [String?] = [model.id] + model.challengers
-            arguments.append(textArray(pinned))
-            arguments.append(textArray(model.aliasReadings.map(\.alias)))
-            arguments.append(textArray(model.aliasReadings.map(\.modelID)))
+            arguments.append(Self.textArray(pinned))
+            arguments.append(Self.textArray(model.aliasReadings.map(\.alias)))
+            arguments.append(Self.textArray(model.aliasReadings.map(\.modelID)))
         }
         return (sql, arguments)
     }
@@ -262,6 +253,9 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
             !(try db.query(
                 """
                 WITH released AS (UPDATE jobs SET held = 0 WHERE id = $1 AND held = 1 RETURNING id),
+                opened AS (
+                    UPDATE tasks SET waiting = stage > (SELECT min(stage) FROM tasks WHERE job_id = $1)
+                    WHERE job_id = $1 AND waiting AND EXISTS (SELECT 1 FROM released)),
                 noted AS (
                     INSERT INTO events(at_us, job_id, task_seq, process, kind, detail)
                     SELECT vfl_now_us(), id, NULL, $2, 'accepted', $3 FROM released)
@@ -322,21 +316,28 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
 
     // MARK: - Workers
 
-    /// The condition on `tasks AS t JOIN jobs AS j` of a task claimable now (arguments from `$first`: the excluded
-    /// model ids).
-    private static func runnable(excluding excluded: Int, first: Int) -> String {
-        let models =
-            excluded == 0
-            ? ""
-            : "AND j.model_id NOT IN (" + (0..<excluded).map { "$\(first + $0)" }.joined(separator: ", ") + ")"
-        return """
-            t.state IN ('queued', 'running') AND j.state IN ('queued', 'running') AND j.held = 0
-            AND ((t.state = 'queued' AND t.not_before_us <= vfl_now_us())
-                 OR (t.state = 'running' AND t.lease_expires_us < vfl_now_us()))
-            AND NOT EXISTS (
-                SELECT 1 FROM tasks AS u WHERE u.job_id = t.job_id AND u.stage < t.stage AND u.state <> 'done')
-            \(models)
-            """
+    /// The condition on `tasks AS t` of a task claimable now, read through the index `tasks_claimable` alone (`$n`:
+    /// the excluded model ids, a text array). A task copies its job's model, and is `waiting` while its job is held or
+    /// a task of an earlier stage is not done; a queued or running task's job has not ended (ending a job ends its
+    /// tasks).
+    private static func runnable(excluding n: Int) -> String {
+        """
+        (t.state = 'running' OR (t.state = 'queued' AND NOT t.waiting))
+        AND ((t.state = 'queued' AND t.not_before_us <= vfl_now_us())
+             OR (t.state = 'running' AND t.lease_expires_us < vfl_now_us()))
+        AND t.model_id <> ALL($\(n)::text[])
+        """
+    }
+
+    /// A text array literal: every element quoted (backslash before a quote or a backslash), NULL for nil.
+    private static func textArray(_ values: [String?]) -> SQLValue {
+        let elements: [String] = values.map { value in
+            guard let value else { return "NULL" }
+            let escaped = value.replacingOccurrences(of: "\\", with: "\\\\")
+                .replacingOccurrences(of: "\"", with: "\\\"")
+            return "\"" + escaped + "\""
+        }
+        return .text("{" + elements.joined(separator: ",") + "}")
     }
 
     /// Claims the next runnable task (see ``JobQueue``) in one statement, outside a transaction: the oldest runnable
@@ -346,12 +347,11 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
     public func claimTask(
         owner: String, leaseSeconds: Double, maxAttempts: Int, excludingModels: Set<String>
     ) throws -> ClaimedTask? {
-        let excluded = excludingModels.sorted()
         let claim = """
             WITH candidate AS (
                 SELECT t.job_id, t.seq, t.state AS was, t.attempts AS tries, t.error AS last_error
-                FROM tasks AS t JOIN jobs AS j ON j.id = t.job_id
-                WHERE \(Self.runnable(excluding: excluded.count, first: 6))
+                FROM tasks AS t
+                WHERE \(Self.runnable(excluding: 6))
                 ORDER BY t.job_seq, t.seq LIMIT 1
                 FOR UPDATE OF t SKIP LOCKED),
             claimed AS (
@@ -376,8 +376,8 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
         let arguments: [SQLValue] =
             [
                 .text(owner), .integer(Int64(leaseSeconds * 1e6)), .text(JobRules.leaseExpiredReason),
-                .integer(Int64(maxAttempts)), .text(process),
-            ] + excluded.map { .text($0) }
+                .integer(Int64(maxAttempts)), .text(process), Self.textArray(excludingModels.sorted()),
+            ]
         while true {
             var runs = 0
             let found: [Row] = try read { db in
@@ -386,10 +386,8 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
                 // owner is unique, so it is found by it instead of being left to lapse (and to cost the task an
                 // attempt).
                 if runs > 1, let made = try claimMadeBy(db, owner: owner) { return [made] }
-                // Planned at each claim: the plan prepared once for the queue as it was (generic, after five runs)
-                // walked ten times the pages (pg_stat_statements: 1,700 buffers and 2.4 ms a claim, against 69 and
-                // 0.23 ms planned each time, 1,000 batches dropped at once).
-                return try db.query(claim, arguments, planEachTime: true)
+                // Prepared once per connection: the candidate is read from `tasks` alone, by the walk of one index.
+                return try db.query(claim, arguments)
             }
             guard let row = found.first, let job = row["job_id"].string, let seq = row["seq"].int else { return nil }
             if row["attempts"].int != nil {
@@ -472,13 +470,10 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
 
     /// Whether some task could be claimed now.
     public func hasRunnableTask(excludingModels: Set<String>) throws -> Bool {
-        let excluded = excludingModels.sorted()
-        return try read { db in
+        try read { db in
             !(try db.query(
-                """
-                SELECT 1 FROM tasks AS t JOIN jobs AS j ON j.id = t.job_id
-                WHERE \(Self.runnable(excluding: excluded.count, first: 1)) LIMIT 1
-                """, excluded.map { .text($0) }
+                "SELECT 1 FROM tasks AS t WHERE \(Self.runnable(excluding: 1)) LIMIT 1",
+                [Self.textArray(excludingModels.sorted())]
             ).isEmpty)
         }
     }
@@ -546,8 +541,10 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
     /// transaction of two statements sent together (``PGConnection/pipelinedTransaction(_:durable:)``). The first
     /// completes the task, writes its event and locks the job's row, marking the transaction (`vfl.completed`) when it
     /// did; the second, only when so marked, counts the job's tasks (with a snapshot taken after the lock, so seeing
-    /// every completion committed before it) and ends the job when none remains, making that commit durable, or
-    /// notifies idle workers (a later stage may have become runnable). Run again after an unanswered `COMMIT`, it
+    /// every completion committed before it) and ends the job when none remains, making that commit durable, or else
+    /// makes the tasks of the next stage claimable once every earlier one is done (their `waiting` off, their rows
+    /// locked after the job's, in seq order after the completed task's) and notifies idle workers. Run again after an
+    /// unanswered `COMMIT`, it
     /// finds its own completion (the same attempt and result path) and answers `true` again.
     public func completeTask(
         _ task: ClaimedTask, customers: Int, scored: Int, rejectedRows: Int, resultPath: String
@@ -584,6 +581,10 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
                     FROM counted AS c
                     WHERE j.id = $1 AND current_setting('vfl.completed', true) = '1'
                     RETURNING c.remaining, j.state),
+                opened AS (
+                    UPDATE tasks AS t SET waiting = false FROM job
+                    WHERE t.job_id = $1 AND t.waiting AND job.remaining > 0 AND NOT EXISTS (
+                        SELECT 1 FROM tasks AS u WHERE u.job_id = $1 AND u.stage < t.stage AND u.state <> 'done')),
                 noted AS (
                     INSERT INTO events(at_us, job_id, task_seq, process, kind, detail)
                     SELECT vfl_now_us(), $1, NULL, $6, 'done', $7 FROM job WHERE job.state = 'done')
@@ -685,7 +686,8 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
             try db.execute(
                 """
                 UPDATE tasks SET state = 'queued', owner = NULL, attempts = 0, not_before_us = 0, error = NULL,
-                result_path = NULL WHERE job_id = $1
+                result_path = NULL, waiting = stage > (SELECT min(stage) FROM tasks WHERE job_id = $1)
+                WHERE job_id = $1
                 """, [.text(id)])
             try event(db, job: id, task: nil, kind: "retried", detail: "queued again by an operator")
             try notifyWork(db)
