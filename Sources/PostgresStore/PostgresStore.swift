@@ -362,7 +362,8 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
             job AS (
                 UPDATE jobs AS j SET state = 'running', started_us = COALESCE(j.started_us, vfl_now_us()),
                     updated_us = vfl_now_us(), attempts = j.attempts + 1
-                FROM claimed AS c WHERE j.id = c.job_id RETURNING j.model_id, j.shards, j.challengers),
+                FROM claimed AS c WHERE j.id = c.job_id
+                RETURNING j.model_id, j.shards, j.challengers, j.model_name, j.model_version, j.model_alias),
             noted AS (
                 INSERT INTO events(at_us, job_id, task_seq, process, kind, detail)
                 SELECT vfl_now_us(), c.job_id, c.seq, $5, e.kind, e.detail
@@ -370,7 +371,7 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
                     (1, 'claimed', 'attempt ' || c.attempts)) AS e(n, kind, detail)
                 WHERE e.n = 1 OR c.was = 'running' ORDER BY e.n)
             SELECT c.job_id, c.seq, c.was, c.tries, c.last_error, t.attempts, t.stage, t.part, job.model_id, job.shards,
-                job.challengers
+                job.challengers, job.model_name, job.model_version, job.model_alias
             FROM candidate AS c LEFT JOIN claimed AS t ON true LEFT JOIN job ON true
             """
         let arguments: [SQLValue] =
@@ -394,7 +395,9 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
                 return ClaimedTask(
                     jobID: job, sequence: seq, owner: owner, attempt: row["attempts"].int ?? 1,
                     stage: row["stage"].int ?? 0, part: row["part"].int ?? 0, modelID: row["model_id"].string ?? "",
-                    shards: row["shards"].string, challengers: JobModel.challengers(from: row["challengers"].string))
+                    shards: row["shards"].string, challengers: JobModel.challengers(from: row["challengers"].string),
+                    modelName: row["model_name"].string, modelVersion: row["model_version"].int,
+                    modelAlias: row["model_alias"].string)
             }
             try giveUp(
                 job: job, seq: seq, was: row["was"].string ?? "", tries: row["tries"].int ?? 0,
@@ -428,7 +431,8 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
     private func claimMadeBy(_ db: PGConnection, owner: String) throws -> Row? {
         try db.query(
             """
-            SELECT t.job_id, t.seq, t.attempts, t.stage, t.part, j.model_id, j.shards, j.challengers
+            SELECT t.job_id, t.seq, t.attempts, t.stage, t.part, j.model_id, j.shards, j.challengers,
+                j.model_name, j.model_version, j.model_alias
             FROM tasks AS t JOIN jobs AS j ON j.id = t.job_id WHERE t.owner = $1 AND t.state = 'running'
             """, [.text(owner)]
         ).first

@@ -138,12 +138,23 @@ public struct ClaimedTask: Sendable {
     public var shards: String? = nil
     /// The job's challenger models, resolved at acceptance (for shadow scoring).
     public var challengers: [String] = []
+    /// The job's model's registry name, version and the alias it was resolved through, as recorded at acceptance
+    /// (``JobRecord/modelName``, ``JobRecord/modelVersion``, ``JobRecord/modelAlias``): its results' provenance.
+    public var modelName: String? = nil
+    /// The job's model's version within its name.
+    public var modelVersion: Int? = nil
+    /// The alias the job's model was resolved through.
+    public var modelAlias: String? = nil
 
     /// Creates a claimed task.
     public init(
         jobID: String, sequence: Int, owner: String, attempt: Int, stage: Int = 0, part: Int = 0, modelID: String = "",
-        shards: String? = nil, challengers: [String] = []
+        shards: String? = nil, challengers: [String] = [], modelName: String? = nil, modelVersion: Int? = nil,
+        modelAlias: String? = nil
     ) {
+        self.modelName = modelName
+        self.modelVersion = modelVersion
+        self.modelAlias = modelAlias
         self.challengers = challengers
         self.jobID = jobID
         self.sequence = sequence

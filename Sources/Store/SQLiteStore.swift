@@ -232,7 +232,7 @@ public final class SQLiteStore: JobStore, @unchecked Sendable {
                     let rows = try db.query(
                         """
                         SELECT t.job_id, t.seq, t.attempts, t.state, t.error, t.stage, t.part, j.model_id, j.shards,
-                            j.challengers
+                            j.challengers, j.model_name, j.model_version, j.model_alias
                         FROM tasks AS t JOIN jobs AS j ON j.id = t.job_id
                         WHERE \(SQLiteStore.runnable(excluding: excluded.count))
                         ORDER BY j.rowid, t.seq LIMIT 1
@@ -276,7 +276,9 @@ public final class SQLiteStore: JobStore, @unchecked Sendable {
                     return ClaimedTask(
                         jobID: job, sequence: seq, owner: owner, attempt: attempts + 1, stage: row["stage"].int ?? 0,
                         part: row["part"].int ?? 0, modelID: row["model_id"].string ?? "", shards: row["shards"].string,
-                        challengers: JobModel.challengers(from: row["challengers"].string))
+                        challengers: JobModel.challengers(from: row["challengers"].string),
+                        modelName: row["model_name"].string, modelVersion: row["model_version"].int,
+                        modelAlias: row["model_alias"].string)
                 }
             }
         }

@@ -302,8 +302,7 @@ public final class WorkerService: @unchecked Sendable {
                     results: ResultPaths(besideScores: privateDirectory + "/scores.csv"))
             }
             try stampProvenance(
-                ResultPaths(besideScores: privateDirectory + "/scores.csv"), outcome: outcome, job: task.jobID,
-                model: model)
+                ResultPaths(besideScores: privateDirectory + "/scores.csv"), outcome: outcome, task: task, model: model)
             try Failpoint.hit("worker.scored.before-verify")
             try job.verifyShards()
             guard !lost.isSet,
@@ -348,21 +347,20 @@ public final class WorkerService: @unchecked Sendable {
         }
     }
 
-    /// Completes `summary.json`'s `model` member with the job's provenance as recorded at acceptance: the model's
-    /// registry name, version and the alias it was resolved through; and each scored challenger's summary with its
-    /// registry name and version (scores.csv files are left as they are).
+    /// Completes `summary.json`'s `model` member with the job's provenance as recorded at acceptance (and read with
+    /// the claim): the model's registry name, version and the alias it was resolved through; and each scored
+    /// challenger's summary with its registry name and version (scores.csv files are left as they are).
     private func stampProvenance(
-        _ results: ResultPaths, outcome: BatchOutcome, job id: String, model: SplitModel
+        _ results: ResultPaths, outcome: BatchOutcome, task: ClaimedTask, model: SplitModel
     )
         throws
     {
-        guard let record = try store.job(id) else { return }
         try Self.stamp(
             results.summary,
             [
-                "id": .string(model.id), "name": .string(record.modelName ?? model.name),
-                "version": record.modelVersion.map { .number(Double($0)) } ?? .null,
-                "alias": record.modelAlias.map { .string($0) } ?? .null,
+                "id": .string(model.id), "name": .string(task.modelName ?? model.name),
+                "version": task.modelVersion.map { .number(Double($0)) } ?? .null,
+                "alias": task.modelAlias.map { .string($0) } ?? .null,
             ])
         for challenger in outcome.challengers where challenger.error == nil {
             let registered = try store.registeredModel(id: challenger.id)

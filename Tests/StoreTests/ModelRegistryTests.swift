@@ -156,5 +156,7 @@ import Testing
         #expect(job.modelAlias == "champion" && job.challengers == [Self.b])
         let task = try #require(try store.claimTask(owner: "w", leaseSeconds: 60, maxAttempts: 3))
         #expect(task.modelID == Self.a && task.challengers == [Self.b])
+        // The claim carries the provenance the worker stamps on the results (no read of the job for it).
+        #expect(task.modelName == "credit" && task.modelVersion == 1 && task.modelAlias == "champion")
     }
 }
