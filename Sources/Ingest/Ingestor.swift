@@ -62,6 +62,10 @@ public final class Ingestor: @unchecked Sendable {
     private let logger: Logger
     private let registrar: ModelRegistrar
     private let models: ModelCatalog
+    /// The registry as read for this scan's batches: read once a scan, and again after a pin failed on it or the
+    /// store refused a record pinned from it (a model removed, an alias moved), so that a batch is refused only on a
+    /// fresh read and the batches after it are pinned from one.
+    private var registry: RegistrySnapshot?
 
     /// Creates an ingestor; `model` is the one it was started with (registered by the caller, see
     /// ``ModelRegistrar/adoptStartupModel(file:explicit:actor:)``), also recorded on orphans when there is no champion.
@@ -158,6 +162,7 @@ public final class Ingestor: @unchecked Sendable {
     @discardableResult
     public func scanOnce() throws -> ScanOutcome {
         var outcome = ScanOutcome()
+        registry = nil
         try recoverHeldJobs()
         let names = (try? InboxEntry.list(configuration.spool.inbox)) ?? []
         for entry in names.sorted(by: { $0.bytes.lexicographicallyPrecedes($1.bytes) }) {
@@ -275,9 +280,7 @@ public final class Ingestor: @unchecked Sendable {
                 return try reject(
                     entry: name, id: name, parties: parties, reason: "duplicate batch id: \(name) was seen before")
             }
-            do { pin = try registrar.pin(model: manifest.model, challengers: manifest.challengers) } catch let error
-                as RegistryError
-            {
+            do { pin = try self.pin(manifest) } catch let error as RegistryError {
                 throw Rejection(reason: error.message)
             }
             guard let model = models.model(id: pin.id) else { throw ModelUnavailable(id: pin.id) }
@@ -314,6 +317,21 @@ public final class Ingestor: @unchecked Sendable {
             return .notReady
         }
         return try accept(name, parties: parties, shards: shards, model: pin)
+    }
+
+    /// The batch's pin (``ModelRegistrar/pin(model:challengers:in:)``) from this scan's read of the registry, or from
+    /// a fresh one when that read cannot pin it.
+    ///
+    /// - Throws: ``RegistryError`` (decided on a fresh read), ``StoreError``.
+    private func pin(_ manifest: Manifest) throws -> JobModel {
+        if let registry,
+            let pin = try? registrar.pin(model: manifest.model, challengers: manifest.challengers, in: registry)
+        {
+            return pin
+        }
+        let fresh = try store.registrySnapshot()
+        registry = fresh
+        return try registrar.pin(model: manifest.model, challengers: manifest.challengers, in: fresh)
     }
 
     /// Finishes a refusal recorded whose move a crash cut short, with the recorded reason (not as a duplicate); `nil`
@@ -373,9 +391,11 @@ public final class Ingestor: @unchecked Sendable {
                 tasks: plan(shards, pin: model))
         } catch let error as StoreError where error.code == .notFound {
             // The model was removed between its resolution and the record: resolved again at the next scan.
+            registry = nil
             logger.info("batch's model removed meanwhile; resolved again", metadata: [("job.id", name)])
             return .notReady
         } catch let error as StoreError where error.code == .staleGeneration {
+            registry = nil
             // The alias (`champion`) moved while the batch was checked: pinned again, and checked against the alias's
             // new model, at the next scan (soon: reported as settling).
             logger.info("the batch's alias moved meanwhile; pinned again", metadata: [("job.id", name)])

@@ -130,7 +130,15 @@ public struct ModelRegistrar: Sendable {
     /// - Throws: ``RegistryError`` naming the manifest field at fault.
     public func pin(model reference: String?, challengers: [String]) throws -> JobModel {
         // One read of the registry for every reference (the pin is checked again in the job's own transaction).
-        let snapshot = try store.registrySnapshot()
+        try pin(model: reference, challengers: challengers, in: try store.registrySnapshot())
+    }
+
+    /// Resolves what a manifest asks for, as ``pin(model:challengers:)`` does, in a registry read before (the pin is
+    /// checked again in the job's own transaction: a model removed or an alias moved since the read refuses the
+    /// record, with `notFound` or `staleGeneration`).
+    ///
+    /// - Throws: ``RegistryError`` naming the manifest field at fault.
+    public func pin(model reference: String?, challengers: [String], in snapshot: RegistrySnapshot) throws -> JobModel {
         let resolved: (model: RegisteredModel, alias: String?)
         do { resolved = try snapshot.resolve(reference ?? Self.champion) } catch let error
             as StoreError where error.code == .notFound
