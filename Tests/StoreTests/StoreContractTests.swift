@@ -132,6 +132,43 @@ import Testing
 
 /// What only a server database does: reconnect, notify, keep passwords out of URLs.
 @Suite struct PostgresStoreTests {
+    /// A queue recorded before `pg4-claim-reads-tasks` (no `waiting`, no task model, the old index) is upgraded in
+    /// place: a held job stays unclaimable until released, a split job's later stages wait for the earlier ones, and
+    /// a model excluded by a worker is excluded through the copied model.
+    @Test func upgrade_toClaimsThatReadTasksAloneKeepsTheRulesOfALiveQueue() throws {
+        let place = try StorePlace(.postgres)
+        let store = try place.open()
+        try store.createJob(
+            id: "held", parties: ["a"], modelID: "m", modelName: "n", held: true, tasks: [TaskSpec(stage: 0, part: 0)])
+        try store.createJob(
+            id: "split", parties: ["a", "b"], modelID: "m", modelName: "n",
+            tasks: TaskPlan.tasks(parties: 2, buckets: 2))
+        try store.createJob(id: "other", parties: ["a"], modelID: "x", modelName: "n", tasks: 1)
+        let first = try #require(try store.claimTask(owner: "w0", leaseSeconds: 60, maxAttempts: 3))
+        #expect(first.jobID == "split" && first.stage == TaskPlan.Stage.partition.rawValue)
+        #expect(try store.completeTask(first, customers: 1, scored: 1, rejectedRows: 0, resultPath: "/r0"))
+        // The schema as pg3 left it, the queue's rows kept.
+        try place.execute(
+            """
+            DROP INDEX tasks_claimable; ALTER TABLE tasks DROP COLUMN waiting, DROP COLUMN model_id;
+            CREATE INDEX tasks_live ON tasks(job_seq, seq) WHERE state IN ('queued', 'running');
+            DELETE FROM migrations WHERE name = 'pg4-claim-reads-tasks'
+            """)
+        let upgraded = try place.open("upgraded")
+        var order: [String] = []
+        while let task = try upgraded.claimTask(owner: "w", leaseSeconds: 60, maxAttempts: 3, excludingModels: ["x"]) {
+            order.append("\(task.jobID):\(task.stage)")
+            #expect(try upgraded.completeTask(task, customers: 1, scored: 1, rejectedRows: 0, resultPath: "/r"))
+        }
+        #expect(order == ["split:1", "split:2", "split:2", "split:3"])
+        #expect(try upgraded.job("split")?.state == .done)
+        #expect(try upgraded.releaseHeldJob("held"))
+        #expect(
+            try upgraded.claimTask(owner: "w", leaseSeconds: 60, maxAttempts: 3, excludingModels: ["x"])?.jobID
+                == "held")
+        #expect(try upgraded.claimTask(owner: "w", leaseSeconds: 60, maxAttempts: 3)?.jobID == "other")
+    }
+
     @Test func statement_afterTheServerDroppedTheConnectionReconnects() throws {
         let place = try StorePlace(.postgres)
         let store = try place.open("victim")
