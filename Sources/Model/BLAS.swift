@@ -14,7 +14,8 @@ import Glibc
 /// OpenBLAS reads `OPENBLAS_CORETYPE` once, when the library loads, so ``prepareEnvironment(arguments:)``
 /// picks a kernel family from the CPU's flags and re-executes the process with it set, before any BLAS call
 /// (see docs/operations.md, "BLAS kernels").
-/// ``selfCheck()`` then verifies the chosen kernels against a scalar product.
+/// ``selfCheck()`` then verifies the chosen kernels against a scalar product, and ``placementCheck()`` that a row's
+/// result does not depend on where it sits in a block.
 public enum BLAS {
     /// The kernel family OpenBLAS is using (e.g. `SkylakeX`, `Haswell`, `Prescott`).
     public static var coreName: String {
@@ -55,14 +56,26 @@ public enum BLAS {
             alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
     }
 
-    /// The OpenBLAS kernel family for this CPU, from the flags in /proc/cpuinfo, or `nil` to leave OpenBLAS's own.
+    /// The OpenBLAS kernel family vfl scores with on this CPU, from the flags in /proc/cpuinfo, or `nil` to leave
+    /// OpenBLAS's own.
+    ///
+    /// Never `Haswell`: OpenBLAS 0.3.21's AVX2 kernels compute the last bits of a row's product differently depending on
+    /// where the row sits in the matrix (measured: 9% of rows changed in their last bits when moved by 1 to 13
+    /// places), so a batch scored whole and the same batch scored in buckets would differ (``placementCheck()``). An
+    /// AVX2 CPU without AVX-512 scores on the AVX kernels (`SandyBridge`), which pass the check.
     public static func preferredCoreType(cpuFlags: Set<String>) -> String? {
         let avx512 = cpuFlags.isSuperset(of: ["avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512cd"])
         if avx512 && cpuFlags.contains("avx512_bf16") { return "Cooperlake" }
         if avx512 { return "SkylakeX" }
-        if cpuFlags.isSuperset(of: ["avx2", "fma"]) { return "Haswell" }
         if cpuFlags.contains("avx") { return "SandyBridge" }
         return nil
+    }
+
+    /// The kernel family `vfl train` uses: `Haswell` (AVX2) on every CPU that has it, so that the same data and seed
+    /// give the same model file on every such machine (training's blocks always start at the same rows, so the
+    /// kernels' dependence on a row's place does not matter there); otherwise ``preferredCoreType(cpuFlags:)``.
+    public static func trainingCoreType(cpuFlags: Set<String>) -> String? {
+        cpuFlags.isSuperset(of: ["avx2", "fma"]) ? "Haswell" : preferredCoreType(cpuFlags: cpuFlags)
     }
 
     /// The flags of the first processor in /proc/cpuinfo (empty when unreadable).
@@ -81,7 +94,7 @@ public enum BLAS {
     /// `VFL_BLAS_CORETYPE` chooses: `auto` (the default) picks the kernel family from the CPU flags and sets
     /// `OPENBLAS_CORETYPE` to it, overriding a value inherited from the environment; `default` leaves the
     /// environment and OpenBLAS's own detection alone; any other value is passed as `OPENBLAS_CORETYPE`.
-    /// `vfl train` uses `Haswell` (AVX2) on any CPU that has it, for the same model bytes everywhere.
+    /// `vfl train` uses ``trainingCoreType(cpuFlags:)``.
     /// `OPENBLAS_NUM_THREADS` is set to 1 unless already set (vfl runs its own threads). Returns only when no
     /// re-execution was needed or it failed.
     public static func prepareEnvironment(arguments: [String]) {
@@ -93,13 +106,11 @@ public enum BLAS {
             changed = true
         }
         let choice = getenv("VFL_BLAS_CORETYPE").map { String(cString: $0) } ?? "auto"
-        var core: String? =
-            choice == "auto" ? preferredCoreType(cpuFlags: cpuFlags()) : choice == "default" ? nil : choice
-        // Training pins the AVX2 kernel where the CPU has it: a kernel's summation order shows in the last bits, and
-        // `vfl train` must write the same model file on every AVX2 machine.
-        if choice == "auto", arguments.count > 1, arguments[1] == "train", core != nil, core != "SandyBridge" {
-            core = "Haswell"
-        }
+        let training = arguments.count > 1 && arguments[1] == "train"
+        let core: String? =
+            choice == "auto"
+            ? (training ? trainingCoreType(cpuFlags: cpuFlags()) : preferredCoreType(cpuFlags: cpuFlags()))
+            : choice == "default" ? nil : choice
         let current = getenv("OPENBLAS_CORETYPE").map { String(cString: $0) }
         if let core, core != current {
             setenv("OPENBLAS_CORETYPE", core, 1)
@@ -149,5 +160,61 @@ public enum BLAS {
             }
         }
         return worst
+    }
+
+    /// Whether a row's product is the same, bit for bit, wherever the row sits in the matrix: fixed pseudo-random
+    /// rows are multiplied in place and again moved by 1 to 12 rows, over the shapes of a split network's layers
+    /// (both the forward products and the backward ones, `transposeB`).
+    ///
+    /// vfl's determinism rests on it: the pipeline scores a large batch in hash buckets, so a customer sits at another
+    /// place in its block than in `vfl score`'s pass over the whole batch, and both must give the same bytes.
+    public static func placementCheck() -> Bool {
+        let rows = 96
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D
+        func next() -> Float {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Float(Int64(bitPattern: state >> 11) % 2001 - 1000) / 1000
+        }
+        for (k, n) in [(16, 32), (33, 8), (68, 32), (8, 16)] {
+            let a = (0..<rows * k).map { _ in next() }
+            let b = (0..<k * n).map { _ in next() }
+            for transposeB in [false, true] {
+                let placed = product(a, rows: rows, k: k, b, n: n, transposeB: transposeB)
+                for shift in 1...12 {
+                    // Row r of the moved matrix is row r + shift of the original (wrapping around).
+                    var moved = [Float]()
+                    moved.reserveCapacity(rows * k)
+                    for r in 0..<rows {
+                        let source = (r + shift) % rows
+                        moved += a[source * k..<(source + 1) * k]
+                    }
+                    let product = product(moved, rows: rows, k: k, b, n: n, transposeB: transposeB)
+                    for r in 0..<rows {
+                        let source = (r + shift) % rows
+                        for j in 0..<n where product[r * n + j].bitPattern != placed[source * n + j].bitPattern {
+                            return false
+                        }
+                    }
+                }
+            }
+        }
+        return true
+    }
+
+    /// `a * b` (or `a * bᵀ`), `rows x n`, for the checks.
+    private static func product(
+        _ a: [Float], rows: Int, k: Int, _ b: [Float], n: Int, transposeB: Bool
+    ) -> [Float] {
+        var c = [Float](repeating: 0, count: rows * n)
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                c.withUnsafeMutableBufferPointer { pc in
+                    sgemm(
+                        m: rows, n: n, k: k, a: pa.baseAddress!, lda: k, b: pb.baseAddress!, ldb: transposeB ? k : n,
+                        transposeB: transposeB, c: pc.baseAddress!, ldc: n)
+                }
+            }
+        }
+        return c
     }
 }

@@ -24,7 +24,8 @@ public enum PartyInput: Sendable, Equatable {
 /// kernels, remainder tiles), which changes the last bits. So every product runs over the full `capacity` rows
 /// (the rows past the block are ignored): a row's result then depends only on the row and the capacity, never on the
 /// other rows of its block or on where it sits, and equal capacities give byte-identical scores however a batch is
-/// cut into blocks.
+/// cut into blocks. That last part holds on kernels that pass ``BLAS/placementCheck()``, the only ones vfl scores on
+/// (OpenBLAS's AVX2 kernels do not).
 ///
 /// Reason codes: gradient x input on the top network's pre-output `z`, with the training means as the reference
 /// (standardized input 0): contribution_i = dz/dx_i * x_i, summed per reason code; the four most negative codes are

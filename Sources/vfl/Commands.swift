@@ -100,6 +100,12 @@ enum Commands {
     static let hidden: [Command] = [
         benchLookup,
         Command(
+            name: "blas", summary: "print the BLAS kernel family vfl scores with here, and its checks",
+            usage: """
+                vfl blas
+                Prints `kernel NAME`, then the self-check and the placement check; exits 1 when one fails.
+                """, run: blas),
+        Command(
             name: "settings", summary: "print every setting (flag, variable, type, range, default, commands)",
             usage: "vfl settings [--markdown]", run: printSettings),
     ]
@@ -265,7 +271,7 @@ enum Commands {
             return 0
         }
         let rows = try options.int(.rows)
-        try checkBLAS(logger)
+        try checkBLAS(logger, placement: false)
         say("model \(model.name) (\(model.id.prefix(12))), one thread, \(rows) rows; BLAS kernel \(BLAS.coreName)")
         for figure in ModelBenchmark.run(model: model, rows: rows) {
             var line = "  \(figure.name): \(Int(figure.rowsPerSecond)) rows/s"
@@ -275,8 +281,10 @@ enum Commands {
         return 0
     }
 
-    /// Verifies the BLAS kernels against a scalar product before scoring anything.
-    static func checkBLAS(_ logger: Logger) throws {
+    /// Verifies the BLAS kernels before scoring anything: against a scalar product, and (unless `placement` is
+    /// false, for `vfl model bench`) that a row's result does not depend on its place in a block, which the
+    /// byte-identical results of a batch scored whole and in buckets rest on.
+    static func checkBLAS(_ logger: Logger, placement: Bool = true) throws {
         BLAS.configure(threads: 1)
         let error = BLAS.selfCheck()
         guard error < 1e-4 else {
@@ -285,7 +293,26 @@ enum Commands {
                 "OpenBLAS kernel \(BLAS.coreName) failed its self-check (relative error \(error)); "
                     + "set VFL_BLAS_CORETYPE=default or another kernel")
         }
+        guard !placement || BLAS.placementCheck() else {
+            throw ScoringError(
+                .io,
+                "OpenBLAS kernel \(BLAS.coreName) computes a row differently depending on its place in a block, so "
+                    + "results would depend on how a batch is split; set VFL_BLAS_CORETYPE=auto (docs/operations.md, "
+                    + "Threads and BLAS kernels)")
+        }
         logger.debug("blas ready", metadata: [("blas.core", BLAS.coreName), ("blas.check", "\(error)")])
+    }
+
+    /// `vfl blas`: the kernel family vfl scores with on this machine and its checks; exits 1 when one fails.
+    static func blas(_ options: ParsedArguments, _ environment: [String: String], _ logger: Logger) throws -> Int32 {
+        guard options.positionals.isEmpty else { throw ParsedArguments.UsageError("vfl blas takes no arguments") }
+        BLAS.configure(threads: 1)
+        let error = BLAS.selfCheck()
+        let placement = BLAS.placementCheck()
+        print("kernel \(BLAS.coreName)")
+        print("self-check \(error < 1e-4 ? "passed" : "FAILED") (relative error \(error), at most 1e-4)")
+        print("placement \(placement ? "passed" : "FAILED") (a row's result the same wherever it sits in a block)")
+        return error < 1e-4 && placement ? 0 : 1
     }
 }
 

@@ -235,4 +235,27 @@ import Testing
     @Test func blas_selfCheckPasses() {
         #expect(BLAS.selfCheck() < 1e-5)
     }
+
+    /// The kernel this process runs keeps a row's result wherever the row sits (scripts/test gives the tests the
+    /// kernel vfl picks, `vfl blas`, not an `OPENBLAS_CORETYPE` the machine may carry).
+    @Test func blas_placementCheckPassesOnTheKernelVflPicks() {
+        #expect(
+            BLAS.placementCheck(),
+            "kernel \(BLAS.coreName): run the tests through scripts/test, which picks it as vfl does")
+    }
+
+    /// Scoring never picks the AVX2 kernels (a row's result depends on its place there); training keeps them, for the
+    /// same model file on every AVX2 machine.
+    @Test func blas_kernelChoiceByCPUFlags() {
+        let avx2: Set<String> = ["avx", "avx2", "fma"]
+        let avx512 = avx2.union(["avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512cd"])
+        #expect(BLAS.preferredCoreType(cpuFlags: avx2) == "SandyBridge")
+        #expect(BLAS.trainingCoreType(cpuFlags: avx2) == "Haswell")
+        #expect(BLAS.preferredCoreType(cpuFlags: avx512) == "SkylakeX")
+        #expect(BLAS.preferredCoreType(cpuFlags: avx512.union(["avx512_bf16"])) == "Cooperlake")
+        #expect(BLAS.trainingCoreType(cpuFlags: avx512) == "Haswell")
+        #expect(BLAS.preferredCoreType(cpuFlags: ["avx"]) == "SandyBridge")
+        #expect(BLAS.trainingCoreType(cpuFlags: ["avx"]) == "SandyBridge")
+        #expect(BLAS.preferredCoreType(cpuFlags: ["sse2"]) == nil)
+    }
 }
