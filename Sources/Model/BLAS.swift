@@ -13,7 +13,7 @@ import Glibc
 /// Kernel choice: Debian's OpenBLAS 0.3.21 does not recognise recent CPUs and falls back to generic kernels.
 /// OpenBLAS reads `OPENBLAS_CORETYPE` once, when the library loads, so ``prepareEnvironment(arguments:)``
 /// picks a kernel family from the CPU's flags and re-executes the process with it set, before any BLAS call
-/// (see docs/operations.md, "BLAS kernels").
+/// (see docs/operations.md, "Threads and BLAS kernels").
 /// ``selfCheck()`` then verifies the chosen kernels against a scalar product, and ``placementCheck()`` that a row's
 /// result does not depend on where it sits in a block.
 public enum BLAS {
@@ -163,19 +163,20 @@ public enum BLAS {
     }
 
     /// Whether a row's product is the same, bit for bit, wherever the row sits in the matrix: fixed pseudo-random
-    /// rows are multiplied in place and again moved by 1 to 12 rows, over the shapes of a split network's layers
+    /// rows are multiplied in place and again moved by 1 to 12 rows, in products as large as a scoring block's (2,048
+    /// rows: OpenBLAS picks other code paths by size) and of the shapes of the shipped network's layers and others
     /// (both the forward products and the backward ones, `transposeB`).
     ///
     /// vfl's determinism rests on it: the pipeline scores a large batch in hash buckets, so a customer sits at another
     /// place in its block than in `vfl score`'s pass over the whole batch, and both must give the same bytes.
     public static func placementCheck() -> Bool {
-        let rows = 96
+        let rows = 2048
         var state: UInt64 = 0x2545_F491_4F6C_DD1D
         func next() -> Float {
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             return Float(Int64(bitPattern: state >> 11) % 2001 - 1000) / 1000
         }
-        for (k, n) in [(16, 32), (33, 8), (68, 32), (8, 16)] {
+        for (k, n) in [(34, 32), (32, 8), (36, 32), (32, 1), (1, 36), (68, 32), (8, 16)] {
             let a = (0..<rows * k).map { _ in next() }
             let b = (0..<k * n).map { _ in next() }
             for transposeB in [false, true] {

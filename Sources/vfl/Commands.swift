@@ -291,7 +291,7 @@ enum Commands {
             throw ScoringError(
                 .io,
                 "OpenBLAS kernel \(BLAS.coreName) failed its self-check (relative error \(error)); "
-                    + "set VFL_BLAS_CORETYPE=default or another kernel")
+                    + "set VFL_BLAS_CORETYPE to another kernel family (SandyBridge runs on every AVX CPU)")
         }
         guard !placement || BLAS.placementCheck() else {
             throw ScoringError(
