@@ -64,7 +64,7 @@ extension Commands {
         let modelPath = try modelPath(options)
         let model = try loadModel(modelPath)
         try createSpool(settings.spool)
-        let store = try openStore(settings, process: "ingest-\(getpid())", options)
+        let store = try openStoreWaiting(settings, process: "ingest-\(getpid())", options, logger)
         try adoptStartupModel(
             modelPath, explicit: try options.string(.model) != nil, store: store, spool: settings.spool,
             actor: ModelRegistrar.actor(given: try options.string(.actor), environment: environment, uid: getuid()),
@@ -107,7 +107,7 @@ extension Commands {
         try checkBLAS(logger)
         try createSpool(settings.spool)
         let name = "worker-\(hostName())-\(getpid())"
-        let store = try openStore(settings, process: name, options)
+        let store = try openStoreWaiting(settings, process: name, options, logger)
         let service = WorkerService(
             configuration: WorkerConfiguration(
                 spool: settings.spool, scoring: ScoringOptions(threads: threads), leaseSeconds: lease,
@@ -242,7 +242,7 @@ extension Commands {
         let loaded = try? loadModel(modelPath(options))
         let modelLoaded = loaded != nil
         try createSpool(settings.spool)
-        let store = try openStore(settings, process: "api-\(getpid())", options)
+        let store = try openStoreWaiting(settings, process: "api-\(getpid())", options, logger)
         let router = StatusRouter(
             store: store, spool: settings.spool, token: token, modelLoaded: modelLoaded,
             model: loaded.map { ($0.id, $0.reasons) }, minimumGroup: minimumGroup)

@@ -31,6 +31,27 @@ extension Commands {
         return try PostgresStore(url: settings.database, process: process, options: store)
     }
 
+    /// ``openStore(_:process:_:)`` for the long-running roles: while the store is locked by another process past the
+    /// busy timeout (a backup, an operator's `sqlite3` shell), waits and tries again, with backoff, for up to two
+    /// minutes, instead of exiting at start; any other error is thrown at once.
+    static func openStoreWaiting(
+        _ settings: PipelineSettings, process: String, _ arguments: ParsedArguments, _ logger: Logger
+    ) throws
+        -> any JobStore
+    {
+        let deadline = Timestamp.monotonicSeconds() + 120
+        var pause = 0.25
+        while true {
+            do { return try openStore(settings, process: process, arguments) } catch let error as StoreError
+                where error.code == .busy && Timestamp.monotonicSeconds() + pause < deadline
+            {
+                logger.warning("job store locked at start; trying again", metadata: [("error", error.message)])
+                usleep(UInt32(pause * 1_000_000))
+                pause = min(pause * 2, 5)
+            }
+        }
+    }
+
     /// Whether the job store `settings.database` names can be opened without creating it: a SQLite file that exists,
     /// or any PostgreSQL URL (the server says).
     static func storeExists(_ settings: PipelineSettings) -> Bool {
