@@ -165,6 +165,10 @@ public final class Ingestor: @unchecked Sendable {
         registry = nil
         try recoverHeldJobs()
         let names = (try? InboxEntry.list(configuration.spool.inbox)) ?? []
+        // One read of the scan's batches (a few statements, not one per batch), made before any is looked at: what
+        // ``sighting(_:_:directory:)`` needs of it (a read before the look at `batches/`) holds for every batch.
+        let candidates = names.compactMap(\.name).filter { BatchID.isValid($0) && !$0.hasSuffix(".part") }
+        let recorded = Dictionary(try store.jobs(ids: candidates).map { ($0.id, $0) }) { a, _ in a }
         for entry in names.sorted(by: { $0.bytes.lexicographicallyPrecedes($1.bytes) }) {
             guard let name = entry.name else {
                 try rejectUndecodable(entry)
@@ -172,7 +176,7 @@ public final class Ingestor: @unchecked Sendable {
                 continue
             }
             if name.hasPrefix(".") || name.hasSuffix(".part") { continue }
-            switch try ingest(name) {
+            switch try ingest(name, recorded: recorded[name]) {
             case .accepted: outcome.accepted += 1
             case .rejected: outcome.rejected += 1
             case .notReady: break
@@ -232,7 +236,8 @@ public final class Ingestor: @unchecked Sendable {
         return age >= configuration.settleSeconds || age < -60
     }
 
-    private func ingest(_ name: String) throws -> Result {
+    /// Ingests the inbox entry `name`, its job as read at the start of the scan (`recorded`).
+    private func ingest(_ name: String, recorded: JobRecord?) throws -> Result {
         let inbox = configuration.spool.inbox
         let path = inbox + "/" + name
         var info = stat()
@@ -245,7 +250,7 @@ public final class Ingestor: @unchecked Sendable {
                     + "(1-128 of A-Z a-z 0-9 . _ -, not starting with .)")
         }
         guard kind == S_IFDIR else {
-            if let finished = try finishRecordedRefusal(name, try store.job(name)) { return finished }
+            if let finished = try finishRecordedRefusal(name, recorded) { return finished }
             let what = kind == S_IFLNK ? "a symbolic link" : kind == S_IFREG ? "a file" : "not a folder"
             return try reject(
                 entry: name, id: name, parties: [], reason: "the inbox entry is \(what), not a batch folder")
@@ -257,8 +262,7 @@ public final class Ingestor: @unchecked Sendable {
         var manifestInfo = stat()
         guard fstatat(directory, "manifest.json", &manifestInfo, AT_SYMLINK_NOFOLLOW) == 0 else { return .notReady }
         guard isSettled(manifestInfo) else { return .settling }
-        // One read of the job serves the refusal's recovery and the sighting below.
-        let recorded = try store.job(name)
+        // The scan's read of the job serves the refusal's recovery and the sighting below.
         if let finished = try finishRecordedRefusal(name, recorded) { return finished }
         var parties: [String] = []
         var shards: [Shard] = []
@@ -335,8 +339,8 @@ public final class Ingestor: @unchecked Sendable {
     }
 
     /// Finishes a refusal recorded whose move a crash cut short, with the recorded reason (not as a duplicate); `nil`
-    /// when `name` has no such refusal. Asked only of entries that can be decided now (a folder with a settled
-    /// manifest, or not a folder), so that a scan of a full inbox reads the store once per batch, not once per scan.
+    /// when `name` has no such refusal (`recorded`: its job as the scan read it). Asked only of entries that can be
+    /// decided now (a folder with a settled manifest, or not a folder).
     private func finishRecordedRefusal(_ name: String, _ recorded: JobRecord?) throws -> Result? {
         if let existing = recorded, existing.state == .rejected,
             !FileIO.exists(configuration.spool.rejected + "/" + name)

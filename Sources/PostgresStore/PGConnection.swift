@@ -150,22 +150,35 @@ final class PGConnection {
     /// the previous one's answer. Queries are prepared beforehand, each once per connection, as
     /// ``query(_:_:)`` prepares those with arguments.
     ///
-    /// Wrap a transaction's statements in `BEGIN` and `COMMIT` (``pipelinedTransaction(_:)``): after a failed
+    /// Wrap a transaction's statements in `BEGIN` and `COMMIT` (``pipelinedTransaction(_:durable:)``): after a failed
     /// statement the server skips the rest up to the sync, so a `COMMIT` after it is never run.
     ///
     /// - Returns: Each statement's rows, in order.
     /// - Throws: ``StoreError``: the first statement's error that failed (its SQL named, never its arguments), or
     ///   `unavailable` when the connection broke.
     func pipeline(_ statements: [(sql: String, arguments: [SQLValue])]) throws -> [[Row]] {
+        try pipeline(segments: [statements])[0].get()
+    }
+
+    /// Runs `segments` in one round trip, as ``pipeline(_:)`` runs its statements, with a sync after each segment: a
+    /// failed statement makes the server skip the rest of its segment only (a later segment still runs, though inside
+    /// a transaction block the failure aborted it fails too).
+    ///
+    /// - Returns: Each segment's answer: its statements' rows, or its first failed statement's error.
+    /// - Throws: ``StoreError`` of code `unavailable` when the connection broke (it is dropped then).
+    func pipeline(segments: [[(sql: String, arguments: [SQLValue])]]) throws -> [Result<[[Row]], StoreError>] {
         guard isOK else { throw StoreError(.unavailable, "the database connection is broken") }
         // Prepared before the pipeline: PQprepare waits for its answer, which pipeline mode does not allow.
-        var names: [String?] = []
-        for statement in statements {
-            // Queries without arguments too (not BEGIN, COMMIT or SET): they would be parsed and planned each time.
-            let query = statement.sql.hasPrefix("SELECT") || statement.sql.hasPrefix("WITH")
+        var names: [[String?]] = []
+        for segment in segments {
             names.append(
-                !prepares || (statement.arguments.isEmpty && !query)
-                    ? nil : try preparedName(statement.sql, types: Self.types(statement.arguments)))
+                try segment.map { statement in
+                    // Queries without arguments too (not BEGIN, COMMIT or SET): they would be parsed and planned each
+                    // time.
+                    let query = statement.sql.hasPrefix("SELECT") || statement.sql.hasPrefix("WITH")
+                    return !prepares || (statement.arguments.isEmpty && !query)
+                        ? nil : try preparedName(statement.sql, types: Self.types(statement.arguments))
+                })
         }
         guard PQenterPipelineMode(conn) == 1 else {
             throw StoreError(.unavailable, "cannot enter pipeline mode: \(Self.firstLine(errorMessage))")
@@ -173,6 +186,18 @@ final class PGConnection {
         // > PQexitPipelineMode: "Causes a connection to exit pipeline mode if it is currently in pipeline mode with
         // > an empty queue and no pending results." (https://www.postgresql.org/docs/current/libpq-pipeline-mode.html)
         defer { PQexitPipelineMode(conn) }
+        for (segment, segmentNames) in zip(segments, names) {
+            try send(segment, prepared: segmentNames)
+            guard PQpipelineSync(conn) == 1 else {
+                abandon()
+                throw StoreError(.unavailable, "cannot send the pipeline: \(Self.firstLine(errorMessage))")
+            }
+        }
+        return try segments.map { try answers(of: $0) }
+    }
+
+    /// Sends a segment's statements (pipeline mode), each by its prepared name when it has one.
+    private func send(_ statements: [(sql: String, arguments: [SQLValue])], prepared names: [String?]) throws {
         for (statement, name) in zip(statements, names) {
             let texts = Self.texts(statement.arguments)
             let sent = withOptionalCStrings(texts) { pointers in
@@ -188,10 +213,10 @@ final class PGConnection {
                     .unavailable, "cannot send a statement: \(Self.firstLine(errorMessage))", sql: statement.sql)
             }
         }
-        guard PQpipelineSync(conn) == 1 else {
-            abandon()
-            throw StoreError(.unavailable, "cannot send the pipeline: \(Self.firstLine(errorMessage))")
-        }
+    }
+
+    /// Reads a segment's answers (pipeline mode): one result per statement, then its sync's.
+    private func answers(of statements: [(sql: String, arguments: [SQLValue])]) throws -> Result<[[Row]], StoreError> {
         var answers: [[Row]] = []
         var failure: StoreError?
         for statement in statements {
@@ -218,12 +243,12 @@ final class PGConnection {
         }
         let synced = PQresultStatus(sync) == PGRES_PIPELINE_SYNC
         PQclear(sync)
-        if let failure { throw failure }
+        if let failure { return .failure(failure) }
         guard synced else {
             abandon()
             throw StoreError(.unavailable, "the database's pipeline ended out of step")
         }
-        return answers
+        return .success(answers)
     }
 
     /// Drops a connection left in an unknown state (a pipeline cut short): the next statement reconnects.
@@ -243,13 +268,30 @@ final class PGConnection {
     ) throws
         -> [[Row]]
     {
+        try pipelinedTransaction(statements, durable: durable, then: []).rows
+    }
+
+    /// ``pipelinedTransaction(_:durable:)``, then `after` run after the `COMMIT` in the same round trip, in a segment of
+    /// its own (``pipeline(segments:)``): its failure does not undo the committed transaction, and it fails when the
+    /// transaction did.
+    ///
+    /// - Returns: The transaction's rows, and `after`'s answer.
+    /// - Throws: ``StoreError``: the transaction's.
+    func pipelinedTransaction(
+        _ statements: [(sql: String, arguments: [SQLValue])], durable: Bool = false,
+        then after: [(sql: String, arguments: [SQLValue])]
+    ) throws -> (rows: [[Row]], after: Result<[[Row]], StoreError>) {
         var all: [(sql: String, arguments: [SQLValue])] = [("BEGIN", [])]
         if durable && !synchronousCommit { all.append(("SET LOCAL synchronous_commit = on", [])) }
         all += statements
         all.append(("COMMIT", []))
         do {
-            let answers = try pipeline(all)
-            return Array(answers.dropFirst(all.count - statements.count - 1).prefix(statements.count))
+            let answers = try pipeline(segments: after.isEmpty ? [all] : [all, after])
+            let rows = try answers[0].get()
+            return (
+                Array(rows.dropFirst(all.count - statements.count - 1).prefix(statements.count)),
+                answers.count > 1 ? answers[1] : .success([])
+            )
         } catch {
             if isOK { _ = try? execute("ROLLBACK") }
             throw error

@@ -347,7 +347,34 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
     public func claimTask(
         owner: String, leaseSeconds: Double, maxAttempts: Int, excludingModels: Set<String>
     ) throws -> ClaimedTask? {
-        let claim = """
+        let request = ClaimRequest(
+            owner: owner, leaseSeconds: leaseSeconds, maxAttempts: maxAttempts, excludingModels: excludingModels)
+        let claim = claimStatement(request)
+        while true {
+            var runs = 0
+            let found: [Row] = try read { db in
+                runs += 1
+                // Run again after an unanswered statement: the first run's claim may have been made; this claim's
+                // owner is unique, so it is found by it instead of being left to lapse (and to cost the task an
+                // attempt).
+                if runs > 1, let made = try claimMadeBy(db, owner: owner) { return [made] }
+                // Prepared once per connection: the candidate is read from `tasks` alone, by the walk of one index.
+                return try db.query(claim.sql, claim.arguments)
+            }
+            guard let row = found.first else { return nil }
+            switch Self.claimOutcome(row, owner: owner) {
+            case .none: return nil
+            case .claimed(let task): return task
+            case .pastLastAttempt(let job, let seq, let was, let tries, let lastError):
+                try giveUp(job: job, seq: seq, was: was, tries: tries, lastError: lastError)
+            }
+        }
+    }
+
+    /// The statement of a claim (``claimTask(owner:leaseSeconds:maxAttempts:excludingModels:)``), answering at most
+    /// one row (``claimOutcome(_:owner:)``).
+    private func claimStatement(_ request: ClaimRequest) -> (sql: String, arguments: [SQLValue]) {
+        let sql = """
             WITH candidate AS (
                 SELECT t.job_id, t.seq, t.state AS was, t.attempts AS tries, t.error AS last_error
                 FROM tasks AS t
@@ -374,35 +401,38 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
                 job.challengers, job.model_name, job.model_version, job.model_alias
             FROM candidate AS c LEFT JOIN claimed AS t ON true LEFT JOIN job ON true
             """
-        let arguments: [SQLValue] =
-            [
-                .text(owner), .integer(Int64(leaseSeconds * 1e6)), .text(JobRules.leaseExpiredReason),
-                .integer(Int64(maxAttempts)), .text(process), Self.textArray(excludingModels.sorted()),
-            ]
-        while true {
-            var runs = 0
-            let found: [Row] = try read { db in
-                runs += 1
-                // Run again after an unanswered statement: the first run's claim may have been made; this claim's
-                // owner is unique, so it is found by it instead of being left to lapse (and to cost the task an
-                // attempt).
-                if runs > 1, let made = try claimMadeBy(db, owner: owner) { return [made] }
-                // Prepared once per connection: the candidate is read from `tasks` alone, by the walk of one index.
-                return try db.query(claim, arguments)
-            }
-            guard let row = found.first, let job = row["job_id"].string, let seq = row["seq"].int else { return nil }
-            if row["attempts"].int != nil {
-                return ClaimedTask(
-                    jobID: job, sequence: seq, owner: owner, attempt: row["attempts"].int ?? 1,
-                    stage: row["stage"].int ?? 0, part: row["part"].int ?? 0, modelID: row["model_id"].string ?? "",
-                    shards: row["shards"].string, challengers: JobModel.challengers(from: row["challengers"].string),
-                    modelName: row["model_name"].string, modelVersion: row["model_version"].int,
-                    modelAlias: row["model_alias"].string)
-            }
-            try giveUp(
+        let arguments: [SQLValue] = [
+            .text(request.owner), .integer(Int64(request.leaseSeconds * 1e6)), .text(JobRules.leaseExpiredReason),
+            .integer(Int64(request.maxAttempts)), .text(process), Self.textArray(request.excludingModels.sorted()),
+        ]
+        return (sql, arguments)
+    }
+
+    /// What a claim's answer says.
+    private enum ClaimOutcome {
+        /// Nothing runnable.
+        case none
+        /// The task claimed.
+        case claimed(ClaimedTask)
+        /// The oldest runnable task was claimed as often as allowed: it fails, with its job (``giveUp``).
+        case pastLastAttempt(job: String, seq: Int, was: String, tries: Int, lastError: String?)
+    }
+
+    /// Reads a row of ``claimStatement(_:)`` or ``claimMadeBy(_:owner:)``.
+    private static func claimOutcome(_ row: Row, owner: String) -> ClaimOutcome {
+        guard let job = row["job_id"].string, let seq = row["seq"].int else { return .none }
+        guard row["attempts"].int != nil else {
+            return .pastLastAttempt(
                 job: job, seq: seq, was: row["was"].string ?? "", tries: row["tries"].int ?? 0,
                 lastError: row["last_error"].string)
         }
+        return .claimed(
+            ClaimedTask(
+                jobID: job, sequence: seq, owner: owner, attempt: row["attempts"].int ?? 1,
+                stage: row["stage"].int ?? 0, part: row["part"].int ?? 0, modelID: row["model_id"].string ?? "",
+                shards: row["shards"].string, challengers: JobModel.challengers(from: row["challengers"].string),
+                modelName: row["model_name"].string, modelVersion: row["model_version"].int,
+                modelAlias: row["model_alias"].string))
     }
 
     /// Fails a task found runnable past its last attempt, and its job, unless another claim got to it first.
@@ -553,71 +583,123 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
     public func completeTask(
         _ task: ClaimedTask, customers: Int, scored: Int, rejectedRows: Int, resultPath: String
     ) throws -> Bool {
-        try perform(transaction: false) { db in
-            // The job's row is locked after the task's (the store's lock order) and before its tasks are counted, so
-            // that two last completions see each other.
-            let complete = """
-                WITH done AS (
-                    UPDATE tasks SET state = 'done', owner = NULL, result_path = $1, error = NULL
-                    WHERE \(Self.heldByClaim(first: 2)) AND lease_expires_us >= vfl_now_us() RETURNING seq),
-                noted AS (
-                    INSERT INTO events(at_us, job_id, task_seq, process, kind, detail)
-                    SELECT vfl_now_us(), $2, seq, $6, 'task_done', 'attempt ' || $5 FROM done)
-                SELECT set_config('vfl.completed', '1', true) FROM jobs
-                WHERE id = $2 AND EXISTS (SELECT 1 FROM done) FOR UPDATE
-                """
-            // A job's end is durable (and with it every earlier commit): workers remove a job's work folders once it
-            // has ended, so a lost end could not be repaired by running its last task again.
-            let end = """
-                WITH counted AS (
-                    SELECT COUNT(*) FILTER (WHERE state = 'done') AS done,
-                        COUNT(*) FILTER (WHERE state <> 'done') AS remaining
-                    FROM tasks WHERE job_id = $1),
-                job AS (
-                    UPDATE jobs AS j SET tasks_done = c.done, updated_us = vfl_now_us(),
-                        state = CASE WHEN c.remaining = 0 AND j.state = 'running' THEN 'done' ELSE j.state END,
-                        finished_us = CASE WHEN c.remaining = 0 THEN vfl_now_us() ELSE j.finished_us END,
-                        customers = CASE WHEN c.remaining = 0 THEN $2 ELSE j.customers END,
-                        scored = CASE WHEN c.remaining = 0 THEN $3 ELSE j.scored END,
-                        rejected_rows = CASE WHEN c.remaining = 0 THEN $4 ELSE j.rejected_rows END,
-                        result_path = CASE WHEN c.remaining = 0 THEN $5 ELSE j.result_path END,
-                        error = CASE WHEN c.remaining = 0 THEN NULL ELSE j.error END
-                    FROM counted AS c
-                    WHERE j.id = $1 AND current_setting('vfl.completed', true) = '1'
-                    RETURNING c.remaining, j.state),
-                opened AS (
-                    UPDATE tasks AS t SET waiting = false FROM job
-                    WHERE t.job_id = $1 AND t.waiting AND job.remaining > 0 AND NOT EXISTS (
-                        SELECT 1 FROM tasks AS u WHERE u.job_id = $1 AND u.stage < t.stage AND u.state <> 'done')),
-                noted AS (
-                    INSERT INTO events(at_us, job_id, task_seq, process, kind, detail)
-                    SELECT vfl_now_us(), $1, NULL, $6, 'done', $7 FROM job WHERE job.state = 'done')
-                SELECT remaining, state,
-                    CASE WHEN state = 'done' THEN set_config('synchronous_commit', 'on', true) END AS durable,
-                    CASE WHEN remaining > 0 THEN pg_notify('\(Self.channel)', '')::text END AS notified
-                FROM job
-                """
-            let answers = try db.pipelinedTransaction([
-                (complete, [.text(resultPath)] + Self.claimArguments(task) + [.text(process)]),
-                (
-                    end,
-                    [
-                        .text(task.jobID), .integer(Int64(customers)), .integer(Int64(scored)),
-                        .integer(Int64(rejectedRows)), .text(resultPath), .text(process),
-                        .text("\(scored) customers scored"),
-                    ]
-                ),
-            ])
-            guard !answers[0].isEmpty else { return try completedBefore(db, task, resultPath: resultPath) }
-            let ended = answers[1].first
-            guard let remaining = ended?["remaining"].int else {
-                throw StoreError(.server, "the job of a completed task is missing")
-            }
-            guard remaining > 0 || ended?["state"].string == "done" else {
-                throw StoreError(.server, "a job ended under its last task")
-            }
-            return true
+        let statements = completionStatements(
+            task, customers: customers, scored: scored, rejectedRows: rejectedRows, resultPath: resultPath)
+        return try perform(transaction: false) { db in
+            try completionAnswer(db, task, resultPath: resultPath, answers: try db.pipelinedTransaction(statements))
         }
+    }
+
+    /// The completion (``completeTask(_:customers:scored:rejectedRows:resultPath:)``), then the next claim in the
+    /// same round trip: the claim is a segment of the pipeline after the completion's `COMMIT`
+    /// (``PGConnection/pipelinedTransaction(_:durable:then:)``), so it sees the completion (a next stage it opened
+    /// included). Run again after an unanswered pipeline, the completion finds its own as
+    /// ``completeTask(_:customers:scored:rejectedRows:resultPath:)`` does, and the claim is only looked for by its
+    /// owner: not made afresh (the worker claims in its loop).
+    public func completeTask(
+        _ task: ClaimedTask, customers: Int, scored: Int, rejectedRows: Int, resultPath: String,
+        thenClaim next: ClaimRequest
+    ) throws -> (completed: Bool, next: ClaimedTask?) {
+        let statements = completionStatements(
+            task, customers: customers, scored: scored, rejectedRows: rejectedRows, resultPath: resultPath)
+        let claim = claimStatement(next)
+        var runs = 0
+        let (completed, claimed): (Bool, Row?) = try perform(transaction: false) { db in
+            runs += 1
+            guard runs == 1 else {
+                let answers = try db.pipelinedTransaction(statements)
+                return (
+                    try completionAnswer(db, task, resultPath: resultPath, answers: answers),
+                    try claimMadeBy(db, owner: next.owner)
+                )
+            }
+            let answers = try db.pipelinedTransaction(statements, then: [claim])
+            let row = (try? answers.after.get())?.first?.first
+            return (try completionAnswer(db, task, resultPath: resultPath, answers: answers.rows), row)
+        }
+        guard let claimed else { return (completed, nil) }
+        switch Self.claimOutcome(claimed, owner: next.owner) {
+        case .none: return (completed, nil)
+        case .claimed(let task): return (completed, task)
+        case .pastLastAttempt(let job, let seq, let was, let tries, let lastError):
+            // Rare: handled as a claim handles it, by the worker's own claim.
+            try? giveUp(job: job, seq: seq, was: was, tries: tries, lastError: lastError)
+            return (completed, nil)
+        }
+    }
+
+    /// The completion's transaction (``completeTask(_:customers:scored:rejectedRows:resultPath:)``): two statements.
+    private func completionStatements(
+        _ task: ClaimedTask, customers: Int, scored: Int, rejectedRows: Int, resultPath: String
+    ) -> [(sql: String, arguments: [SQLValue])] {
+        let complete = """
+            WITH done AS (
+                UPDATE tasks SET state = 'done', owner = NULL, result_path = $1, error = NULL
+                WHERE \(Self.heldByClaim(first: 2)) AND lease_expires_us >= vfl_now_us() RETURNING seq),
+            noted AS (
+                INSERT INTO events(at_us, job_id, task_seq, process, kind, detail)
+                SELECT vfl_now_us(), $2, seq, $6, 'task_done', 'attempt ' || $5 FROM done)
+            SELECT set_config('vfl.completed', '1', true) FROM jobs
+            WHERE id = $2 AND EXISTS (SELECT 1 FROM done) FOR UPDATE
+            """
+        // A job's end is durable (and with it every earlier commit): workers remove a job's work folders once it
+        // has ended, so a lost end could not be repaired by running its last task again.
+        let end = """
+            WITH counted AS (
+                SELECT COUNT(*) FILTER (WHERE state = 'done') AS done,
+                    COUNT(*) FILTER (WHERE state <> 'done') AS remaining
+                FROM tasks WHERE job_id = $1),
+            job AS (
+                UPDATE jobs AS j SET tasks_done = c.done, updated_us = vfl_now_us(),
+                    state = CASE WHEN c.remaining = 0 AND j.state = 'running' THEN 'done' ELSE j.state END,
+                    finished_us = CASE WHEN c.remaining = 0 THEN vfl_now_us() ELSE j.finished_us END,
+                    customers = CASE WHEN c.remaining = 0 THEN $2 ELSE j.customers END,
+                    scored = CASE WHEN c.remaining = 0 THEN $3 ELSE j.scored END,
+                    rejected_rows = CASE WHEN c.remaining = 0 THEN $4 ELSE j.rejected_rows END,
+                    result_path = CASE WHEN c.remaining = 0 THEN $5 ELSE j.result_path END,
+                    error = CASE WHEN c.remaining = 0 THEN NULL ELSE j.error END
+                FROM counted AS c
+                WHERE j.id = $1 AND current_setting('vfl.completed', true) = '1'
+                RETURNING c.remaining, j.state),
+            opened AS (
+                UPDATE tasks AS t SET waiting = false FROM job
+                WHERE t.job_id = $1 AND t.waiting AND job.remaining > 0 AND NOT EXISTS (
+                    SELECT 1 FROM tasks AS u WHERE u.job_id = $1 AND u.stage < t.stage AND u.state <> 'done')),
+            noted AS (
+                INSERT INTO events(at_us, job_id, task_seq, process, kind, detail)
+                SELECT vfl_now_us(), $1, NULL, $6, 'done', $7 FROM job WHERE job.state = 'done')
+            SELECT remaining, state,
+                CASE WHEN state = 'done' THEN set_config('synchronous_commit', 'on', true) END AS durable,
+                CASE WHEN remaining > 0 THEN pg_notify('\(Self.channel)', '')::text END AS notified
+            FROM job
+            """
+        return [
+            (complete, [.text(resultPath)] + Self.claimArguments(task) + [.text(process)]),
+            (
+                end,
+                [
+                    .text(task.jobID), .integer(Int64(customers)), .integer(Int64(scored)),
+                    .integer(Int64(rejectedRows)), .text(resultPath), .text(process),
+                    .text("\(scored) customers scored"),
+                ]
+            ),
+        ]
+    }
+
+    /// Reads the answers of ``completionStatements(_:customers:scored:rejectedRows:resultPath:)``: whether the task
+    /// was completed by this claim (now, or by an earlier run of the same completion).
+    private func completionAnswer(
+        _ db: PGConnection, _ task: ClaimedTask, resultPath: String, answers: [[Row]]
+    ) throws -> Bool {
+        guard !answers[0].isEmpty else { return try completedBefore(db, task, resultPath: resultPath) }
+        let ended = answers[1].first
+        guard let remaining = ended?["remaining"].int else {
+            throw StoreError(.server, "the job of a completed task is missing")
+        }
+        guard remaining > 0 || ended?["state"].string == "done" else {
+            throw StoreError(.server, "a job ended under its last task")
+        }
+        return true
     }
 
     /// Whether this claim's task was completed already with the same result (a completion run again after an
@@ -778,6 +860,11 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
     /// One job, or `nil`.
     public func job(_ id: String) throws -> JobRecord? {
         try read { db in try StoreReads.job(db, id) }
+    }
+
+    /// The jobs of these ids that exist, in no order.
+    public func jobs(ids: [String]) throws -> [JobRecord] {
+        try read { db in try StoreReads.jobs(db, ids: ids) }
     }
 
     /// A job's events, oldest first.

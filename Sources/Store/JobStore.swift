@@ -14,6 +14,26 @@ public enum JobState: String, Sendable, CaseIterable {
     case rejected
 }
 
+/// A worker's claim: the arguments of ``JobQueue/claimTask(owner:leaseSeconds:maxAttempts:excludingModels:)``.
+public struct ClaimRequest: Sendable {
+    /// A token unique to this claim's worker.
+    public var owner: String
+    /// How long the claim holds without renewal.
+    public var leaseSeconds: Double
+    /// Claims allowed before the job fails.
+    public var maxAttempts: Int
+    /// Models the worker cannot load: their jobs' tasks are left for other workers.
+    public var excludingModels: Set<String>
+
+    /// Creates a claim request.
+    public init(owner: String, leaseSeconds: Double, maxAttempts: Int, excludingModels: Set<String> = []) {
+        self.owner = owner
+        self.leaseSeconds = leaseSeconds
+        self.maxAttempts = maxAttempts
+        self.excludingModels = excludingModels
+    }
+}
+
 /// A job as the API and the supervisor see it.
 public struct JobRecord: Sendable {
     /// The batch id.
@@ -346,6 +366,17 @@ public protocol JobQueue: AnyObject, Sendable {
     ) throws
         -> Bool
 
+    /// ``completeTask(_:customers:scored:rejectedRows:resultPath:)``, then the worker's next claim (`next`) made after
+    /// the completion's commit whatever it answered (a server database sends both in one round trip). The claim's
+    /// failure is not the completion's: it answers no task, and the worker claims again.
+    ///
+    /// - Returns: The completion's answer, and the task claimed (`nil` when none could be claimed).
+    /// - Throws: What the completion throws (no task is claimed then).
+    func completeTask(
+        _ task: ClaimedTask, customers: Int, scored: Int, rejectedRows: Int, resultPath: String,
+        thenClaim next: ClaimRequest
+    ) throws -> (completed: Bool, next: ClaimedTask?)
+
     /// Records a failed attempt: retried after `retryAfter` seconds, or, when `retryAfter` is `nil` (a permanent
     /// failure such as bad data) or this was attempt `maxAttempts`, the job fails with the reason and its other tasks
     /// are cancelled. Only the lease holder may do this; returns `false` when the lease was lost.
@@ -386,6 +417,9 @@ public protocol JobCatalog: AnyObject, Sendable {
 
     /// One job, or `nil`.
     func job(_ id: String) throws -> JobRecord?
+
+    /// The jobs of these ids that exist, in no order (ingest's one read of a scan's batches).
+    func jobs(ids: [String]) throws -> [JobRecord]
 
     /// A job's events, oldest first: when, which process, what and why.
     func events(job: String) throws -> [(at: Int64, process: String, kind: String, detail: String)]
@@ -457,6 +491,30 @@ extension JobQueue {
         try createJob(
             id: id, parties: parties, modelID: modelID, modelName: modelName, modelPath: nil, shards: nil, held: held,
             tasks: tasks)
+    }
+
+    /// Completes the task, then claims the next one as a worker's loop would (looking first where
+    /// ``looksBeforeClaiming``): two calls, for a store where a round trip costs nothing.
+    public func completeTask(
+        _ task: ClaimedTask, customers: Int, scored: Int, rejectedRows: Int, resultPath: String,
+        thenClaim next: ClaimRequest
+    ) throws -> (completed: Bool, next: ClaimedTask?) {
+        let completed = try completeTask(
+            task, customers: customers, scored: scored, rejectedRows: rejectedRows, resultPath: resultPath)
+        if looksBeforeClaiming, (try? hasRunnableTask(excludingModels: next.excludingModels)) != true {
+            return (completed, nil)
+        }
+        let claimed = try? claimTask(
+            owner: next.owner, leaseSeconds: next.leaseSeconds, maxAttempts: next.maxAttempts,
+            excludingModels: next.excludingModels)
+        return (completed, claimed ?? nil)
+    }
+
+    /// Claims the next runnable task (see ``claimTask(owner:leaseSeconds:maxAttempts:excludingModels:)``).
+    public func claimTask(_ request: ClaimRequest) throws -> ClaimedTask? {
+        try claimTask(
+            owner: request.owner, leaseSeconds: request.leaseSeconds, maxAttempts: request.maxAttempts,
+            excludingModels: request.excludingModels)
     }
 
     /// Claims the next runnable task of any model.

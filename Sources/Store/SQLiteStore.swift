@@ -592,6 +592,11 @@ public final class SQLiteStore: JobStore, @unchecked Sendable {
         try sync { db in try StoreReads.job(db, id) }
     }
 
+    /// The jobs of these ids that exist, in no order.
+    public func jobs(ids: [String]) throws -> [JobRecord] {
+        try sync { db in try StoreReads.jobs(db, ids: ids) }
+    }
+
     /// A job's events, oldest first: when, which process, what and why.
     ///
     /// - Throws: ``StoreError``.

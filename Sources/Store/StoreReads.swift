@@ -33,6 +33,23 @@ public enum StoreReads {
         try db.select("SELECT * FROM jobs WHERE id = ?", [.text(id)]).first.map(JobRecord.init(row:))
     }
 
+    /// The jobs of these ids that exist, in no order: a few statements for any number of ids (each of up to 256 ids,
+    /// its list padded to 1, 16 or 256 so that a server prepares three statements at most).
+    public static func jobs(_ db: some SQLSelecting, ids: [String]) throws -> [JobRecord] {
+        var found: [JobRecord] = []
+        var start = 0
+        while start < ids.count {
+            let chunk = ids[start..<min(start + 256, ids.count)]
+            start += chunk.count
+            let size = [1, 16, 256].first { $0 >= chunk.count } ?? 256
+            let padded = Array(chunk) + Array(repeating: chunk.first!, count: size - chunk.count)
+            let marks = Array(repeating: "?", count: size).joined(separator: ", ")
+            found += try db.select("SELECT * FROM jobs WHERE id IN (\(marks))", padded.map { .text($0) }).map(
+                JobRecord.init(row:))
+        }
+        return found
+    }
+
     /// Jobs, newest first, at most `limit`.
     public static func jobs(_ db: some SQLSelecting, state: JobState?, limit: Int) throws -> [JobRecord] {
         let rows: [Row]

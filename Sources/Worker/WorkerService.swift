@@ -147,6 +147,10 @@ public final class WorkerService: @unchecked Sendable {
         var lastRecovery = Timestamp.monotonicSeconds()
         // Models this worker could not load, and since when: their jobs are left for other workers for a while.
         var unavailable: [String: Double] = [:]
+        // A task claimed with the last completion (JobQueue's completeTask(_:...:thenClaim:)) and when, run next.
+        var next: (task: ClaimedTask, claimedAt: Double)?
+        // Stopping or exiting with a task claimed and not started: it goes back at once, its attempt not counted.
+        defer { if let next { try? store.releaseTask(next.task) } }
         while !stopping.isSet {
             try store.checkFile(logger: logger)  // deleted or replaced: exit, to be restarted on the real file
             let now = Timestamp.monotonicSeconds()
@@ -162,19 +166,31 @@ public final class WorkerService: @unchecked Sendable {
             unavailable = unavailable.filter { now - $0.value < 20 }
             let owner = "\(name)-\(UInt64.random(in: 0...UInt64.max))"
             let task: ClaimedTask?
-            // A read-only look first where a claim takes a write lock, so that idle workers do not at every poll.
-            if store.looksBeforeClaiming, (try? store.hasRunnableTask(excludingModels: Set(unavailable.keys))) == false
-            {
-                store.waitForWork(seconds: configuration.pollSeconds)
-                continue
-            }
-            do {
-                task = try store.claimTask(
-                    owner: owner, leaseSeconds: configuration.leaseSeconds, maxAttempts: configuration.maxAttempts,
-                    excludingModels: Set(unavailable.keys))
-            } catch {
-                logger.warning("claim failed", metadata: [("error", "\(error)")])
-                task = nil
+            if let claimed = next {
+                next = nil
+                // Its lease ran while the last task was published: renewed before it starts if a third of it went
+                // (a slow filesystem), and left alone if it lapsed meanwhile (another worker may hold it now).
+                if now - claimed.claimedAt > configuration.leaseSeconds / 3,
+                    (try? store.renewLease(claimed.task, leaseSeconds: configuration.leaseSeconds)) != true
+                {
+                    logger.warning("claimed task lapsed before it started", metadata: [("job.id", claimed.task.jobID)])
+                    continue
+                }
+                task = claimed.task
+            } else {
+                // A read-only look first where a claim takes a write lock, so that idle workers do not at every poll.
+                if store.looksBeforeClaiming,
+                    (try? store.hasRunnableTask(excludingModels: Set(unavailable.keys))) == false
+                {
+                    store.waitForWork(seconds: configuration.pollSeconds)
+                    continue
+                }
+                do {
+                    task = try store.claimTask(claimRequest(owner: owner, unavailable: unavailable))
+                } catch {
+                    logger.warning("claim failed", metadata: [("error", "\(error)")])
+                    task = nil
+                }
             }
             guard let task else {
                 store.waitForWork(seconds: configuration.pollSeconds)
@@ -194,8 +210,23 @@ public final class WorkerService: @unchecked Sendable {
                 continue
             }
             let challengers = challengerModels(for: task)
-            process(task, model: model, challengers: challengers.loaded, unavailable: challengers.unavailable)
+            next = process(
+                task, model: model, challengers: challengers.loaded, unavailable: challengers.unavailable,
+                next: { [stopping] in
+                    // The next claim's owner, made when the task completes; none once the worker stops.
+                    stopping.isSet
+                        ? nil
+                        : self.claimRequest(
+                            owner: "\(self.name)-\(UInt64.random(in: 0...UInt64.max))", unavailable: unavailable)
+                })
         }
+    }
+
+    /// A claim of this worker's, leaving the jobs of the models it could not load to other workers.
+    private func claimRequest(owner: String, unavailable: [String: Double]) -> ClaimRequest {
+        ClaimRequest(
+            owner: owner, leaseSeconds: configuration.leaseSeconds, maxAttempts: configuration.maxAttempts,
+            excludingModels: Set(unavailable.keys))
     }
 
     /// The challengers a task's job is shadow-scored with, in the job's order (``BatchScorer/challengers``), each
@@ -224,11 +255,41 @@ public final class WorkerService: @unchecked Sendable {
     }
 
     /// Runs one task with the configured model (tests).
-    public func process(_ task: ClaimedTask) { process(task, model: primary, challengers: [], unavailable: []) }
+    public func process(_ task: ClaimedTask) {
+        _ = process(task, model: primary, challengers: [], unavailable: [], next: { nil })
+    }
 
-    /// Runs one task (with the job's challengers) while a heartbeat renews its lease.
+    /// Runs one task (with the job's challengers) while a heartbeat renews its lease; when it completes, claims the
+    /// worker's next task with the completion (`next`, asked then: `nil` for no claim).
+    ///
+    /// - Returns: The task claimed with the completion, if any, and when (``Timestamp/monotonicSeconds()``): the
+    ///   caller runs it next, or hands it back.
     func process(
-        _ task: ClaimedTask, model: SplitModel, challengers: [SplitModel], unavailable: [UnavailableChallenger]
+        _ task: ClaimedTask, model: SplitModel, challengers: [SplitModel], unavailable: [UnavailableChallenger],
+        next: () -> ClaimRequest?
+    ) -> (task: ClaimedTask, claimedAt: Double)? {
+        var following: (task: ClaimedTask, claimedAt: Double)?
+        let store = self.store
+        execute(task, model: model, challengers: challengers, unavailable: unavailable) {
+            customers, scored, rejectedRows, resultPath in
+            guard let request = next() else {
+                return try store.completeTask(
+                    task, customers: customers, scored: scored, rejectedRows: rejectedRows, resultPath: resultPath)
+            }
+            let answer = try store.completeTask(
+                task, customers: customers, scored: scored, rejectedRows: rejectedRows, resultPath: resultPath,
+                thenClaim: request)
+            following = answer.next.map { ($0, Timestamp.monotonicSeconds()) }
+            return answer.completed
+        }
+        return following
+    }
+
+    /// Runs one task while a heartbeat renews its lease, completing it with `complete` (the arguments of
+    /// ``JobQueue/completeTask(_:customers:scored:rejectedRows:resultPath:)``, its answer).
+    private func execute(
+        _ task: ClaimedTask, model: SplitModel, challengers: [SplitModel], unavailable: [UnavailableChallenger],
+        complete: (_ customers: Int, _ scored: Int, _ rejectedRows: Int, _ resultPath: String) throws -> Bool
     ) {
         let log = logger.with("job.id", task.jobID).with("attempt", "\(task.attempt)")
         let privateDirectory = spool.privateFolder(job: task.jobID, owner: task.owner)
@@ -281,9 +342,7 @@ public final class WorkerService: @unchecked Sendable {
             switch StagedScoring.Stage(rawValue: task.stage) ?? .whole {
             case .partition, .bucket:
                 try runIntermediate(task, job: job, scorer: scorer, privateDirectory: privateDirectory)
-                guard !lost.isSet,
-                    try store.completeTask(task, customers: 0, scored: 0, rejectedRows: 0, resultPath: "")
-                else {
+                guard !lost.isSet, try complete(0, 0, 0, "") else {
                     log.warning("lease lost; the (identical) output stays")
                     return
                 }
@@ -306,9 +365,7 @@ public final class WorkerService: @unchecked Sendable {
             try Failpoint.hit("worker.scored.before-verify")
             try job.verifyShards()
             guard !lost.isSet,
-                try store.completeTask(
-                    task, customers: outcome.customers, scored: outcome.scored, rejectedRows: outcome.rejectedRows,
-                    resultPath: privateDirectory)
+                try complete(outcome.customers, outcome.scored, outcome.rejectedRows, privateDirectory)
             else {
                 log.warning("lease lost; result discarded")
                 Spool.remove(privateDirectory)

@@ -50,6 +50,79 @@ import Testing
         #expect(kinds == ["queued", "claimed", "lease_expired", "claimed", "task_done", "done"])
     }
 
+    @Test(arguments: Backend.allCases) func completeTaskThenClaim_claimsTheNextTaskAfterTheCompletion(
+        _ backend: Backend
+    ) throws {
+        let store = try makeStore(backend)
+        // A split job: its second stage is opened by the first's completion, and claimed with it (first in, first
+        // out: it is older than the other job).
+        try store.createJob(
+            id: "split", parties: [], modelID: "m", modelName: "n",
+            tasks: [TaskSpec(stage: 0, part: 0), TaskSpec(stage: 1, part: 0)])
+        try store.createJob(id: "later", parties: [], modelID: "m", modelName: "n", tasks: 1)
+        let first = try #require(try store.claimTask(owner: "w-1", leaseSeconds: 10, maxAttempts: 3))
+        #expect(first.jobID == "split" && first.stage == 0)
+        let answer = try store.completeTask(
+            first, customers: 0, scored: 0, rejectedRows: 0, resultPath: "",
+            thenClaim: ClaimRequest(owner: "w-2", leaseSeconds: 10, maxAttempts: 3))
+        #expect(answer.completed)
+        let merge = try #require(answer.next)
+        #expect(merge.jobID == "split" && merge.stage == 1 && merge.owner == "w-2" && merge.attempt == 1)
+        #expect(try store.taskStates(job: "split") == ["done", "running"])
+        // The last task: the job ends, and the other job's task is claimed.
+        let last = try store.completeTask(
+            merge, customers: 3, scored: 3, rejectedRows: 0, resultPath: "/r",
+            thenClaim: ClaimRequest(owner: "w-3", leaseSeconds: 10, maxAttempts: 3))
+        #expect(last.completed && last.next?.jobID == "later" && last.next?.owner == "w-3")
+        #expect(try store.job("split")?.state == .done)
+        #expect(try store.job("later")?.state == .running)
+        // Nothing left: no task, and the completion still holds.
+        let end = try store.completeTask(
+            try #require(last.next), customers: 1, scored: 1, rejectedRows: 0, resultPath: "/s",
+            thenClaim: ClaimRequest(owner: "w-4", leaseSeconds: 10, maxAttempts: 3))
+        #expect(end.completed && end.next == nil)
+        #expect(try store.job("later")?.state == .done)
+        #expect(try store.events(job: "later").map(\.kind) == ["queued", "claimed", "task_done", "done"])
+    }
+
+    @Test(arguments: Backend.allCases) func completeTaskThenClaim_refusedCompletionStillClaims(
+        _ backend: Backend
+    ) throws {
+        let store = try makeStore(backend)
+        try store.createJob(id: "a", parties: [], modelID: "m", modelName: "n", tasks: 1)
+        try store.createJob(id: "b", parties: [], modelID: "m", modelName: "n", tasks: 1)
+        let stale = try #require(try store.claimTask(owner: "w-1", leaseSeconds: 0.2, maxAttempts: 3))
+        usleep(300_000)
+        let rescue = try #require(try store.claimTask(owner: "v-1", leaseSeconds: 10, maxAttempts: 3))
+        #expect(rescue.jobID == "a" && rescue.attempt == 2)
+        // The stale worker's completion is refused; its next claim is a claim like any other, of the other job's
+        // task, and excluding a model leaves that task alone.
+        let excluded = try store.completeTask(
+            stale, customers: 1, scored: 1, rejectedRows: 0, resultPath: "/x",
+            thenClaim: ClaimRequest(owner: "w-2", leaseSeconds: 10, maxAttempts: 3, excludingModels: ["m"]))
+        #expect(!excluded.completed && excluded.next == nil)
+        let answer = try store.completeTask(
+            stale, customers: 1, scored: 1, rejectedRows: 0, resultPath: "/x",
+            thenClaim: ClaimRequest(owner: "w-3", leaseSeconds: 10, maxAttempts: 3))
+        #expect(!answer.completed)
+        #expect(answer.next?.jobID == "b" && answer.next?.owner == "w-3")
+        #expect(try store.job("a")?.state == .running)
+    }
+
+    @Test(arguments: Backend.allCases) func jobsByIds_findsTheRecordedOnesOfAnyNumberOfIds(_ backend: Backend) throws {
+        let store = try makeStore(backend)
+        for i in stride(from: 0, to: 600, by: 3) {
+            try store.createJob(id: "j\(i)", parties: [], modelID: "m", modelName: "n", tasks: 1)
+        }
+        // Lists of every padding (1, 16, 256) and of several statements, with ids never recorded among them.
+        for count in [0, 1, 2, 16, 17, 256, 257, 600] {
+            let ids = (0..<count).map { "j\($0)" }
+            let found = try store.jobs(ids: ids).map(\.id).sorted()
+            #expect(found == ids.filter { Int($0.dropFirst())! % 3 == 0 }.sorted(), "\(count) ids")
+        }
+        #expect(try store.jobs(ids: ["j3", "nope"]).first?.state == .queued)
+    }
+
     @Test(arguments: Backend.allCases) func failTask_retriesThenGivesUpAfterMaxAttempts(_ backend: Backend) throws {
         let store = try makeStore(backend)
         try store.createJob(id: "poison", parties: [], modelID: "m", modelName: "n", tasks: 1)

@@ -179,6 +179,62 @@ import Testing
         #expect(try store.jobs(limit: 10).map(\.id).sorted() == ["after", "before"])
     }
 
+    /// A completion sent with the next claim, cut off by the loss of its connection while it waits for the job's row
+    /// (another session holds it): run again on a new connection, the task is completed once and no claim is made
+    /// (the worker claims in its loop), so no task is left running under an owner nobody has.
+    @Test func completeTaskThenClaim_cutOffIsRunAgainWithoutASecondClaim() throws {
+        let place = try StorePlace(.postgres)
+        let name = "cut-" + UUID().uuidString.prefix(8).lowercased()
+        let store = try place.open(name)
+        try store.createJob(id: "a", parties: [], modelID: "m", modelName: "n", tasks: 1)
+        try store.createJob(id: "b", parties: [], modelID: "m", modelName: "n", tasks: 1)
+        let task = try #require(try store.claimTask(owner: "w-1", leaseSeconds: 60, maxAttempts: 3))
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        holder.arguments = [
+            "psql", "-q", place.location, "-c",
+            "BEGIN; SELECT id FROM jobs WHERE id = 'a' FOR UPDATE; SELECT pg_sleep(300)",
+        ]
+        holder.environment = ProcessInfo.processInfo.environment.merging(["PGAPPNAME": name + "-holder"]) { $1 }
+        holder.standardOutput = FileHandle.nullDevice
+        try holder.run()
+        defer { holder.terminate() }
+        func waiting(_ application: String, on event: String) throws -> Bool {
+            let out = try captureCommand(
+                "psql", "-tAq", PostgresTestServer.url, "-c",
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = '\(application)' AND wait_event = '\(event)'"
+            )
+            return out.trimmingCharacters(in: .whitespacesAndNewlines) == "1"
+        }
+        func waitFor(_ condition: () throws -> Bool) throws {
+            let deadline = Date().addingTimeInterval(60)
+            while try !condition() && Date() < deadline { usleep(20_000) }
+            #expect(try condition())
+        }
+        try waitFor { try waiting(name + "-holder", on: "PgSleep") }
+        let answer = Mutex<(completed: Bool, next: ClaimedTask?)?>(nil)
+        let thread = Thread {
+            let result = try? store.completeTask(
+                task, customers: 1, scored: 1, rejectedRows: 0, resultPath: "/r",
+                thenClaim: ClaimRequest(owner: "w-2", leaseSeconds: 60, maxAttempts: 3))
+            answer.withLock { $0 = result }
+        }
+        thread.start()
+        try waitFor { try waiting("vfl " + name, on: "transactionid") || waiting("vfl " + name, on: "tuple") }
+        try PostgresTestServer.psql(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'vfl \(name)'")
+        try PostgresTestServer.psql(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '\(name)-holder'")
+        try waitFor { answer.withLock { $0 != nil } }
+        let result = answer.withLock { $0 }
+        #expect(result?.completed == true)
+        #expect(result?.next == nil)
+        #expect(try store.job("a")?.state == .done)
+        #expect(try store.events(job: "a").map(\.kind) == ["queued", "claimed", "task_done", "done"])
+        #expect(try store.runningOwners().isEmpty)
+        #expect(try store.claimTask(owner: "w-3", leaseSeconds: 60, maxAttempts: 3)?.jobID == "b")
+    }
+
     /// A transaction sent as one pipeline whose statement fails (here the job's unique insert) is rolled back and
     /// leaves the connection out of pipeline mode and out of the failed transaction: the next ones work.
     @Test func pipelinedTransaction_afterAFailedStatementLeavesTheConnectionUsable() throws {
