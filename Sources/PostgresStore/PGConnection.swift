@@ -51,6 +51,12 @@ final class PGConnection {
     /// Whether the connection is usable (not broken by a server restart or a cut network).
     var isOK: Bool { conn != nil && PQstatus(conn) == CONNECTION_OK }
 
+    /// Whether a transaction block is open on the connection (running, or aborted by a failed statement): what a
+    /// `ROLLBACK` after a failure has to end.
+    private var inTransaction: Bool {
+        isOK && (PQtransactionStatus(conn) == PQTRANS_INTRANS || PQtransactionStatus(conn) == PQTRANS_INERROR)
+    }
+
     /// Opens the connection anew (after the server went away).
     ///
     /// - Throws: ``StoreError`` of code `unavailable`.
@@ -134,7 +140,7 @@ final class PGConnection {
             try execute(durableCommit && !synchronousCommit ? "SET LOCAL synchronous_commit = on; COMMIT" : "COMMIT")
             return value
         } catch {
-            if isOK { _ = try? execute("ROLLBACK") }
+            if inTransaction { _ = try? execute("ROLLBACK") }
             throw error
         }
     }
@@ -272,8 +278,9 @@ final class PGConnection {
     }
 
     /// ``pipelinedTransaction(_:durable:)``, then `after` run after the `COMMIT` in the same round trip, in a segment of
-    /// its own (``pipeline(segments:)``): its failure does not undo the committed transaction, and it fails when the
-    /// transaction did.
+    /// its own (``pipeline(segments:)``): its failure does not undo the committed transaction. A statement of the
+    /// transaction that fails leaves its block aborted, so `after` fails too; but a `COMMIT` that fails itself (a
+    /// deferred constraint, a full notification queue) ends the block, and `after` then runs: the caller undoes it.
     ///
     /// - Returns: The transaction's rows, and `after`'s answer.
     /// - Throws: ``StoreError``: the transaction's.
@@ -293,7 +300,7 @@ final class PGConnection {
                 answers.count > 1 ? answers[1] : .success([])
             )
         } catch {
-            if isOK { _ = try? execute("ROLLBACK") }
+            if inTransaction { _ = try? execute("ROLLBACK") }
             throw error
         }
     }

@@ -502,6 +502,9 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
     /// A claim that finds nothing locks nothing and costs one statement, what a look would: workers claim at once.
     public var looksBeforeClaiming: Bool { false }
 
+    /// A completion and the next claim go in one round trip: workers claim with their completions.
+    public var claimsWithCompletion: Bool { true }
+
     /// Whether some task could be claimed now.
     public func hasRunnableTask(excludingModels: Set<String>) throws -> Bool {
         try read { db in
@@ -603,8 +606,39 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
         let statements = completionStatements(
             task, customers: customers, scored: scored, rejectedRows: rejectedRows, resultPath: resultPath)
         let claim = claimStatement(next)
+        let completed: Bool
+        let claimed: Row?
+        do {
+            (completed, claimed) = try completeThenClaim(statements, claim, task, resultPath: resultPath, next: next)
+        } catch {
+            // A COMMIT that failed itself lets the claim after it run: handed back (its attempt not counted), so that
+            // no task is left running under an owner nobody has.
+            if let made = try? read({ db in try claimMadeBy(db, owner: next.owner) }),
+                case .claimed(let task) = Self.claimOutcome(made, owner: next.owner)
+            {
+                try? releaseTask(task, reason: "the completion it was claimed with failed")
+            }
+            throw error
+        }
+        guard let claimed else { return (completed, nil) }
+        switch Self.claimOutcome(claimed, owner: next.owner) {
+        case .none: return (completed, nil)
+        case .claimed(let task): return (completed, task)
+        case .pastLastAttempt(let job, let seq, let was, let tries, let lastError):
+            // Rare: handled as a claim handles it, by the worker's own claim.
+            try? giveUp(job: job, seq: seq, was: was, tries: tries, lastError: lastError)
+            return (completed, nil)
+        }
+    }
+
+    /// The round trip of ``completeTask(_:customers:scored:rejectedRows:resultPath:thenClaim:)``: the completion's
+    /// answer and the claim's row, if it claimed.
+    private func completeThenClaim(
+        _ statements: [(sql: String, arguments: [SQLValue])], _ claim: (sql: String, arguments: [SQLValue]),
+        _ task: ClaimedTask, resultPath: String, next: ClaimRequest
+    ) throws -> (Bool, Row?) {
         var runs = 0
-        let (completed, claimed): (Bool, Row?) = try perform(transaction: false) { db in
+        return try perform(transaction: false) { db in
             runs += 1
             guard runs == 1 else {
                 let answers = try db.pipelinedTransaction(statements)
@@ -616,15 +650,6 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
             let answers = try db.pipelinedTransaction(statements, then: [claim])
             let row = (try? answers.after.get())?.first?.first
             return (try completionAnswer(db, task, resultPath: resultPath, answers: answers.rows), row)
-        }
-        guard let claimed else { return (completed, nil) }
-        switch Self.claimOutcome(claimed, owner: next.owner) {
-        case .none: return (completed, nil)
-        case .claimed(let task): return (completed, task)
-        case .pastLastAttempt(let job, let seq, let was, let tries, let lastError):
-            // Rare: handled as a claim handles it, by the worker's own claim.
-            try? giveUp(job: job, seq: seq, was: was, tries: tries, lastError: lastError)
-            return (completed, nil)
         }
     }
 

@@ -348,6 +348,11 @@ public protocol JobQueue: AnyObject, Sendable {
     /// the whole store's write lock (SQLite), and not where a claim that finds nothing costs what the look costs.
     var looksBeforeClaiming: Bool { get }
 
+    /// Whether a worker should claim its next task with its completion
+    /// (``completeTask(_:customers:scored:rejectedRows:resultPath:thenClaim:)``): where that saves a round trip to a
+    /// server, and not where the claim would only come before the publish of the results.
+    var claimsWithCompletion: Bool { get }
+
     /// Waits up to `seconds` for a sign that work may have arrived (a server database's notification), returning at
     /// once when one came. A store without notifications sleeps the time out: the caller polls.
     func waitForWork(seconds: Double)
@@ -371,7 +376,7 @@ public protocol JobQueue: AnyObject, Sendable {
     /// failure is not the completion's: it answers no task, and the worker claims again.
     ///
     /// - Returns: The completion's answer, and the task claimed (`nil` when none could be claimed).
-    /// - Throws: What the completion throws (no task is claimed then).
+    /// - Throws: What the completion throws (no task is left claimed then).
     func completeTask(
         _ task: ClaimedTask, customers: Int, scored: Int, rejectedRows: Int, resultPath: String,
         thenClaim next: ClaimRequest

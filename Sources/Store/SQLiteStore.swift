@@ -33,6 +33,9 @@ public final class SQLiteStore: JobStore, @unchecked Sendable {
     /// A claim takes the database's write lock: idle workers look first.
     public var looksBeforeClaiming: Bool { true }
 
+    /// A claim costs no round trip here: workers publish a completed task's results before they claim again.
+    public var claimsWithCompletion: Bool { false }
+
     /// Sleeps `seconds`: SQLite has no notifications, so workers poll (a cheap read, without the write lock).
     public func waitForWork(seconds: Double) { usleep(UInt32(max(0, seconds) * 1e6)) }
 

@@ -48,7 +48,8 @@ public struct WorkerConfiguration: Sendable {
 }
 
 /// The worker loop: claim a task with a lease, score its batch into a private folder while a heartbeat renews the
-/// lease, record completion only while still holding the lease, then publish the results by rename.
+/// lease, record completion only while still holding the lease (with the next claim, where the store sends both in
+/// one round trip: ``JobQueue/claimsWithCompletion``), then publish the results by rename.
 ///
 /// A worker that loses its lease (paused, partitioned) finds its completion refused and discards its result; the
 /// task was rescued by another worker. Bad data fails the job at once; other failures retry with exponential backoff
@@ -166,15 +167,21 @@ public final class WorkerService: @unchecked Sendable {
             unavailable = unavailable.filter { now - $0.value < 20 }
             let owner = "\(name)-\(UInt64.random(in: 0...UInt64.max))"
             let task: ClaimedTask?
+            var claimedAt = Timestamp.monotonicSeconds()
             if let claimed = next {
                 next = nil
+                claimedAt = claimed.claimedAt
                 // Its lease ran while the last task was published: renewed before it starts if a third of it went
-                // (a slow filesystem), and left alone if it lapsed meanwhile (another worker may hold it now).
-                if now - claimed.claimedAt > configuration.leaseSeconds / 3,
-                    (try? store.renewLease(claimed.task, leaseSeconds: configuration.leaseSeconds)) != true
-                {
-                    logger.warning("claimed task lapsed before it started", metadata: [("job.id", claimed.task.jobID)])
-                    continue
+                // (a slow filesystem); handed back if it cannot be (a rescue by another worker meanwhile leaves the
+                // hand-back without effect).
+                if Timestamp.monotonicSeconds() - claimedAt > configuration.leaseSeconds / 3 {
+                    guard (try? store.renewLease(claimed.task, leaseSeconds: configuration.leaseSeconds)) == true else {
+                        try? store.releaseTask(claimed.task, reason: "its lease could not be renewed before it started")
+                        logger.warning(
+                            "claimed task handed back before it started", metadata: [("job.id", claimed.task.jobID)])
+                        continue
+                    }
+                    claimedAt = Timestamp.monotonicSeconds()
                 }
                 task = claimed.task
             } else {
@@ -210,11 +217,13 @@ public final class WorkerService: @unchecked Sendable {
                 continue
             }
             let challengers = challengerModels(for: task)
+            let claimsNext = store.claimsWithCompletion
             next = process(
                 task, model: model, challengers: challengers.loaded, unavailable: challengers.unavailable,
+                claimedAt: claimedAt,
                 next: { [stopping] in
                     // The next claim's owner, made when the task completes; none once the worker stops.
-                    stopping.isSet
+                    !claimsNext || stopping.isSet
                         ? nil
                         : self.claimRequest(
                             owner: "\(self.name)-\(UInt64.random(in: 0...UInt64.max))", unavailable: unavailable)
@@ -256,21 +265,24 @@ public final class WorkerService: @unchecked Sendable {
 
     /// Runs one task with the configured model (tests).
     public func process(_ task: ClaimedTask) {
-        _ = process(task, model: primary, challengers: [], unavailable: [], next: { nil })
+        _ = process(
+            task, model: primary, challengers: [], unavailable: [], claimedAt: Timestamp.monotonicSeconds(),
+            next: { nil })
     }
 
-    /// Runs one task (with the job's challengers) while a heartbeat renews its lease; when it completes, claims the
-    /// worker's next task with the completion (`next`, asked then: `nil` for no claim).
+    /// Runs one task (with the job's challengers) while a heartbeat renews its lease (claimed at `claimedAt`,
+    /// ``Timestamp/monotonicSeconds()``); when it completes, claims the worker's next task with the completion (`next`,
+    /// asked then: `nil` for no claim).
     ///
-    /// - Returns: The task claimed with the completion, if any, and when (``Timestamp/monotonicSeconds()``): the
-    ///   caller runs it next, or hands it back.
+    /// - Returns: The task claimed with the completion, if any, and when: the caller runs it next, or hands it back.
     func process(
         _ task: ClaimedTask, model: SplitModel, challengers: [SplitModel], unavailable: [UnavailableChallenger],
-        next: () -> ClaimRequest?
+        claimedAt: Double, next: () -> ClaimRequest?
     ) -> (task: ClaimedTask, claimedAt: Double)? {
-        var following: (task: ClaimedTask, claimedAt: Double)?
+        let following = NextClaim()
         let store = self.store
-        execute(task, model: model, challengers: challengers, unavailable: unavailable) {
+        execute(task, model: model, challengers: challengers, unavailable: unavailable, claimedAt: claimedAt, following)
+        {
             customers, scored, rejectedRows, resultPath in
             guard let request = next() else {
                 return try store.completeTask(
@@ -279,16 +291,24 @@ public final class WorkerService: @unchecked Sendable {
             let answer = try store.completeTask(
                 task, customers: customers, scored: scored, rejectedRows: rejectedRows, resultPath: resultPath,
                 thenClaim: request)
-            following = answer.next.map { ($0, Timestamp.monotonicSeconds()) }
+            following.claimed.withLock { $0 = answer.next.map { ($0, Timestamp.monotonicSeconds()) } }
             return answer.completed
         }
-        return following
+        return following.claimed.withLock { $0 }
+    }
+
+    /// The task claimed with a completion, seen by the grace period's watchdog too (it hands it back before it exits).
+    final class NextClaim: Sendable {
+        /// The task and when it was claimed.
+        let claimed = Mutex<(task: ClaimedTask, claimedAt: Double)?>(nil)
     }
 
     /// Runs one task while a heartbeat renews its lease, completing it with `complete` (the arguments of
-    /// ``JobQueue/completeTask(_:customers:scored:rejectedRows:resultPath:)``, its answer).
+    /// ``JobQueue/completeTask(_:customers:scored:rejectedRows:resultPath:)``, its answer); `following` holds what the
+    /// completion claimed next.
     private func execute(
         _ task: ClaimedTask, model: SplitModel, challengers: [SplitModel], unavailable: [UnavailableChallenger],
+        claimedAt: Double, _ following: NextClaim,
         complete: (_ customers: Int, _ scored: Int, _ rejectedRows: Int, _ resultPath: String) throws -> Bool
     ) {
         let log = logger.with("job.id", task.jobID).with("attempt", "\(task.attempt)")
@@ -297,7 +317,10 @@ public final class WorkerService: @unchecked Sendable {
         let finished = Flag()
         let heartbeat = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "vfl.heartbeat"))
         let interval = configuration.leaseSeconds / 3
-        heartbeat.schedule(deadline: .now() + interval, repeating: interval)
+        // The first renewal a third of the lease after the claim (a task claimed with the last completion waited
+        // while its results were published).
+        let age = Timestamp.monotonicSeconds() - claimedAt
+        heartbeat.schedule(deadline: .now() + max(0.01, interval - age), repeating: interval)
         let store = self.store
         let lease = configuration.leaseSeconds
         let name = self.name
@@ -318,6 +341,7 @@ public final class WorkerService: @unchecked Sendable {
                     while !finished.isSet && Timestamp.monotonicSeconds() < deadline { usleep(50_000) }
                     if !finished.isSet {
                         try? store.releaseTask(task)
+                        if let next = following.claimed.withLock({ $0 }) { try? store.releaseTask(next.task) }
                         log.info("task handed back at the end of the grace period")
                         exit(0)
                     }

@@ -235,6 +235,33 @@ import Testing
         #expect(try store.claimTask(owner: "w-3", leaseSeconds: 60, maxAttempts: 3)?.jobID == "b")
     }
 
+    /// A completion whose `COMMIT` itself fails (here a deferred constraint trigger; in production a full notification
+    /// queue) ends its transaction, so the claim sent after it runs: it is handed back, not left running under an owner
+    /// nobody has, and the completion's error is what the caller sees.
+    @Test func completeTaskThenClaim_failedCommitLeavesNoClaim() throws {
+        let place = try StorePlace(.postgres)
+        let store = try place.open()
+        try store.createJob(id: "a", parties: [], modelID: "m", modelName: "n", tasks: 1)
+        try store.createJob(id: "b", parties: [], modelID: "m", modelName: "n", tasks: 1)
+        let task = try #require(try store.claimTask(owner: "w-1", leaseSeconds: 60, maxAttempts: 3))
+        try place.execute(
+            """
+            CREATE FUNCTION refuse_done() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN IF NEW.kind = 'task_done' THEN RAISE EXCEPTION 'refused at commit'; END IF; RETURN NEW; END $$;
+            CREATE CONSTRAINT TRIGGER refuse_done AFTER INSERT ON events DEFERRABLE INITIALLY DEFERRED
+                FOR EACH ROW EXECUTE FUNCTION refuse_done();
+            """)
+        #expect(throws: StoreError.self) {
+            try store.completeTask(
+                task, customers: 1, scored: 1, rejectedRows: 0, resultPath: "/r",
+                thenClaim: ClaimRequest(owner: "w-2", leaseSeconds: 60, maxAttempts: 3))
+        }
+        #expect(try store.runningOwners() == ["w-1"])
+        #expect(try store.job("a")?.state == .running)
+        let b = try #require(try store.claimTask(owner: "w-3", leaseSeconds: 60, maxAttempts: 3))
+        #expect(b.jobID == "b" && b.attempt == 1)
+    }
+
     /// A transaction sent as one pipeline whose statement fails (here the job's unique insert) is rolled back and
     /// leaves the connection out of pipeline mode and out of the failed transaction: the next ones work.
     @Test func pipelinedTransaction_afterAFailedStatementLeavesTheConnectionUsable() throws {
