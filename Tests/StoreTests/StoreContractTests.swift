@@ -197,6 +197,7 @@ import Testing
         ]
         holder.environment = ProcessInfo.processInfo.environment.merging(["PGAPPNAME": name + "-holder"]) { $1 }
         holder.standardOutput = FileHandle.nullDevice
+        holder.standardError = FileHandle.nullDevice  // its connection is terminated below, which psql reports
         try holder.run()
         defer { holder.terminate() }
         func waiting(_ application: String, on event: String) throws -> Bool {
