@@ -509,10 +509,7 @@ extension JobQueue {
         if looksBeforeClaiming, (try? hasRunnableTask(excludingModels: next.excludingModels)) != true {
             return (completed, nil)
         }
-        let claimed = try? claimTask(
-            owner: next.owner, leaseSeconds: next.leaseSeconds, maxAttempts: next.maxAttempts,
-            excludingModels: next.excludingModels)
-        return (completed, claimed ?? nil)
+        return (completed, (try? claimTask(next)) ?? nil)
     }
 
     /// Claims the next runnable task (see ``claimTask(owner:leaseSeconds:maxAttempts:excludingModels:)``).

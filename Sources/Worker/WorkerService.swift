@@ -165,7 +165,6 @@ public final class WorkerService: @unchecked Sendable {
             }
             // A model that could not be loaded is tried again after 20 s (its file may have come back).
             unavailable = unavailable.filter { now - $0.value < 20 }
-            let owner = "\(name)-\(UInt64.random(in: 0...UInt64.max))"
             let task: ClaimedTask?
             var claimedAt = Timestamp.monotonicSeconds()
             if let claimed = next {
@@ -193,7 +192,7 @@ public final class WorkerService: @unchecked Sendable {
                     continue
                 }
                 do {
-                    task = try store.claimTask(claimRequest(owner: owner, unavailable: unavailable))
+                    task = try store.claimTask(claimRequest(unavailable: unavailable))
                 } catch {
                     logger.warning("claim failed", metadata: [("error", "\(error)")])
                     task = nil
@@ -223,19 +222,17 @@ public final class WorkerService: @unchecked Sendable {
                 claimedAt: claimedAt,
                 next: { [stopping] in
                     // The next claim's owner, made when the task completes; none once the worker stops.
-                    !claimsNext || stopping.isSet
-                        ? nil
-                        : self.claimRequest(
-                            owner: "\(self.name)-\(UInt64.random(in: 0...UInt64.max))", unavailable: unavailable)
+                    !claimsNext || stopping.isSet ? nil : self.claimRequest(unavailable: unavailable)
                 })
         }
     }
 
-    /// A claim of this worker's, leaving the jobs of the models it could not load to other workers.
-    private func claimRequest(owner: String, unavailable: [String: Double]) -> ClaimRequest {
+    /// A claim of this worker's under an owner token of its own, leaving the jobs of the models it could not load to
+    /// other workers.
+    private func claimRequest(unavailable: [String: Double]) -> ClaimRequest {
         ClaimRequest(
-            owner: owner, leaseSeconds: configuration.leaseSeconds, maxAttempts: configuration.maxAttempts,
-            excludingModels: Set(unavailable.keys))
+            owner: "\(name)-\(UInt64.random(in: 0...UInt64.max))", leaseSeconds: configuration.leaseSeconds,
+            maxAttempts: configuration.maxAttempts, excludingModels: Set(unavailable.keys))
     }
 
     /// The challengers a task's job is shadow-scored with, in the job's order (``BatchScorer/challengers``), each
