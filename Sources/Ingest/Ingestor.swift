@@ -169,6 +169,17 @@ public final class Ingestor: @unchecked Sendable {
         // ``sighting(_:_:directory:)`` needs of it (a read before the look at `batches/`) holds for every batch.
         let candidates = names.compactMap(\.name).filter { BatchID.isValid($0) && !$0.hasSuffix(".part") }
         let recorded = Dictionary(try store.jobs(ids: candidates).map { ($0.id, $0) }) { a, _ in a }
+        // Checked batches are recorded together, up to ``recordGroup`` at a time (one round trip and one durable
+        // commit for a networked store), in the order found.
+        var checked: [CheckedBatch] = []
+        func count(_ result: Result) {
+            switch result {
+            case .accepted: outcome.accepted += 1
+            case .rejected: outcome.rejected += 1
+            case .notReady, .checked: break
+            case .settling: outcome.settling += 1
+            }
+        }
         for entry in names.sorted(by: { $0.bytes.lexicographicallyPrecedes($1.bytes) }) {
             guard let name = entry.name else {
                 try rejectUndecodable(entry)
@@ -176,15 +187,23 @@ public final class Ingestor: @unchecked Sendable {
                 continue
             }
             if name.hasPrefix(".") || name.hasSuffix(".part") { continue }
-            switch try ingest(name, recorded: recorded[name]) {
-            case .accepted: outcome.accepted += 1
-            case .rejected: outcome.rejected += 1
-            case .notReady: break
-            case .settling: outcome.settling += 1
+            let result = try ingest(name, recorded: recorded[name])
+            if case .checked(let batch) = result {
+                checked.append(batch)
+                if checked.count == Self.recordGroup {
+                    try accept(checked).forEach(count)
+                    checked = []
+                }
             }
+            count(result)
         }
+        if !checked.isEmpty { try accept(checked).forEach(count) }
         return outcome
     }
+
+    /// The most batches of a scan recorded together: a durable commit shared by a few dozen is most of the saving,
+    /// and the first of them waits for the checks of the others before it can be claimed.
+    static let recordGroup = 32
 
     /// Runs until `shouldStop` returns true: waits for inotify events or the rescan interval, then scans.
     public func run(shouldStop: @escaping @Sendable () -> Bool) throws {
@@ -212,6 +231,16 @@ public final class Ingestor: @unchecked Sendable {
         case notReady
         /// Complete, but a file changed less than the settle time ago.
         case settling
+        /// Checked and to be accepted, with the scan's other checked batches (``accept(_:)``).
+        case checked(CheckedBatch)
+    }
+
+    /// A batch that passed every check, to be recorded, moved and released.
+    struct CheckedBatch {
+        var name: String
+        var parties: [String]
+        var shards: [Shard]
+        var model: JobModel
     }
 
     struct Rejection: Error {
@@ -320,7 +349,7 @@ public final class Ingestor: @unchecked Sendable {
                 metadata: [("job.id", name), ("model", unavailable.id), ("models", configuration.spool.models)])
             return .notReady
         }
-        return try accept(name, parties: parties, shards: shards, model: pin)
+        return .checked(CheckedBatch(name: name, parties: parties, shards: shards, model: pin))
     }
 
     /// The batch's pin (``ModelRegistrar/pin(model:challengers:in:)``) from this scan's read of the registry, or from
@@ -384,51 +413,100 @@ public final class Ingestor: @unchecked Sendable {
         return opened.inode == accepted.inode && opened.device == accepted.device ? .takenByAnotherIngest : .duplicate
     }
 
-    /// Records the job held, moves the batch into `batches/`, then releases the job: a crash or failure between the
-    /// steps leaves a held job that recovery completes, never a batch without its job. A busy or full store leaves the
-    /// batch in the inbox for the next scan.
-    private func accept(_ name: String, parties: [String], shards: [Shard], model: JobModel) throws -> Result {
-        do {
-            try Failpoint.hit("ingest.accept.before-record")
-            try store.createJob(
-                id: name, parties: parties, model: model, modelPath: nil, shards: Shard.jsonText(shards), held: true,
-                tasks: plan(shards, pin: model))
-        } catch let error as StoreError where error.code == .notFound {
+    /// Records the jobs held, moves their batches into `batches/`, then releases the jobs: a crash or failure between
+    /// the steps leaves held jobs that recovery completes, never a batch without its job. A busy or full store leaves
+    /// a batch in the inbox for the next scan. Answers each batch's result, in order.
+    private func accept(_ batches: [CheckedBatch]) throws -> [Result] {
+        try Failpoint.hit("ingest.accept.before-record")
+        let refusals = store.createJobs(
+            batches.map { batch in
+                NewJob(
+                    id: batch.name, parties: batch.parties, model: batch.model, modelPath: nil,
+                    shards: Shard.jsonText(batch.shards), held: true, tasks: plan(batch.shards, pin: batch.model))
+            })
+        var results: [Result] = []
+        var recorded: [CheckedBatch] = []
+        var failure: StoreError?
+        for (batch, refusal) in zip(batches, refusals) {
+            guard let refusal else {
+                recorded.append(batch)
+                results.append(.accepted)
+                continue
+            }
+            if let result = refused(batch.name, refusal) {
+                results.append(result)
+            } else {
+                failure = failure ?? refusal
+                results.append(.notReady)
+            }
+        }
+        if !recorded.isEmpty { try moveAndRelease(recorded) }
+        if let failure { throw failure }
+        return results
+    }
+
+    /// What a store's refusal to record a batch means for it (`nil`: a failure of the store, thrown by the caller).
+    private func refused(_ name: String, _ refusal: StoreError) -> Result? {
+        switch refusal.code {
+        case .notFound:
             // The model was removed between its resolution and the record: resolved again at the next scan.
             registry = nil
             logger.info("batch's model removed meanwhile; resolved again", metadata: [("job.id", name)])
             return .notReady
-        } catch let error as StoreError where error.code == .staleGeneration {
+        case .staleGeneration:
             registry = nil
-            // The alias (`champion`) moved while the batch was checked: pinned again, and checked against the alias's
-            // new model, at the next scan (soon: reported as settling).
+            // The alias (`champion`) moved while the batch was checked: pinned again, and checked against the
+            // alias's new model, at the next scan (soon: reported as settling).
             logger.info("the batch's alias moved meanwhile; pinned again", metadata: [("job.id", name)])
             return .settling
-        } catch let error as StoreError where error.code == .constraint {
+        case .constraint:
             // Another ingest sharing the spool recorded it first: that one moves it (the next scan sees it held).
             logger.info("batch recorded by another ingest", metadata: [("job.id", name)])
             return .notReady
-        } catch let error as StoreError where error.code == .busy || error.code == .full {
-            logger.warning("cannot record the batch yet; retried", metadata: [("job.id", name), ("error", "\(error)")])
-            return .settling
-        }
-        try Failpoint.hit("ingest.accept.after-record")
-        do {
-            try configuration.spool.accept(name)
-            try Failpoint.hit("ingest.accept.before-release")
-            try store.releaseHeldJob(name)
-        } catch {
+        case .busy, .full:
             logger.warning(
-                "batch recorded but not moved; recovery retries", metadata: [("job.id", name), ("error", "\(error)")])
-            return .accepted
+                "cannot record the batch yet; retried", metadata: [("job.id", name), ("error", "\(refusal)")])
+            return .settling
+        default:
+            return nil
         }
-        logger.info(
-            "batch accepted",
-            metadata: [
-                ("job.id", name), ("parties", parties.joined(separator: ",")), ("model", model.id),
-                ("model.alias", model.alias ?? ""),
-            ])
-        return .accepted
+    }
+
+    /// Moves recorded batches into `batches/` and releases their jobs; a batch not moved or not released is left to
+    /// recovery (its job stays held).
+    private func moveAndRelease(_ recorded: [CheckedBatch]) throws {
+        try Failpoint.hit("ingest.accept.after-record")
+        var moved: [CheckedBatch] = []
+        for batch in recorded {
+            do {
+                try configuration.spool.accept(batch.name)
+                moved.append(batch)
+            } catch {
+                logger.warning(
+                    "batch recorded but not moved; recovery retries",
+                    metadata: [("job.id", batch.name), ("error", "\(error)")])
+            }
+        }
+        guard !moved.isEmpty else { return }
+        do {
+            try Failpoint.hit("ingest.accept.before-release")
+            try store.releaseHeldJobs(moved.map(\.name))
+        } catch {
+            for batch in moved {
+                logger.warning(
+                    "batch moved but not released; recovery retries",
+                    metadata: [("job.id", batch.name), ("error", "\(error)")])
+            }
+            return
+        }
+        for batch in moved {
+            logger.info(
+                "batch accepted",
+                metadata: [
+                    ("job.id", batch.name), ("parties", batch.parties.joined(separator: ",")),
+                    ("model", batch.model.id), ("model.alias", batch.model.alias ?? ""),
+                ])
+        }
     }
 
     /// The job's tasks, from the size of its (already checked) shards, what its challengers add

@@ -141,56 +141,84 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
         try read { db in try StoreReads.jobExists(db, id) }
     }
 
-    /// Records a new job and its staged tasks in one transaction (see ``JobQueue``), in one round trip: the registry's
-    /// shared lock, then one statement that checks the pin (``RegistrySQL/checkPinnable(_:_:)``'s two conditions)
-    /// and, when it holds, records the job (``PGConnection/pipelinedTransaction(_:durable:)``).
+    /// Records a new job and its staged tasks in one transaction (see ``JobQueue``): ``createJobs(_:)`` of one job.
     public func createJob(
         id: String, parties: [String], model: JobModel, modelPath: String?, shards: String?, held: Bool,
         tasks: [TaskSpec]
     ) throws {
-        try perform(transaction: false) { db in
-            // Shared with other job records, exclusive with registry writes: a model is never removed between the
-            // check and the record.
-            let answers = try db.pipelinedTransaction(
-                [
-                    (Self.lockRegistrySQL(exclusive: false), []),
-                    insertJob(
-                        id: id, parties: parties, model: model, modelPath: modelPath, shards: shards, held: held,
-                        tasks: tasks, checked: true),
-                ], durable: true)
-            guard let row = answers[1].first else { throw StoreError(.server, "the job was not inserted") }
-            guard row["live"].int == 1 else {
-                let removed = row["removed"].string ?? model.id
-                throw StoreError(.notFound, "model \(removed.prefix(12)) was removed from the registry")
+        let job = NewJob(
+            id: id, parties: parties, model: model, modelPath: modelPath, shards: shards, held: held, tasks: tasks)
+        if let refusal = createJobs([job])[0] { throw refusal }
+    }
+
+    /// Records new jobs in one durable transaction, in one round trip: the registry's shared lock, then one statement
+    /// for each run of jobs pinned alike (``insertJobs(_:checked:)``), which checks the pin
+    /// (``RegistrySQL/checkPinnable(_:_:)``'s two conditions) and, when it holds, records the run's jobs, each unless
+    /// its id exists (``PGConnection/pipelinedTransaction(_:durable:)``). A failure of the whole (the server away past
+    /// ``Options/reconnectSeconds``) is every job's refusal.
+    public func createJobs(_ jobs: [NewJob]) -> [StoreError?] {
+        guard !jobs.isEmpty else { return [] }
+        var runs: [[NewJob]] = []
+        for job in jobs {
+            if let last = runs.last?.last, last.model == job.model, last.modelPath == job.modelPath {
+                runs[runs.count - 1].append(job)
+            } else {
+                runs.append([job])
             }
-            guard row["current"].int == 1 else {
-                let moved = row["moved"].string ?? model.alias ?? ""
-                throw StoreError(.staleGeneration, "the alias \(moved) moved while the batch was being checked")
+        }
+        do {
+            return try perform(transaction: false) { db in
+                // Shared with other job records, exclusive with registry writes: a model is never removed between
+                // the check and the record.
+                let answers = try db.pipelinedTransaction(
+                    [(Self.lockRegistrySQL(exclusive: false), [])] + runs.map { insertJobs($0, checked: true) },
+                    durable: true)
+                return zip(runs, answers.dropFirst()).flatMap { run, rows in
+                    run.map { job in Self.refusal(of: job, in: rows) }
+                }
             }
-            guard row["seq"].int != nil else { throw StoreError(.server, "the job was not inserted") }
+        } catch let error as StoreError {
+            return jobs.map { _ in error }
+        } catch {
+            return jobs.map { _ in StoreError(.server, "\(error)") }
         }
     }
 
-    /// The statement that records the job, its model, its tasks and its `queued` event (and notifies idle workers of a
-    /// job not held), answering one row: `live` and `current`, whether the pin holds (the model not removed from the
-    /// registry, the alias it was resolved through still pointing to it; both 1 unless `checked`), and the job's
-    /// `seq`, NULL when the pin did not hold and nothing was recorded.
-    private func insertJob(
-        id: String, parties: [String], model: JobModel, modelPath: String?, shards: String?, held: Bool,
-        tasks: [TaskSpec], checked: Bool
-    ) -> (sql: String, arguments: [SQLValue]) {
-        // The tasks as three arrays (seq, stage, part), one row each once unnested.
-        func array(_ values: [Int]) -> SQLValue { .text("{" + values.map(String.init).joined(separator: ",") + "}") }
-        // RegistrySQL.checkPinnable's conditions: no model of the pin (the model, its challengers: $17) removed;
-        // the alias the model came through ($15) and every other alias the pin read ($18 names, $19 the models they
+    /// What `createJob` would have thrown for `job`, from the answer of its run's ``insertJobs(_:checked:)``.
+    private static func refusal(of job: NewJob, in rows: [Row]) -> StoreError? {
+        guard let row = rows.first(where: { $0["id"].string == job.id }) else {
+            return StoreError(.server, "the job was not inserted")
+        }
+        guard row["live"].int == 1 else {
+            let removed = row["removed"].string ?? job.model.id
+            return StoreError(.notFound, "model \(removed.prefix(12)) was removed from the registry")
+        }
+        guard row["current"].int == 1 else {
+            let moved = row["moved"].string ?? job.model.alias ?? ""
+            return StoreError(.staleGeneration, "the alias \(moved) moved while the batch was being checked")
+        }
+        guard row["seq"].int != nil else { return StoreError(.constraint, "the job \(job.id) exists") }
+        return nil
+    }
+
+    /// The statement that records jobs pinned alike (one model, path and pin), each with its tasks and its `queued`
+    /// event, unless its id exists (and notifies idle workers of a job not held), answering one row per job in order:
+    /// its `id`; `live` and `current`, whether the pin holds (the model not removed from the registry, the alias it
+    /// was resolved through still pointing to it; both 1 unless `checked`); and the job's `seq`, NULL when the pin did
+    /// not hold or the id exists and nothing was recorded for it. Jobs are numbered (`seq`) in the order given.
+    private func insertJobs(_ jobs: [NewJob], checked: Bool) -> (sql: String, arguments: [SQLValue]) {
+        let model = jobs[0].model
+        func integers(_ values: [Int]) -> SQLValue { .text("{" + values.map(String.init).joined(separator: ",") + "}") }
+        // RegistrySQL.checkPinnable's conditions: no model of the pin (the model, its challengers: $19) removed;
+        // the alias the model came through ($16) and every other alias the pin read ($20 names, $21 the models they
         // pointed to, NULL for unset) still as read.
         let pin =
             checked
             ? """
             SELECT removed IS NULL AS live, moved IS NULL AS current, removed, moved FROM (SELECT
-                (SELECT id FROM models WHERE id = ANY($17::text[]) AND version IS NOT NULL AND removed_us IS NOT NULL
-                    ORDER BY array_position($17::text[], id) LIMIT 1) AS removed,
-                (SELECT r.name FROM unnest(ARRAY[$15::text] || $18::text[], ARRAY[$3::text] || $19::text[])
+                (SELECT id FROM models WHERE id = ANY($19::text[]) AND version IS NOT NULL AND removed_us IS NOT NULL
+                    ORDER BY array_position($19::text[], id) LIMIT 1) AS removed,
+                (SELECT r.name FROM unnest(ARRAY[$16::text] || $20::text[], ARRAY[$3::text] || $21::text[])
                     WITH ORDINALITY AS r(name, model_id, n)
                     WHERE r.name IS NOT NULL
                     AND r.model_id IS DISTINCT FROM (SELECT a.model_id FROM aliases a WHERE a.name = r.name)
@@ -200,9 +228,12 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
         // Idle workers are woken for a job recorded claimable (an orphan, recorded unchecked, is failed at once).
         let notify =
             checked
-            ? ",\n    CASE WHEN job.seq IS NOT NULL AND $5 = 0 THEN pg_notify('\(Self.channel)', '')::text END" : ""
+            ? ",\n    CASE WHEN job.seq IS NOT NULL AND i.held = 0 THEN pg_notify('\(Self.channel)', '')::text END" : ""
         let sql = """
             WITH pin AS (\(pin)),
+            input AS (
+                SELECT * FROM unnest($1::text[], $2::text[], $4::integer[], $5::integer[], $6::text[], $14::text[])
+                WITH ORDINALITY AS i(id, parties, tasks_total, held, shards, detail, n)),
             model AS (
                 INSERT INTO models(id, name, first_seen_us, path)
                 SELECT $3, $7, vfl_now_us(), $8::text FROM pin WHERE live AND current
@@ -212,28 +243,50 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
                 INSERT INTO jobs(
                     id, state, parties, model_id, created_us, updated_us, tasks_total, held, shards, model_name,
                     model_version, model_alias, challengers)
-                SELECT $1, 'queued', $2, $3, vfl_now_us(), vfl_now_us(), $4, $5, $6::text, $7, $14::bigint, $15::text,
-                    $16::text
-                FROM pin WHERE live AND current
-                RETURNING seq),
+                SELECT i.id, 'queued', i.parties, $3, vfl_now_us(), vfl_now_us(), i.tasks_total, i.held, i.shards, $7,
+                    $15::bigint, $16::text, $17::text
+                FROM input AS i, pin WHERE pin.live AND pin.current ORDER BY i.n
+                ON CONFLICT (id) DO NOTHING
+                RETURNING id, seq),
             task AS (
                 INSERT INTO tasks(job_id, job_seq, seq, stage, part, state, model_id, waiting)
-                SELECT $1, job.seq, t.seq, t.stage, t.part, 'queued', $3,
-                    $5 = 1 OR t.stage > (SELECT min(s) FROM unnest($10::integer[]) AS s)
-                FROM job, unnest($9::integer[], $10::integer[], $11::integer[]) AS t(seq, stage, part)),
+                SELECT job.id, job.seq, t.seq, t.stage, t.part, 'queued', $3, t.waiting
+                FROM unnest($9::integer[], $10::integer[], $11::integer[], $12::integer[], $18::boolean[])
+                    AS t(n, seq, stage, part, waiting)
+                JOIN input AS i ON i.n = t.n JOIN job ON job.id = i.id),
             noted AS (
                 INSERT INTO events(at_us, job_id, task_seq, process, kind, detail)
-                SELECT vfl_now_us(), $1, NULL, $12, 'queued', $13 FROM job)
-            SELECT pin.live::integer AS live, pin.current::integer AS current, pin.removed, pin.moved, job.seq\(notify)
-            FROM pin LEFT JOIN job ON true
+                SELECT vfl_now_us(), job.id, NULL, $13, 'queued', i.detail
+                FROM job JOIN input AS i ON i.id = job.id ORDER BY i.n)
+            SELECT i.id, pin.live::integer AS live, pin.current::integer AS current, pin.removed, pin.moved,
+                job.seq\(notify)
+            FROM input AS i CROSS JOIN pin LEFT JOIN job ON job.id = i.id ORDER BY i.n
             """
+        // The tasks, one row each once unnested: the job's ordinal, seq, stage, part, and whether it waits (its job
+        // held, or an earlier stage of its job to finish first).
+        var owner: [Int] = []
+        var seq: [Int] = []
+        var stage: [Int] = []
+        var part: [Int] = []
+        var waiting: [String] = []
+        for (n, job) in jobs.enumerated() {
+            let first = job.tasks.map(\.stage).min() ?? 0
+            for (i, task) in job.tasks.enumerated() {
+                owner.append(n + 1)
+                seq.append(i)
+                stage.append(task.stage)
+                part.append(task.part)
+                waiting.append(job.held || task.stage > first ? "t" : "f")
+            }
+        }
         var arguments: [SQLValue] = [
-            .text(id), .text(parties.joined(separator: ",")), .text(model.id), .integer(Int64(tasks.count)),
-            .integer(held ? 1 : 0), shards.map { .text($0) } ?? .null, .text(model.name),
-            modelPath.map { .text($0) } ?? .null, array(Array(tasks.indices)), array(tasks.map(\.stage)),
-            array(tasks.map(\.part)), .text(process), .text("batch accepted with \(tasks.count) task(s)"),
+            Self.textArray(jobs.map(\.id)), Self.textArray(jobs.map { $0.parties.joined(separator: ",") }),
+            .text(model.id), integers(jobs.map(\.tasks.count)), integers(jobs.map { $0.held ? 1 : 0 }),
+            Self.textArray(jobs.map(\.shards)), .text(model.name), jobs[0].modelPath.map { .text($0) } ?? .null,
+            integers(owner), integers(seq), integers(stage), integers(part), .text(process),
+            Self.textArray(jobs.map { "batch accepted with \($0.tasks.count) task(s)" }),
             model.version.map { .integer(Int64($0)) } ?? .null, model.alias.map { .text($0) } ?? .null,
-            model.challengersColumn,
+            model.challengersColumn, .text("{" + waiting.joined(separator: ",") + "}"),
         ]
         if checked {
             let pinned: [String?] = [model.id] + model.challengers
@@ -244,24 +297,33 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
         return (sql, arguments)
     }
 
-    /// Releases a held job: its tasks become claimable.
+    /// Releases a held job: its tasks become claimable (``releaseHeldJobs(_:)`` of one).
     @discardableResult
     public func releaseHeldJob(_ id: String) throws -> Bool {
-        // One statement, outside a transaction: the release, its `accepted` event (claim latency is measured from
-        // it) and the notification of idle workers.
-        try read { db in
-            !(try db.query(
-                """
-                WITH released AS (UPDATE jobs SET held = 0 WHERE id = $1 AND held = 1 RETURNING id),
-                opened AS (
-                    UPDATE tasks SET waiting = stage > (SELECT min(stage) FROM tasks WHERE job_id = $1)
-                    WHERE job_id = $1 AND waiting AND EXISTS (SELECT 1 FROM released)),
-                noted AS (
-                    INSERT INTO events(at_us, job_id, task_seq, process, kind, detail)
-                    SELECT vfl_now_us(), id, NULL, $2, 'accepted', $3 FROM released)
-                SELECT pg_notify('\(Self.channel)', '') FROM released
-                """, [.text(id), .text(process), .text(JobRules.acceptedDetail)]
-            ).isEmpty)
+        try releaseHeldJobs([id]).contains(id)
+    }
+
+    /// Releases held jobs in one statement, outside a transaction: the releases, their `accepted` events (claim
+    /// latency is measured from them) and the notification of idle workers.
+    @discardableResult
+    public func releaseHeldJobs(_ ids: [String]) throws -> Set<String> {
+        guard !ids.isEmpty else { return [] }
+        return try read { db in
+            Set(
+                try db.query(
+                    """
+                    WITH released AS (UPDATE jobs SET held = 0 WHERE id = ANY($1::text[]) AND held = 1 RETURNING id),
+                    opened AS (
+                        UPDATE tasks AS t
+                        SET waiting = t.stage > (SELECT min(u.stage) FROM tasks AS u WHERE u.job_id = t.job_id)
+                        WHERE t.job_id IN (SELECT id FROM released) AND t.waiting),
+                    noted AS (
+                        INSERT INTO events(at_us, job_id, task_seq, process, kind, detail)
+                        SELECT vfl_now_us(), id, NULL, $2, 'accepted', $3 FROM released
+                        ORDER BY array_position($1::text[], id))
+                    SELECT id, pg_notify('\(Self.channel)', '') FROM released
+                    """, [Self.textArray(ids), .text(process), .text(JobRules.acceptedDetail)]
+                ).compactMap { $0["id"].string })
         }
     }
 
@@ -289,11 +351,12 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
         reason: String
     ) throws {
         try perform(durable: true) { db in
-            let insert = insertJob(
+            let job = NewJob(
                 id: id, parties: parties, model: JobModel(id: modelID, name: modelName), modelPath: nil,
-                shards: shards, held: false, tasks: tasks, checked: false)
+                shards: shards, held: false, tasks: tasks)
+            let insert = insertJobs([job], checked: false)
             guard try db.query(insert.sql, insert.arguments).first?["seq"].int != nil else {
-                throw StoreError(.server, "the job was not inserted")
+                throw StoreError(.constraint, "the job \(id) exists")
             }
             try event(db, job: id, task: nil, kind: "orphan", detail: reason)
             _ = try failJob(db, job: id, reason: reason)

@@ -281,6 +281,39 @@ extension JobModel {
     }
 }
 
+/// A job to record (``JobQueue/createJobs(_:)``), as ``JobQueue/createJob(id:parties:model:modelPath:shards:held:tasks:)``
+/// takes it.
+public struct NewJob: Sendable, Equatable {
+    /// The batch id.
+    public var id: String
+    /// The parties of the batch, in the manifest's order.
+    public var parties: [String]
+    /// The model pinned.
+    public var model: JobModel
+    /// Where the model's file is, for workers that load models by id.
+    public var modelPath: String?
+    /// The resolved shards (Spool's JSON form).
+    public var shards: String?
+    /// Recorded held: no task is claimed until released.
+    public var held: Bool
+    /// The staged tasks.
+    public var tasks: [TaskSpec]
+
+    /// A job to record.
+    public init(
+        id: String, parties: [String], model: JobModel, modelPath: String?, shards: String?, held: Bool,
+        tasks: [TaskSpec]
+    ) {
+        self.id = id
+        self.parties = parties
+        self.model = model
+        self.modelPath = modelPath
+        self.shards = shards
+        self.held = held
+        self.tasks = tasks
+    }
+}
+
 /// The writes of the pipeline: ingest records jobs, workers claim, renew, complete, fail and hand back their tasks,
 /// operators retry. Every transition of a claimed task is fenced by its claim (owner and attempt): a worker that lost
 /// its lease can never complete or fail the task.
@@ -304,8 +337,16 @@ public protocol JobQueue: AnyObject, Sendable {
         id: String, parties: [String], model: JobModel, modelPath: String?, shards: String?, held: Bool,
         tasks: [TaskSpec]) throws
 
+    /// Records new jobs as ``createJob(id:parties:model:modelPath:shards:held:tasks:)`` records each, in as few round
+    /// trips and durable commits as the store can (ingest records a scan's batches together). Answers, in order, each
+    /// job's refusal (what `createJob` would have thrown for it), `nil` for a job recorded.
+    func createJobs(_ jobs: [NewJob]) -> [StoreError?]
+
     /// Releases a held job: its tasks become claimable. Returns `false` when the job was not held.
     @discardableResult func releaseHeldJob(_ id: String) throws -> Bool
+
+    /// Releases held jobs together (``releaseHeldJob(_:)`` for each); answers the ids released (those held).
+    @discardableResult func releaseHeldJobs(_ ids: [String]) throws -> Set<String>
 
     /// The ids of held jobs (recorded, their batch not yet moved), oldest first, for ingest's recovery.
     func heldJobs() throws -> [String]
@@ -470,6 +511,28 @@ public protocol JobStore: JobQueue, JobCatalog, ModelRegistry {
 }
 
 extension JobQueue {
+    /// Records the jobs one ``createJob(id:parties:model:modelPath:shards:held:tasks:)`` at a time: for a store in
+    /// the process, where a record costs no round trip.
+    public func createJobs(_ jobs: [NewJob]) -> [StoreError?] {
+        jobs.map { job in
+            do {
+                try createJob(
+                    id: job.id, parties: job.parties, model: job.model, modelPath: job.modelPath, shards: job.shards,
+                    held: job.held, tasks: job.tasks)
+                return nil
+            } catch let error as StoreError {
+                return error
+            } catch {
+                return StoreError(.server, "\(error)")
+            }
+        }
+    }
+
+    /// Releases the jobs one ``releaseHeldJob(_:)`` at a time.
+    @discardableResult public func releaseHeldJobs(_ ids: [String]) throws -> Set<String> {
+        Set(try ids.filter { try releaseHeldJob($0) })
+    }
+
     /// Records a new job pinned to a model known only by id and name (no registry version, alias or challengers).
     public func createJob(
         id: String, parties: [String], modelID: String, modelName: String, modelPath: String?, shards: String?,
