@@ -203,7 +203,7 @@ public final class Ingestor: @unchecked Sendable {
 
     /// The most batches of a scan recorded together: a durable commit shared by a few dozen is most of the saving,
     /// and the first of them waits for the checks of the others before it can be claimed.
-    static let recordGroup = 32
+    public static let recordGroup = 32
 
     /// Runs until `shouldStop` returns true: waits for inotify events or the rescan interval, then scans.
     public func run(shouldStop: @escaping @Sendable () -> Bool) throws {

@@ -37,6 +37,42 @@ import Testing
         }
     }
 
+    /// Ingest's record of a scan's batches: each job recorded as `createJob` records it, in the order given, and
+    /// each refusal answered for its job alone (an existing id, a job pinned to a removed model), the others recorded.
+    @Test(arguments: Backend.allCases)
+    func createJobs_recordsInOrderAndRefusesEachJobAlone(_ backend: Backend) throws {
+        let store = try StorePlace(backend).open()
+        let removed = String(repeating: "e", count: 64)
+        try store.registerModel(
+            id: removed, name: "old", fileName: "f", version: nil, owner: nil, purpose: nil, path: "/m", actor: "ana")
+        try store.removeModel(removed, actor: "ana")
+        try store.createJob(id: "b", parties: [], modelID: "m", modelName: "n", tasks: 1)
+        let model = JobModel(id: "m", name: "n")
+        func job(_ id: String, _ model: JobModel, tasks: [TaskSpec] = [TaskSpec(stage: 0, part: 0)]) -> NewJob {
+            NewJob(id: id, parties: ["p"], model: model, modelPath: nil, shards: nil, held: true, tasks: tasks)
+        }
+        let split = [TaskSpec(stage: 0, part: 0), TaskSpec(stage: 1, part: 0)]
+        let refusals = store.createJobs([
+            job("c", model, tasks: split), job("b", model), job("x", JobModel(id: removed, name: "old")),
+            job("a", model),
+        ])
+        #expect(refusals.map { $0?.code } == [nil, .constraint, .notFound, nil])
+        #expect(try store.job("x") == nil)
+        #expect(try store.heldJobs() == ["c", "a"])
+        #expect(try store.claimTask(owner: "w", leaseSeconds: 60, maxAttempts: 3)?.jobID == "b")
+        #expect(try store.releaseHeldJobs(["a", "c", "b", "x"]) == ["a", "c"])
+        #expect(try store.releaseHeldJobs(["a"]).isEmpty)
+        // In the order recorded; c's second stage waits for its first.
+        var order: [String] = []
+        while let task = try store.claimTask(owner: "w\(order.count)", leaseSeconds: 60, maxAttempts: 3) {
+            order.append("\(task.jobID)/\(task.stage)")
+        }
+        #expect(order == ["c/0", "a/0"])
+        #expect(try store.events(job: "a").map(\.kind) == ["queued", "accepted", "claimed"])
+        #expect(try store.job("c")?.tasksTotal == 2)
+        #expect(store.createJobs([]).isEmpty)
+    }
+
     @Test(arguments: Backend.allCases)
     func metricsAndDurations_countWhatTheStoreHolds(_ backend: Backend) throws {
         let store = try StorePlace(backend).open()

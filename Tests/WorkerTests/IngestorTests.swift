@@ -100,6 +100,37 @@ import Testing
         #expect(try store.job("d")?.state == .queued)
     }
 
+    /// A scan of more batches than ingest records together: every one recorded, moved and released in that scan, and
+    /// claimed in the order the scan took them (by name), across its groups.
+    @Test(arguments: Backend.allCases)
+    func scanOnce_ofManyBatchesRecordsThemInGroupsInOrder(_ backend: Backend) throws {
+        let model = try SplitModel(
+            bytes: Array(RandomModel.json(seed: 1, parties: RandomModel.fourParties, top: [4]).utf8))
+        let spool = Spool(root: temp.file("spool"))
+        try spool.create()
+        let place = try StorePlace(backend)
+        let store = try place.open()
+        try ModelRegistrar.makeChampion(
+            RandomModel.json(seed: 1, parties: RandomModel.fourParties, top: [4]), store: store, spool: spool)
+        let ingestor = Ingestor(
+            configuration: IngestConfiguration(spool: spool, settleSeconds: 0), store: try place.open("ingest"),
+            model: model, logger: .disabled)
+        let ids = (0..<(2 * Ingestor.recordGroup + 5)).map { String(format: "b%03d", $0) }
+        for id in ids.shuffled() {
+            _ = try TestBatch.write(directory: spool.inbox + "/" + id, model: model, customers: 2, coverage: 1)
+            try Manifest(batch: id, parties: model.parties.map(\.name)).jsonText.write(
+                toFile: spool.inbox + "/" + id + "/manifest.json", atomically: true, encoding: .utf8)
+        }
+        #expect(try ingestor.scanOnce() == Ingestor.ScanOutcome(accepted: ids.count, rejected: 0))
+        #expect(try Spool.list(spool.inbox).isEmpty)
+        #expect(try store.heldJobs().isEmpty)
+        var claimed: [String] = []
+        while let task = try store.claimTask(owner: "w\(claimed.count)", leaseSeconds: 60, maxAttempts: 3) {
+            claimed.append(task.jobID)
+        }
+        #expect(claimed == ids)
+    }
+
     /// Two ingests on one spool and one store (two nodes mounting a shared spool): every batch is recorded once and
     /// moved once, and none is taken for a duplicate of itself.
     @Test(arguments: Backend.allCases)
