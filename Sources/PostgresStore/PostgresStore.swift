@@ -453,7 +453,8 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
                 UPDATE jobs AS j SET state = 'running', started_us = COALESCE(j.started_us, vfl_now_us()),
                     updated_us = vfl_now_us(), attempts = j.attempts + 1
                 FROM claimed AS c WHERE j.id = c.job_id
-                RETURNING j.model_id, j.shards, j.challengers, j.model_name, j.model_version, j.model_alias),
+                RETURNING j.model_id, j.shards, j.challengers, j.model_name, j.model_version, j.model_alias,
+                    j.tasks_total),
             noted AS (
                 INSERT INTO events(at_us, job_id, task_seq, process, kind, detail)
                 SELECT vfl_now_us(), c.job_id, c.seq, $5, e.kind, e.detail
@@ -461,7 +462,7 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
                     (1, 'claimed', 'attempt ' || c.attempts)) AS e(n, kind, detail)
                 WHERE e.n = 1 OR c.was = 'running' ORDER BY e.n)
             SELECT c.job_id, c.seq, c.was, c.tries, c.last_error, t.attempts, t.stage, t.part, job.model_id, job.shards,
-                job.challengers, job.model_name, job.model_version, job.model_alias
+                job.challengers, job.model_name, job.model_version, job.model_alias, job.tasks_total
             FROM candidate AS c LEFT JOIN claimed AS t ON true LEFT JOIN job ON true
             """
         let arguments: [SQLValue] = [
@@ -489,13 +490,14 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
                 job: job, seq: seq, was: row["was"].string ?? "", tries: row["tries"].int ?? 0,
                 lastError: row["last_error"].string)
         }
-        return .claimed(
-            ClaimedTask(
-                jobID: job, sequence: seq, owner: owner, attempt: row["attempts"].int ?? 1,
-                stage: row["stage"].int ?? 0, part: row["part"].int ?? 0, modelID: row["model_id"].string ?? "",
-                shards: row["shards"].string, challengers: JobModel.challengers(from: row["challengers"].string),
-                modelName: row["model_name"].string, modelVersion: row["model_version"].int,
-                modelAlias: row["model_alias"].string))
+        var task = ClaimedTask(
+            jobID: job, sequence: seq, owner: owner, attempt: row["attempts"].int ?? 1,
+            stage: row["stage"].int ?? 0, part: row["part"].int ?? 0, modelID: row["model_id"].string ?? "",
+            shards: row["shards"].string, challengers: JobModel.challengers(from: row["challengers"].string),
+            modelName: row["model_name"].string, modelVersion: row["model_version"].int,
+            modelAlias: row["model_alias"].string)
+        task.jobTasks = row["tasks_total"].int ?? 0
+        return .claimed(task)
     }
 
     /// Fails a task found runnable past its last attempt, and its job, unless another claim got to it first.
@@ -525,7 +527,7 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
         try db.query(
             """
             SELECT t.job_id, t.seq, t.attempts, t.stage, t.part, j.model_id, j.shards, j.challengers,
-                j.model_name, j.model_version, j.model_alias
+                j.model_name, j.model_version, j.model_alias, j.tasks_total
             FROM tasks AS t JOIN jobs AS j ON j.id = t.job_id WHERE t.owner = $1 AND t.state = 'running'
             """, [.text(owner)]
         ).first
@@ -716,10 +718,17 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
         }
     }
 
-    /// The completion's transaction (``completeTask(_:customers:scored:rejectedRows:resultPath:)``): two statements.
+    /// The completion's transaction (``completeTask(_:customers:scored:rejectedRows:resultPath:)``): two statements,
+    /// or one for the only task of a job (``onlyTaskCompletion(_:customers:scored:rejectedRows:resultPath:)``).
     private func completionStatements(
         _ task: ClaimedTask, customers: Int, scored: Int, rejectedRows: Int, resultPath: String
     ) -> [(sql: String, arguments: [SQLValue])] {
+        if task.jobTasks == 1 {
+            return [
+                onlyTaskCompletion(
+                    task, customers: customers, scored: scored, rejectedRows: rejectedRows, resultPath: resultPath)
+            ]
+        }
         let complete = """
             WITH done AS (
                 UPDATE tasks SET state = 'done', owner = NULL, result_path = $1, error = NULL
@@ -774,13 +783,46 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
         ]
     }
 
+    /// The completion of a job's only task in one statement: no other completion can count the job's tasks with it,
+    /// so the task and its job end together (durably), answering the one row of the two statements' second (`remaining`
+    /// 0, the job's `state`), none when this claim no longer holds the task.
+    private func onlyTaskCompletion(
+        _ task: ClaimedTask, customers: Int, scored: Int, rejectedRows: Int, resultPath: String
+    ) -> (sql: String, arguments: [SQLValue]) {
+        let sql = """
+            WITH done AS (
+                UPDATE tasks SET state = 'done', owner = NULL, result_path = $1, error = NULL
+                WHERE \(Self.heldByClaim(first: 2)) AND lease_expires_us >= vfl_now_us() RETURNING seq),
+            job AS (
+                UPDATE jobs AS j SET tasks_done = 1, updated_us = vfl_now_us(),
+                    state = CASE WHEN j.state = 'running' THEN 'done' ELSE j.state END, finished_us = vfl_now_us(),
+                    customers = $7, scored = $8, rejected_rows = $9, result_path = $1, error = NULL
+                FROM done WHERE j.id = $2
+                RETURNING j.state),
+            noted AS (
+                INSERT INTO events(at_us, job_id, task_seq, process, kind, detail)
+                SELECT vfl_now_us(), $2, seq, $6, 'task_done', 'attempt ' || $5 FROM done
+                UNION ALL
+                SELECT vfl_now_us(), $2, NULL, $6, 'done', $10 FROM job WHERE job.state = 'done')
+            SELECT 0 AS remaining, job.state, set_config('synchronous_commit', 'on', true) AS durable
+            FROM done LEFT JOIN job ON true
+            """
+        return (
+            sql,
+            [.text(resultPath)] + Self.claimArguments(task) + [
+                .text(process), .integer(Int64(customers)), .integer(Int64(scored)), .integer(Int64(rejectedRows)),
+                .text("\(scored) customers scored"),
+            ]
+        )
+    }
+
     /// Reads the answers of ``completionStatements(_:customers:scored:rejectedRows:resultPath:)``: whether the task
     /// was completed by this claim (now, or by an earlier run of the same completion).
     private func completionAnswer(
         _ db: PGConnection, _ task: ClaimedTask, resultPath: String, answers: [[Row]]
     ) throws -> Bool {
         guard !answers[0].isEmpty else { return try completedBefore(db, task, resultPath: resultPath) }
-        let ended = answers[1].first
+        let ended = answers.count == 1 ? answers[0].first : answers[1].first
         guard let remaining = ended?["remaining"].int else {
             throw StoreError(.server, "the job of a completed task is missing")
         }

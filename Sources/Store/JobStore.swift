@@ -165,6 +165,9 @@ public struct ClaimedTask: Sendable {
     public var modelVersion: Int? = nil
     /// The alias the job's model was resolved through.
     public var modelAlias: String? = nil
+    /// How many tasks the job has, as the claim read it (0 when the store did not say): a store may complete the only
+    /// task of a job in fewer statements.
+    public var jobTasks: Int = 0
 
     /// Creates a claimed task.
     public init(

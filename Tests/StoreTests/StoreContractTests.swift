@@ -37,6 +37,26 @@ import Testing
         }
     }
 
+    /// The only task of a job ends the job with it (a store may do so in one statement): the job's figures, its
+    /// events in order, and a completion after an operator failed the job refused.
+    @Test(arguments: Backend.allCases)
+    func completeTask_ofAJobsOnlyTaskEndsTheJobWithItsFigures(_ backend: Backend) throws {
+        let store = try StorePlace(backend).open()
+        try store.createJob(id: "one", parties: [], modelID: "m", modelName: "n", tasks: 1)
+        let task = try #require(try store.claimTask(owner: "w", leaseSeconds: 60, maxAttempts: 3))
+        #expect(try store.completeTask(task, customers: 7, scored: 6, rejectedRows: 1, resultPath: "/r/one"))
+        let job = try #require(try store.job("one"))
+        #expect(job.state == .done && job.tasksDone == 1 && job.finishedAt != nil)
+        #expect(job.customers == 7 && job.scored == 6 && job.rejectedRows == 1 && job.error == nil)
+        #expect(try store.doneResultPaths().map(\.path) == ["/r/one"])
+        #expect(try store.events(job: "one").map(\.kind) == ["queued", "claimed", "task_done", "done"])
+        try store.createJob(id: "two", parties: [], modelID: "m", modelName: "n", tasks: 1)
+        let cut = try #require(try store.claimTask(owner: "v", leaseSeconds: 60, maxAttempts: 3))
+        #expect(try store.failJob("two", reason: "operator"))
+        #expect(try store.completeTask(cut, customers: 1, scored: 1, rejectedRows: 0, resultPath: "/r/two") == false)
+        #expect(try store.job("two")?.state == .failed)
+    }
+
     /// Ingest's record of a scan's batches: each job recorded as `createJob` records it, in the order given, and
     /// each refusal answered for its job alone (an existing id, a job pinned to a removed model), the others recorded.
     @Test(arguments: Backend.allCases)
