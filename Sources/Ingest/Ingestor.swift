@@ -172,6 +172,7 @@ public final class Ingestor: @unchecked Sendable {
         // Checked batches are recorded together, up to ``recordGroup`` at a time (one round trip and one durable
         // commit for a networked store), in the order found.
         var checked: [CheckedBatch] = []
+        var groupStarted = 0.0
         func count(_ result: Result) {
             switch result {
             case .accepted: outcome.accepted += 1
@@ -187,10 +188,18 @@ public final class Ingestor: @unchecked Sendable {
                 continue
             }
             if name.hasPrefix(".") || name.hasSuffix(".part") { continue }
-            let result = try ingest(name, recorded: recorded[name])
+            let result: Result
+            do { result = try ingest(name, recorded: recorded[name]) } catch {
+                // The batches checked so far are not checked again at the next scan.
+                if !checked.isEmpty { _ = try? accept(checked) }
+                throw error
+            }
             if case .checked(let batch) = result {
+                if checked.isEmpty { groupStarted = Timestamp.monotonicSeconds() }
                 checked.append(batch)
-                if checked.count == Self.recordGroup {
+                if checked.count == Self.recordGroup
+                    || Timestamp.monotonicSeconds() - groupStarted >= Self.recordGroupSeconds
+                {
                     try accept(checked).forEach(count)
                     checked = []
                 }
@@ -204,6 +213,10 @@ public final class Ingestor: @unchecked Sendable {
     /// The most batches of a scan recorded together: a durable commit shared by a few dozen is most of the saving,
     /// and the first of them waits for the checks of the others before it can be claimed.
     public static let recordGroup = 32
+
+    /// The longest the first batch of a group waits for the checks of the batches after it (large shards take long to
+    /// hash): the group is recorded once its checks took this long, however few it holds.
+    static let recordGroupSeconds = 0.1
 
     /// Runs until `shouldStop` returns true: waits for inotify events or the rescan interval, then scans.
     public func run(shouldStop: @escaping @Sendable () -> Bool) throws {

@@ -229,6 +229,12 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
         let notify =
             checked
             ? ",\n    CASE WHEN job.seq IS NOT NULL AND i.held = 0 THEN pg_notify('\(Self.channel)', '')::text END" : ""
+        // Without a path the known model's row is left as it is, and not locked (a transaction of several runs would
+        // otherwise hold the rows of several models, and two ingests could deadlock on them).
+        let upsert =
+            jobs[0].modelPath == nil
+            ? "DO NOTHING"
+            : "DO UPDATE SET path = EXCLUDED.path WHERE models.path IS DISTINCT FROM EXCLUDED.path"
         let sql = """
             WITH pin AS (\(pin)),
             input AS (
@@ -237,8 +243,7 @@ public final class PostgresStore: JobStore, @unchecked Sendable {
             model AS (
                 INSERT INTO models(id, name, first_seen_us, path)
                 SELECT $3, $7, vfl_now_us(), $8::text FROM pin WHERE live AND current
-                ON CONFLICT (id) DO UPDATE SET path = EXCLUDED.path
-                WHERE EXCLUDED.path IS NOT NULL AND models.path IS DISTINCT FROM EXCLUDED.path),
+                ON CONFLICT (id) \(upsert)),
             job AS (
                 INSERT INTO jobs(
                     id, state, parties, model_id, created_us, updated_us, tasks_total, held, shards, model_name,
