@@ -100,27 +100,37 @@ import Testing
         #expect(try store.job("d")?.state == .queued)
     }
 
+    /// A four-party model, a spool and a store of `backend` with the model as champion.
+    func sharedSpool(_ backend: Backend) throws -> (SplitModel, Spool, StorePlace) {
+        let json = RandomModel.json(seed: 1, parties: RandomModel.fourParties, top: [4])
+        let model = try SplitModel(bytes: Array(json.utf8))
+        let spool = Spool(root: temp.file("spool"))
+        try spool.create()
+        let place = try StorePlace(backend)
+        try ModelRegistrar.makeChampion(json, store: try place.open(), spool: spool)
+        return (model, spool, place)
+    }
+
+    /// Drops complete batches of `customers` customers into the inbox, in the order given.
+    func drop(_ ids: [String], into spool: Spool, model: SplitModel, customers: Int) throws {
+        for id in ids {
+            _ = try TestBatch.write(directory: spool.inbox + "/" + id, model: model, customers: customers, coverage: 1)
+            try Manifest(batch: id, parties: model.parties.map(\.name)).jsonText.write(
+                toFile: spool.inbox + "/" + id + "/manifest.json", atomically: true, encoding: .utf8)
+        }
+    }
+
     /// A scan of more batches than ingest records together: every one recorded, moved and released in that scan, and
     /// claimed in the order the scan took them (by name), across its groups.
     @Test(arguments: Backend.allCases)
     func scanOnce_ofManyBatchesRecordsThemInGroupsInOrder(_ backend: Backend) throws {
-        let model = try SplitModel(
-            bytes: Array(RandomModel.json(seed: 1, parties: RandomModel.fourParties, top: [4]).utf8))
-        let spool = Spool(root: temp.file("spool"))
-        try spool.create()
-        let place = try StorePlace(backend)
+        let (model, spool, place) = try sharedSpool(backend)
         let store = try place.open()
-        try ModelRegistrar.makeChampion(
-            RandomModel.json(seed: 1, parties: RandomModel.fourParties, top: [4]), store: store, spool: spool)
         let ingestor = Ingestor(
             configuration: IngestConfiguration(spool: spool, settleSeconds: 0), store: try place.open("ingest"),
             model: model, logger: .disabled)
         let ids = (0..<(2 * Ingestor.recordGroup + 5)).map { String(format: "b%03d", $0) }
-        for id in ids.shuffled() {
-            _ = try TestBatch.write(directory: spool.inbox + "/" + id, model: model, customers: 2, coverage: 1)
-            try Manifest(batch: id, parties: model.parties.map(\.name)).jsonText.write(
-                toFile: spool.inbox + "/" + id + "/manifest.json", atomically: true, encoding: .utf8)
-        }
+        try drop(ids.shuffled(), into: spool, model: model, customers: 2)
         #expect(try ingestor.scanOnce() == Ingestor.ScanOutcome(accepted: ids.count, rejected: 0))
         #expect(try Spool.list(spool.inbox).isEmpty)
         #expect(try store.heldJobs().isEmpty)
@@ -135,14 +145,7 @@ import Testing
     /// moved once, and none is taken for a duplicate of itself.
     @Test(arguments: Backend.allCases)
     func twoIngests_onOneSpoolAcceptEveryBatchOnce(_ backend: Backend) throws {
-        let model = try SplitModel(
-            bytes: Array(RandomModel.json(seed: 1, parties: RandomModel.fourParties, top: [4]).utf8))
-        let spool = Spool(root: temp.file("spool"))
-        try spool.create()
-        let place = try StorePlace(backend)
-        try ModelRegistrar.makeChampion(
-            RandomModel.json(seed: 1, parties: RandomModel.fourParties, top: [4]), store: try place.open(),
-            spool: spool)
+        let (model, spool, place) = try sharedSpool(backend)
         let ingestors = try (0..<2).map { i in
             Ingestor(
                 configuration: IngestConfiguration(spool: spool, settleSeconds: 0),
@@ -150,11 +153,7 @@ import Testing
                 model: model, logger: .disabled)
         }
         let ids = (0..<30).map { "b\($0)" }
-        for id in ids {
-            _ = try TestBatch.write(directory: spool.inbox + "/" + id, model: model, customers: 3, coverage: 1)
-            try Manifest(batch: id, parties: model.parties.map(\.name)).jsonText.write(
-                toFile: spool.inbox + "/" + id + "/manifest.json", atomically: true, encoding: .utf8)
-        }
+        try drop(ids, into: spool, model: model, customers: 3)
         let store = try place.open("check")
         // Both scan at once until the inbox is empty (a generous bound on rounds, not on time).
         for _ in 0..<50 where !(try Spool.list(spool.inbox)).isEmpty {
