@@ -214,8 +214,9 @@ public final class Ingestor: @unchecked Sendable {
     /// and the first of them waits for the checks of the others before it can be claimed.
     public static let recordGroup = 32
 
-    /// The longest the first batch of a group waits for the checks of the batches after it (large shards take long to
-    /// hash): the group is recorded once its checks took this long, however few it holds.
+    /// How long the first batch of a group may wait for the checks of the batches after it (large shards take long to
+    /// hash): the group is recorded as soon as a check ends this long after the first batch's, however few it holds,
+    /// so the first waits this long plus at most one other batch's check.
     static let recordGroupSeconds = 0.1
 
     /// Runs until `shouldStop` returns true: waits for inotify events or the rescan interval, then scans.

@@ -341,8 +341,9 @@ public protocol JobQueue: AnyObject, Sendable {
         tasks: [TaskSpec]) throws
 
     /// Records new jobs as ``createJob(id:parties:model:modelPath:shards:held:tasks:)`` records each, in as few round
-    /// trips and durable commits as the store can (ingest records a scan's batches together). Answers, in order, each
-    /// job's refusal (what `createJob` would have thrown for it), `nil` for a job recorded.
+    /// trips and durable commits as the store can (ingest records a scan's batches together). The ids are distinct (a
+    /// scan's inbox names). Answers, in order, each job's refusal (what `createJob` would have thrown for it), `nil`
+    /// for a job recorded.
     func createJobs(_ jobs: [NewJob]) -> [StoreError?]
 
     /// Releases a held job: its tasks become claimable. Returns `false` when the job was not held.
