@@ -84,7 +84,7 @@ extension PipelineTests {
         try handle.close()
         let worker = try start("worker")
         defer { if worker.isRunning { worker.terminate() } }
-        #expect(try waitUntil(seconds: 20) { try store.job("grows")?.state == .failed })
+        #expect(try waitUntil(seconds: 20) { try store.job("grows")?.state == .failed && settled("grows", store) })
         let error = try store.job("grows")?.error ?? ""
         #expect(error.contains("auto_loans.csv changed after the batch was accepted"), "\(error)")
         #expect(!spool.hasPublishedScores("grows"))

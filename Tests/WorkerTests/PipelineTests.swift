@@ -108,7 +108,7 @@ import Glibc
         return try condition()
     }
 
-    /// SIGKILLs a random worker every 0.05-0.4 s and starts a new one, until the jobs are terminal (or 90 s).
+    /// SIGKILLs a random worker every 0.05-0.4 s and starts a new one, until the jobs are settled (or 90 s).
     ///
     /// - Returns: The number of kills.
     func killAtRandom(
@@ -127,11 +127,10 @@ import Glibc
         return kills
     }
 
+    /// Whether every job ended and its folders are in their final place (``settled(_:_:)``): a job's state is
+    /// recorded before its results are published, so a test that reads them waits for both.
     func terminal(_ store: any JobStore, _ ids: [String]) throws -> Bool {
-        try ids.allSatisfy { id in
-            guard let state = try store.job(id)?.state else { return false }
-            return state == .done || state == .failed || state == .rejected
-        }
+        try ids.allSatisfy { try settled($0, store) }
     }
 
     @Test func pipeline_scoresDroppedBatchesExactlyAsVflScoreAndRefusesHostileEntries() throws {
@@ -282,7 +281,7 @@ extension PipelineTests {
         // The worker starts only now, so it sees the broken shard.
         let worker = try start("worker")
         defer { if worker.isRunning { worker.terminate() } }
-        #expect(try waitUntil(seconds: 20) { try store.job("fixme")?.state == .failed })
+        #expect(try waitUntil(seconds: 20) { try store.job("fixme")?.state == .failed && settled("fixme", store) })
         #expect(try store.job("fixme")?.attempts == 1)
         let explanation = try JSONValue(
             parsing: Data(contentsOf: URL(fileURLWithPath: spool.results + "/fixme/error.json")))
@@ -293,7 +292,7 @@ extension PipelineTests {
         try original.write(toFile: shard, atomically: true, encoding: .utf8)
         let run = try CommandLineTests().vfl(["retry", "fixme", "--spool", spool.root])
         #expect(run.status == 0)
-        #expect(try waitUntil(seconds: 20) { try store.job("fixme")?.state == .done })
+        #expect(try waitUntil(seconds: 20) { try store.job("fixme")?.state == .done && settled("fixme", store) })
         let published = try Data(contentsOf: URL(fileURLWithPath: spool.results + "/fixme/scores.csv"))
         #expect(published == (try expected(staging)))
         #expect(try store.events(job: "fixme").map(\.kind).contains("retried"))
