@@ -134,6 +134,24 @@ public struct UnavailableChallenger: Sendable, Equatable {
     }
 }
 
+/// A model as the registry knows it, for its summary: the name and version it was registered under and the alias
+/// the job resolved it through (a challenger's is `nil`).
+public struct ModelProvenance: Sendable, Equatable {
+    /// The registered name.
+    public var name: String
+    /// The registered version, or `nil` for a model the registry does not know.
+    public var version: Int?
+    /// The alias the job's model was resolved through, or `nil`.
+    public var alias: String?
+
+    /// Creates a provenance.
+    public init(name: String, version: Int?, alias: String?) {
+        self.name = name
+        self.version = version
+        self.alias = alias
+    }
+}
+
 /// Scores one batch folder (shards + manifest) into `scores.csv`, `rejects.csv` and `summary.json`.
 ///
 /// The same code serves `vfl score` and the workers. Shards are read in parallel, joined by key (a sort per party and a
@@ -151,6 +169,8 @@ public struct BatchScorer: Sendable {
     public let options: ScoringOptions
     /// Where progress is logged (never keys or values).
     public let logger: Logger
+    /// The registry's record of the models, by model id, for the `model` member of their summaries (``modelMember(_:)``).
+    public let provenance: [String: ModelProvenance]
 
     /// Creates a scorer.
     ///
@@ -160,9 +180,12 @@ public struct BatchScorer: Sendable {
     ///     champion's results and compared with it in `comparison.json` (``ResultPaths``); a challenger's failure is
     ///     recorded there and never fails the champion. A challenger given twice is scored once.
     ///   - unavailable: Challengers of the job that could not be loaded, each recorded as failed.
+    ///   - provenance: The registry's name, version and alias of the models, by id (a worker's job); without one, a
+    ///     summary names its model by id and name (`vfl score`).
     public init(
         model: SplitModel, challengers: [SplitModel] = [], unavailable: [UnavailableChallenger] = [],
-        options: ScoringOptions = ScoringOptions(), logger: Logger = .disabled
+        options: ScoringOptions = ScoringOptions(), logger: Logger = .disabled,
+        provenance: [String: ModelProvenance] = [:]
     ) {
         self.model = model
         var seen: Set<String> = []
@@ -170,6 +193,20 @@ public struct BatchScorer: Sendable {
         self.unavailableChallengers = unavailable.filter { seen.insert($0.id).inserted }
         self.options = options
         self.logger = logger
+        self.provenance = provenance
+    }
+
+    /// The `model` member of `model`'s summary: its id and name, and with its ``provenance`` the registry's name,
+    /// version and alias instead of the file's name.
+    func modelMember(_ model: SplitModel) -> JSONValue {
+        guard let registered = provenance[model.id] else {
+            return ["id": .string(model.id), "name": .string(model.name)]
+        }
+        return [
+            "id": .string(model.id), "name": .string(registered.name),
+            "version": registered.version.map { .number(Double($0)) } ?? .null,
+            "alias": registered.alias.map { .string($0) } ?? .null,
+        ]
     }
 
     /// A shard to read: its party, file and kind, and for a bucket file its line map.
@@ -350,7 +387,7 @@ public struct BatchScorer: Sendable {
         func summarize() {
             summaryMembers = [
                 ("batch", .string(manifest.batch)),
-                ("model", ["id": .string(model.id), "name": .string(model.name)]),
+                ("model", modelMember(model)),
                 ("customers", .number(Double(join.count))),
                 ("scored", .number(Double(join.count - rejects.indices.count))),
                 ("rejected_customers", .number(Double(rejects.customers))),

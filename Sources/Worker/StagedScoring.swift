@@ -140,7 +140,7 @@ public enum StagedScoring {
         try FileIO.makeDirectories(folder + "/out")
         _ = try BatchScorer(
             model: scorer.model, challengers: scorer.challengers, unavailable: scorer.unavailableChallengers,
-            options: options, logger: scorer.logger
+            options: options, logger: scorer.logger, provenance: scorer.provenance
         )
         .score(
             batchDirectory: folder, manifest: Manifest(batch: manifest.batch, parties: manifest.parties),
@@ -159,7 +159,8 @@ public enum StagedScoring {
         let outputs = (0..<buckets).map { bucketResults(staged: staged, part: $0) }
         let model = scorer.model
         var outcome = try mergeResults(
-            outputs, into: results, batch: batch, model: model, maxRejectShare: scorer.options.maxRejectShare
+            outputs, into: results, batch: batch, model: model, modelMember: scorer.modelMember(model),
+            maxRejectShare: scorer.options.maxRejectShare
         ) { summary in
             BatchScorer.warnAboutKeys(
                 model.parties.map { ($0.name, summary["parties"]?[$0.name]?["keys_with_whitespace"]?.int ?? 0) },
@@ -254,14 +255,16 @@ public enum StagedScoring {
     /// - Throws: ``ScoringError``, of code `tooManyRejects` (after writing `rejects.csv` and `summary.json`) when the
     ///   batch's share is exceeded.
     static func mergeResults(
-        _ buckets: [ResultPaths], into results: ResultPaths, batch: String, model: SplitModel, maxRejectShare: Double,
+        _ buckets: [ResultPaths], into results: ResultPaths, batch: String, model: SplitModel, modelMember: JSONValue,
+        maxRejectShare: Double,
         summarized: (JSONValue) -> Void = { _ in }
     ) throws -> BatchOutcome {
         var summaries: [JSONValue] = []
         for bucket in buckets {
             summaries.append(try JSONValue(parsing: Data(FileIO.readFile(bucket.summary, limit: 1 << 24))))
         }
-        let merged = mergeSummaries(summaries, batch: batch, model: model, maxRejectShare: maxRejectShare)
+        let merged = mergeSummaries(
+            summaries, batch: batch, model: model, modelMember: modelMember, maxRejectShare: maxRejectShare)
         summarized(merged.summary)
         try mergeByKey(buckets.map(\.rejects), into: results.rejects)
         try Failpoint.hit("worker.merge.after-rejects")
@@ -278,7 +281,7 @@ public enum StagedScoring {
             rejectedRows: merged.summary["rejected_rows"]?.int ?? 0, summary: merged.summary)
     }
 
-    /// Merges each challenger's bucket results (``mergeResults(_:into:batch:model:maxRejectShare:)``) into its
+    /// Merges each challenger's bucket results (``mergeResults(_:into:batch:model:modelMember:maxRejectShare:)``) into its
     /// folder beside the champion's merged results, then writes `comparison.json` from the merged files. A challenger
     /// that failed in a bucket, or whose merged reject share is too high, is recorded as failed; nothing here fails
     /// the champion.
@@ -299,6 +302,7 @@ public enum StagedScoring {
                 try FileIO.makeDirectories(FileIO.directory(of: own.scores))
                 let outcome = try mergeResults(
                     buckets.map { $0.challenger(challenger.id) }, into: own, batch: batch, model: challenger,
+                    modelMember: scorer.modelMember(challenger),
                     maxRejectShare: scorer.options.maxRejectShare)
                 return ChallengerOutcome(id: challenger.id, name: challenger.name, scored: outcome.scored, error: nil)
             } catch {
@@ -316,7 +320,7 @@ public enum StagedScoring {
 
     /// Sums the buckets' summaries into the batch's.
     static func mergeSummaries(
-        _ summaries: [JSONValue], batch: String, model: SplitModel, maxRejectShare: Double
+        _ summaries: [JSONValue], batch: String, model: SplitModel, modelMember: JSONValue, maxRejectShare: Double
     )
         -> (summary: JSONValue, rejectShare: Double, rejectedCustomers: Int, population: Int)
     {
@@ -360,7 +364,7 @@ public enum StagedScoring {
             counts = DriftReport.add(counts, DriftReport.featureCounts(from: summary, model: model))
         }
         var members: [(String, JSONValue)] = [
-            ("batch", .string(batch)), ("model", ["id": .string(model.id), "name": .string(model.name)]),
+            ("batch", .string(batch)), ("model", modelMember),
             ("customers", .number(Double(customers))), ("scored", .number(Double(sum("scored")))),
             ("rejected_customers", .number(Double(rejectedCustomers))),
             ("rejected_rows", .number(Double(sum("rejected_rows")))),

@@ -352,11 +352,11 @@ public final class WorkerService: @unchecked Sendable {
             finished.set()
         }
         log.info("task started", metadata: [("stage", "\(task.stage)"), ("part", "\(task.part)")])
-        let scorer = BatchScorer(
-            model: model, challengers: challengers, unavailable: unavailable, options: configuration.scoring,
-            logger: log)
         let started = Timestamp.monotonicSeconds()
         do {
+            let scorer = BatchScorer(
+                model: model, challengers: challengers, unavailable: unavailable, options: configuration.scoring,
+                logger: log, provenance: try provenance(task: task, model: model, challengers: challengers))
             let job = try JobInput(task: task, spool: spool, store: store)
             Spool.remove(privateDirectory)
             try FileIO.makeDirectories(privateDirectory)
@@ -381,8 +381,6 @@ public final class WorkerService: @unchecked Sendable {
                     batchDirectory: job.directory, manifest: job.manifest, shards: job.shards,
                     results: ResultPaths(besideScores: privateDirectory + "/scores.csv"))
             }
-            try stampProvenance(
-                ResultPaths(besideScores: privateDirectory + "/scores.csv"), outcome: outcome, task: task, model: model)
             try Failpoint.hit("worker.scored.before-verify")
             try job.verifyShards()
             guard !lost.isSet,
@@ -425,43 +423,24 @@ public final class WorkerService: @unchecked Sendable {
         }
     }
 
-    /// Completes `summary.json`'s `model` member with the job's provenance as recorded at acceptance (and read with
-    /// the claim): the model's registry name, version and the alias it was resolved through; and each scored
-    /// challenger's summary with its registry name and version (scores.csv files are left as they are).
-    private func stampProvenance(
-        _ results: ResultPaths, outcome: BatchOutcome, task: ClaimedTask, model: SplitModel
-    )
-        throws
+    /// The registry's record of the job's models for their summaries: the model as recorded at acceptance (read with
+    /// the claim: its registry name, version and the alias it was resolved through), and each challenger's registry
+    /// name and version.
+    private func provenance(
+        task: ClaimedTask, model: SplitModel, challengers: [SplitModel]
+    ) throws -> [String:
+        ModelProvenance]
     {
-        try Self.stamp(
-            results.summary,
-            [
-                "id": .string(model.id), "name": .string(task.modelName ?? model.name),
-                "version": task.modelVersion.map { .number(Double($0)) } ?? .null,
-                "alias": task.modelAlias.map { .string($0) } ?? .null,
-            ])
-        for challenger in outcome.challengers where challenger.error == nil {
+        var provenance = [
+            model.id: ModelProvenance(
+                name: task.modelName ?? model.name, version: task.modelVersion, alias: task.modelAlias)
+        ]
+        for challenger in challengers where provenance[challenger.id] == nil {
             let registered = try store.registeredModel(id: challenger.id)
-            try Self.stamp(
-                results.challenger(challenger.id).summary,
-                [
-                    "id": .string(challenger.id), "name": .string(registered?.name ?? challenger.name),
-                    "version": registered.map { .number(Double($0.version)) } ?? .null, "alias": .null,
-                ])
+            provenance[challenger.id] = ModelProvenance(
+                name: registered?.name ?? challenger.name, version: registered?.version, alias: nil)
         }
-    }
-
-    /// Sets the `model` member of the summary at `path`, if there is one.
-    private static func stamp(_ path: String, _ provenance: JSONValue) throws {
-        guard FileIO.exists(path),
-            case .object(var members) = try JSONValue(parsing: Data(FileIO.readFile(path, limit: 1 << 24)))
-        else { return }
-        if let index = members.firstIndex(where: { $0.0 == "model" }) {
-            members[index].1 = provenance
-        } else {
-            members.append(("model", provenance))
-        }
-        try FileIO.writeAtomically(path, Array((JSONValue.object(members).text + "\n").utf8))
+        return provenance
     }
 
     /// Fails the task's job for good (fenced by the lease), publishes its explanation — `error.json`, and

@@ -123,5 +123,10 @@ extension PipelineTests {
         ] {
             #expect(try bytes(published + "/" + file) == (try bytes(reference + "/" + file)), "\(file)")
         }
+        // The merged summaries name each model as the registry knows it, as a whole job's do.
+        let champion = try JSONValue(parsing: try bytes(published + "/summary.json"))["model"]
+        #expect(champion?["alias"]?.string == "champion" && champion?["version"]?.int == 1)
+        let challenger = try JSONValue(parsing: try bytes(published + "/challengers/\(idB)/summary.json"))["model"]
+        #expect(challenger?["name"]?.string == "credit-b" && challenger?["version"]?.int == 1)
     }
 }
