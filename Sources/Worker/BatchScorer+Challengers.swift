@@ -34,7 +34,8 @@ extension BatchScorer {
                 try FileIO.makeDirectories(FileIO.directory(of: paths.scores))
                 unlink(results.challengerError(challenger.id))
                 let joined = try challengerBatch(batch, challenger: c, companions: companions)
-                let scorer = BatchScorer(model: challenger, options: options, logger: log, provenance: provenance)
+                let scorer = BatchScorer(
+                    model: challenger, options: options, logger: log, provenance: provenance, evaluators: evaluators)
                 let scored = try scorer.scoreJoined(joined, results: paths, recording: recording)
                 return ChallengerOutcome(
                     id: challenger.id, name: challenger.name, scored: scored.outcome.scored, error: nil,

@@ -171,6 +171,8 @@ public struct BatchScorer: Sendable {
     public let logger: Logger
     /// The registry's record of the models, by model id, for the `model` member of their summaries (``modelMember(_:)``).
     public let provenance: [String: ModelProvenance]
+    /// Where the network evaluators come from and go back to (a worker's lasts from batch to batch).
+    public let evaluators: EvaluatorPool
 
     /// Creates a scorer.
     ///
@@ -182,10 +184,11 @@ public struct BatchScorer: Sendable {
     ///   - unavailable: Challengers of the job that could not be loaded, each recorded as failed.
     ///   - provenance: The registry's name, version and alias of the models, by id (a worker's job); without one, a
     ///     summary names its model by id and name (`vfl score`).
+    ///   - evaluators: The pool of network evaluators, by default one of this scorer's own.
     public init(
         model: SplitModel, challengers: [SplitModel] = [], unavailable: [UnavailableChallenger] = [],
         options: ScoringOptions = ScoringOptions(), logger: Logger = .disabled,
-        provenance: [String: ModelProvenance] = [:]
+        provenance: [String: ModelProvenance] = [:], evaluators: EvaluatorPool = EvaluatorPool()
     ) {
         self.model = model
         var seen: Set<String> = []
@@ -194,6 +197,7 @@ public struct BatchScorer: Sendable {
         self.options = options
         self.logger = logger
         self.provenance = provenance
+        self.evaluators = evaluators
     }
 
     /// The `model` member of `model`'s summary: its id and name, and with its ``provenance`` the registry's name,
@@ -709,7 +713,8 @@ public struct BatchScorer: Sendable {
             let all: [NetworkEvaluator]
             init(_ all: [NetworkEvaluator]) { self.all = all }
         }
-        let evaluators = Evaluators((0..<threads).map { _ in NetworkEvaluator(model: model, capacity: blockRows) })
+        let evaluators = Evaluators((0..<threads).map { _ in self.evaluators.take(model: model, capacity: blockRows) })
+        defer { self.evaluators.give(evaluators.all) }
         let codeCells = evaluators.all[0].reasonCodes.map { ScoreText.cell($0) }
         record?.codes = codeCells
         let pass = ScoringPass(

@@ -140,7 +140,7 @@ public enum StagedScoring {
         try FileIO.makeDirectories(folder + "/out")
         _ = try BatchScorer(
             model: scorer.model, challengers: scorer.challengers, unavailable: scorer.unavailableChallengers,
-            options: options, logger: scorer.logger, provenance: scorer.provenance
+            options: options, logger: scorer.logger, provenance: scorer.provenance, evaluators: scorer.evaluators
         )
         .score(
             batchDirectory: folder, manifest: Manifest(batch: manifest.batch, parties: manifest.parties),

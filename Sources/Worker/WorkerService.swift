@@ -65,6 +65,8 @@ public final class WorkerService: @unchecked Sendable {
     private let logger: Logger
     private let name: String
     private let stopping: Flag
+    /// The network evaluators, reused from one job to the next.
+    private let evaluators = EvaluatorPool()
     private var spool: Spool { configuration.spool }
 
     /// Creates a worker named `name` (unique per process, e.g. `worker-<host>-<pid>`) that stops when `stop` is set.
@@ -356,7 +358,8 @@ public final class WorkerService: @unchecked Sendable {
         do {
             let scorer = BatchScorer(
                 model: model, challengers: challengers, unavailable: unavailable, options: configuration.scoring,
-                logger: log, provenance: try provenance(task: task, model: model, challengers: challengers))
+                logger: log, provenance: try provenance(task: task, model: model, challengers: challengers),
+                evaluators: evaluators)
             let job = try JobInput(task: task, spool: spool, store: store)
             Spool.remove(privateDirectory)
             try FileIO.makeDirectories(privateDirectory)
